@@ -1,0 +1,357 @@
+//! A report as the phone files it and the server stores it.
+
+use crate::village::VillageCode;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::fmt;
+use uuid::Uuid;
+
+/// A report's identity, generated on the phone when it is first saved, so the
+/// same report keeps the same id across retries, reloads and reinstalls of the
+/// outbox. It is a UUIDv7: ids sort by creation time, which keeps the server's
+/// index appends cheap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ReportId(Uuid);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidReportId(pub String);
+
+impl fmt::Display for InvalidReportId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "not a UUIDv7 report id: {:?}", self.0)
+    }
+}
+
+impl std::error::Error for InvalidReportId {}
+
+impl ReportId {
+    /// Builds an id from the wall clock and 10 random bytes; the caller owns
+    /// both because this crate does no I/O.
+    pub fn new_v7(unix_millis: u64, random: [u8; 10]) -> ReportId {
+        ReportId(uuid::Builder::from_unix_timestamp_millis(unix_millis, &random).into_uuid())
+    }
+
+    pub fn parse(text: &str) -> Result<ReportId, InvalidReportId> {
+        match Uuid::try_parse(text) {
+            Ok(uuid) if uuid.get_version_num() == 7 => Ok(ReportId(uuid)),
+            _ => Err(InvalidReportId(text.to_owned())),
+        }
+    }
+}
+
+impl TryFrom<String> for ReportId {
+    type Error = InvalidReportId;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        ReportId::parse(&value)
+    }
+}
+
+impl From<ReportId> for String {
+    fn from(id: ReportId) -> String {
+        id.0.hyphenated().to_string()
+    }
+}
+
+impl fmt::Display for ReportId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0.hyphenated(), f)
+    }
+}
+
+/// A report title: trimmed, not empty, at most [`ReportTitle::MAX_CHARS`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportTitle(String);
+
+impl ReportTitle {
+    pub const MAX_CHARS: usize = 120;
+
+    pub fn parse(text: &str) -> Result<ReportTitle, FieldProblem> {
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            Err(FieldProblem::Required)
+        } else if trimmed.chars().count() > Self::MAX_CHARS {
+            Err(FieldProblem::TooLong {
+                max_chars: Self::MAX_CHARS,
+            })
+        } else {
+            Ok(ReportTitle(trimmed.to_owned()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A report body: trimmed, may be empty, at most [`ReportBody::MAX_CHARS`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportBody(String);
+
+impl ReportBody {
+    pub const MAX_CHARS: usize = 5000;
+
+    pub fn parse(text: &str) -> Result<ReportBody, FieldProblem> {
+        let trimmed = text.trim();
+        if trimmed.chars().count() > Self::MAX_CHARS {
+            Err(FieldProblem::TooLong {
+                max_chars: Self::MAX_CHARS,
+            })
+        } else {
+            Ok(ReportBody(trimmed.to_owned()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// What is wrong with one field. The app and the server turn it into a
+/// sentence in the user's language; this crate stays language-neutral.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "problem", rename_all = "snake_case")]
+pub enum FieldProblem {
+    Required,
+    TooLong { max_chars: usize },
+    UnknownVillage,
+    UnknownForm,
+    UnexpectedField,
+    HashMismatch,
+}
+
+/// A field name with what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    #[serde(flatten)]
+    pub problem: FieldProblem,
+}
+
+/// Which form a report was filled against. A form version never changes once
+/// published, so the pair identifies the rules the answers were checked by.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FormRef {
+    pub id: String,
+    pub version: u32,
+}
+
+/// The answers of a report, by field code. A `BTreeMap` keeps the keys sorted,
+/// so the canonical JSON (and with it the content hash) is the same on every
+/// device.
+pub type Answers = BTreeMap<String, serde_json::Value>;
+
+/// The short free-text report of the walking skeleton: a title and a body.
+pub const SHORT_REPORT_FORM: &str = "laporan-singkat";
+
+/// One report, exactly as it travels and as the server keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Report {
+    pub id: ReportId,
+    pub form: FormRef,
+    pub village: VillageCode,
+    /// When the user saved it, in Unix milliseconds by the phone's clock.
+    pub created_at_ms: i64,
+    pub answers: Answers,
+}
+
+impl Report {
+    /// A short report with its title and body already checked.
+    pub fn short(
+        id: ReportId,
+        village: VillageCode,
+        created_at_ms: i64,
+        title: &ReportTitle,
+        body: &ReportBody,
+    ) -> Report {
+        let mut answers = Answers::new();
+        answers.insert("title".into(), title.as_str().into());
+        answers.insert("body".into(), body.as_str().into());
+        Report {
+            id,
+            form: FormRef {
+                id: SHORT_REPORT_FORM.into(),
+                version: 1,
+            },
+            village,
+            created_at_ms,
+            answers,
+        }
+    }
+
+    pub fn title(&self) -> &str {
+        self.answers
+            .get("title")
+            .and_then(|value| value.as_str())
+            .unwrap_or("")
+    }
+
+    pub fn body(&self) -> &str {
+        self.answers
+            .get("body")
+            .and_then(|value| value.as_str())
+            .unwrap_or("")
+    }
+
+    /// The SHA-256 of the report's canonical JSON. Two reports with the same
+    /// id and the same hash are the same report sent twice; the same id with
+    /// another hash is a conflict.
+    pub fn content_hash(&self) -> ContentHash {
+        let canonical = serde_json::to_vec(self).expect("a report always serializes");
+        ContentHash::of_bytes(&canonical)
+    }
+
+    /// Every problem with the report, checked the same way on the phone and
+    /// on the server.
+    pub fn problems(&self) -> Vec<FieldError> {
+        let mut problems = Vec::new();
+        let mut push = |field: &str, problem: FieldProblem| {
+            problems.push(FieldError {
+                field: field.into(),
+                problem,
+            });
+        };
+        if crate::village::Gazetteer::kotamobagu()
+            .village(&self.village)
+            .is_none()
+        {
+            push("village", FieldProblem::UnknownVillage);
+        }
+        if self.form.id != SHORT_REPORT_FORM || self.form.version != 1 {
+            push("form", FieldProblem::UnknownForm);
+            return problems;
+        }
+        if let Err(problem) = ReportTitle::parse(self.title()) {
+            push("title", problem);
+        }
+        if let Err(problem) = ReportBody::parse(self.body()) {
+            push("body", problem);
+        }
+        for key in self.answers.keys() {
+            if key != "title" && key != "body" {
+                push(key, FieldProblem::UnexpectedField);
+            }
+        }
+        problems
+    }
+}
+
+/// `sha256:` followed by 64 lowercase hex digits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ContentHash(String);
+
+impl ContentHash {
+    pub fn of_bytes(bytes: &[u8]) -> ContentHash {
+        let digest = Sha256::digest(bytes);
+        let mut text = String::with_capacity(7 + 64);
+        text.push_str("sha256:");
+        for byte in digest {
+            text.push(char::from_digit(u32::from(byte >> 4), 16).unwrap());
+            text.push(char::from_digit(u32::from(byte & 0xf), 16).unwrap());
+        }
+        ContentHash(text)
+    }
+
+    /// Wraps a hash read back from storage that this crate produced.
+    pub fn from_stored(text: String) -> ContentHash {
+        ContentHash(text)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub(crate) fn sample_report(seed: u8, title: &str) -> Report {
+        Report::short(
+            ReportId::new_v7(1_764_000_000_000 + u64::from(seed), [seed; 10]),
+            VillageCode::parse("71.74.02.1003").unwrap(),
+            1_764_000_000_000,
+            &ReportTitle::parse(title).unwrap(),
+            &ReportBody::parse("Jalan desa rusak").unwrap(),
+        )
+    }
+
+    #[test]
+    fn report_ids_are_uuid_v7_and_round_trip() {
+        let id = ReportId::new_v7(1_764_000_000_000, [7; 10]);
+        let text = id.to_string();
+        assert_eq!(ReportId::parse(&text), Ok(id));
+        assert!(
+            ReportId::parse("00000000-0000-4000-8000-000000000000").is_err(),
+            "v4 is refused"
+        );
+        assert!(ReportId::parse("not-an-id").is_err());
+    }
+
+    #[test]
+    fn report_ids_sort_by_time() {
+        let earlier = ReportId::new_v7(1_000, [255; 10]);
+        let later = ReportId::new_v7(1_001, [0; 10]);
+        assert!(earlier < later);
+    }
+
+    #[test]
+    fn titles_are_trimmed_and_bounded() {
+        fn check(input: &str, expect: Result<&str, FieldProblem>) {
+            let got = ReportTitle::parse(input);
+            assert_eq!(
+                got.as_ref().map(|t| t.as_str()),
+                expect.as_ref().map(|s| *s),
+                "{input:?}"
+            );
+        }
+        check("  Banjir  ", Ok("Banjir"));
+        check("", Err(FieldProblem::Required));
+        check("   ", Err(FieldProblem::Required));
+        check(&"a".repeat(120), Ok(&"a".repeat(120)));
+        check(
+            &"a".repeat(121),
+            Err(FieldProblem::TooLong { max_chars: 120 }),
+        );
+        // Counted in characters, not bytes: Indonesian text may carry accents.
+        check(&"é".repeat(120), Ok(&"é".repeat(120)));
+    }
+
+    #[test]
+    fn content_hash_is_stable_and_sensitive_to_content() {
+        let report = sample_report(1, "Banjir");
+        assert_eq!(report.content_hash(), report.clone().content_hash());
+        assert!(report.content_hash().as_str().starts_with("sha256:"));
+        assert_eq!(report.content_hash().as_str().len(), 7 + 64);
+        let mut changed = report.clone();
+        changed
+            .answers
+            .insert("body".into(), "Jalan desa sudah diperbaiki".into());
+        assert_ne!(report.content_hash(), changed.content_hash());
+    }
+
+    #[test]
+    fn content_hash_pins_the_canonical_json() {
+        // The hash is computed on both sides; changing the JSON shape silently
+        // would turn every resend into a conflict, so this value is pinned.
+        let report = sample_report(1, "Banjir");
+        let json = serde_json::to_string(&report).unwrap();
+        assert_eq!(
+            json,
+            r#"{"id":"019ab697-e801-7101-8101-010101010101","form":{"id":"laporan-singkat","version":1},"village":"71.74.02.1003","created_at_ms":1764000000000,"answers":{"body":"Jalan desa rusak","title":"Banjir"}}"#
+        );
+    }
+
+    #[test]
+    fn problems_lists_every_bad_field() {
+        let mut report = sample_report(1, "Banjir");
+        assert_eq!(report.problems(), vec![]);
+        report.answers.insert("title".into(), "".into());
+        report.answers.insert("extra".into(), 1.into());
+        report.village = VillageCode::parse("71.74.09.9999").unwrap();
+        let fields: Vec<_> = report.problems().into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, vec!["village", "title", "extra"]);
+    }
+}

@@ -1,0 +1,179 @@
+//! Kotamobagu's administrative units, identified by their Kemendagri codes.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A Kemendagri village code such as `71.74.02.1003`: province, city,
+/// kecamatan and village, the last part starting with 1 for a kelurahan and
+/// 2 for a desa.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct VillageCode(String);
+
+/// Why a string is not a village code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidVillageCode(pub String);
+
+impl fmt::Display for InvalidVillageCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "not a village code (expected NN.NN.NN.NNNN): {:?}",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for InvalidVillageCode {}
+
+impl VillageCode {
+    pub fn parse(text: &str) -> Result<VillageCode, InvalidVillageCode> {
+        let parts: Vec<&str> = text.split('.').collect();
+        let widths = [2, 2, 2, 4];
+        let well_formed = parts.len() == widths.len()
+            && parts.iter().zip(widths).all(|(part, width)| {
+                part.len() == width && part.bytes().all(|b| b.is_ascii_digit())
+            });
+        if well_formed {
+            Ok(VillageCode(text.to_owned()))
+        } else {
+            Err(InvalidVillageCode(text.to_owned()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The kecamatan part of the code, e.g. `71.74.02`.
+    pub fn district_code(&self) -> &str {
+        &self.0[..8]
+    }
+
+    pub fn kind(&self) -> VillageKind {
+        if self.0.as_bytes()[9] == b'1' {
+            VillageKind::Kelurahan
+        } else {
+            VillageKind::Desa
+        }
+    }
+}
+
+impl TryFrom<String> for VillageCode {
+    type Error = InvalidVillageCode;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        VillageCode::parse(&value)
+    }
+}
+
+impl From<VillageCode> for String {
+    fn from(code: VillageCode) -> String {
+        code.0
+    }
+}
+
+impl fmt::Display for VillageCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A desa is headed by a sangadi, a kelurahan by a lurah.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VillageKind {
+    Desa,
+    Kelurahan,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Village {
+    pub code: VillageCode,
+    pub name: String,
+    pub kind: VillageKind,
+    /// Other spellings seen in documents, for search.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct District {
+    pub code: String,
+    pub name: String,
+    pub villages: Vec<Village>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct City {
+    pub code: String,
+    pub name: String,
+}
+
+/// The reference data of one city: its kecamatan and their villages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Gazetteer {
+    pub city: City,
+    pub districts: Vec<District>,
+}
+
+/// Kotamobagu's reference data, compiled in from `data/kotamobagu.json`.
+pub const KOTAMOBAGU_JSON: &str = include_str!("../data/kotamobagu.json");
+
+impl Gazetteer {
+    pub fn kotamobagu() -> Gazetteer {
+        serde_json::from_str(KOTAMOBAGU_JSON).expect("data/kotamobagu.json is checked by tests")
+    }
+
+    pub fn villages(&self) -> impl Iterator<Item = &Village> {
+        self.districts
+            .iter()
+            .flat_map(|district| district.villages.iter())
+    }
+
+    pub fn village(&self, code: &VillageCode) -> Option<&Village> {
+        self.villages().find(|village| &village.code == code)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kotamobagu_has_33_villages_in_4_districts() {
+        let gazetteer = Gazetteer::kotamobagu();
+        assert_eq!(gazetteer.city.code, "71.74");
+        assert_eq!(gazetteer.districts.len(), 4);
+        assert_eq!(gazetteer.villages().count(), 33);
+        let kelurahan = gazetteer
+            .villages()
+            .filter(|v| v.kind == VillageKind::Kelurahan)
+            .count();
+        assert_eq!(kelurahan, 18);
+        for village in gazetteer.villages() {
+            assert_eq!(village.code.kind(), village.kind, "{}", village.name);
+        }
+    }
+
+    #[test]
+    fn village_codes_parse_strictly() {
+        fn check(input: &str, valid: bool) {
+            assert_eq!(VillageCode::parse(input).is_ok(), valid, "{input:?}");
+        }
+        check("71.74.02.1003", true);
+        check("71.74.02.2010", true);
+        check("71.74.02", false);
+        check("71.74.02.100", false);
+        check("71.74.02.10033", false);
+        check("71-74-02-1003", false);
+        check("71.74.0a.1003", false);
+        check("", false);
+    }
+
+    #[test]
+    fn village_code_knows_its_district() {
+        let code = VillageCode::parse("71.74.03.2006").unwrap();
+        assert_eq!(code.district_code(), "71.74.03");
+        assert_eq!(code.kind(), VillageKind::Desa);
+    }
+}

@@ -1,0 +1,1 @@
+//! Kabar Desa field app.
