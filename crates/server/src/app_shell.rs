@@ -1,0 +1,47 @@
+//! Serves the built field app from the same origin as the API, so the service
+//! worker, the cookies and the API share one origin and no CORS is needed.
+
+use axum::Router;
+use axum::http::{HeaderValue, Request, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use std::path::Path;
+use tower_http::services::{ServeDir, ServeFile};
+
+/// Static files with precompressed `.br`/`.gz` variants when present, and
+/// `index.html` for any other path so deep links work.
+pub fn router(app_dir: &Path) -> Router {
+    let index = app_dir.join("index.html");
+    let files = ServeDir::new(app_dir)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(
+            ServeFile::new(index)
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
+    Router::new()
+        .fallback_service(files)
+        .layer(middleware::from_fn(cache_policy))
+}
+
+/// Trunk names every asset after its content hash, so those may be cached
+/// forever; the page and the service worker must be revalidated every time or
+/// phones would never learn of a new version.
+async fn cache_policy(request: Request<axum::body::Body>, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    let mut response = next.run(request).await;
+    let hashed_asset = path.rsplit('/').next().is_some_and(|name| {
+        name.split(['-', '.'])
+            .any(|part| part.len() == 16 && part.bytes().all(|b| b.is_ascii_hexdigit()))
+    });
+    let policy = if hashed_asset {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    response
+}
