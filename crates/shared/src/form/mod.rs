@@ -1,0 +1,4 @@
+//! Forms as data.
+pub mod date;
+pub mod expr;
+pub mod nik;
