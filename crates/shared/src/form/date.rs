@@ -13,6 +13,9 @@ pub struct Date {
     day: u8,
 }
 
+/// Kotamobagu keeps Central Indonesian Time (WITA), UTC+8, all year.
+pub const WITA_OFFSET_MINUTES: i32 = 8 * 60;
+
 /// Why a string is not a date, a time or a date-time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvalidDate(pub String);
@@ -111,6 +114,15 @@ impl Date {
         let month = if mp < 10 { mp + 3 } else { mp - 9 };
         let year = yoe + era * 400 + i64::from(month <= 2);
         Date::new(i32::try_from(year).ok()?, month as u8, day as u8)
+    }
+
+    /// The local date at a Unix time, for a zone `utc_offset_minutes` ahead of
+    /// UTC. Forms are judged against the day a report was filled on the phone
+    /// (its `created_at_ms`), not the day it reached the server, so a report
+    /// that waited a week for signal is not refused for being late.
+    pub fn from_unix_millis(unix_millis: i64, utc_offset_minutes: i32) -> Option<Date> {
+        let local = unix_millis.checked_add(i64::from(utc_offset_minutes) * 60_000)?;
+        Date::from_days(local.div_euclid(86_400_000))
     }
 
     /// The date `days` later (earlier when negative), if still in range.
@@ -230,6 +242,25 @@ mod tests {
         assert_eq!(Date::new(9999, 12, 31).unwrap().add_days(1), None);
         assert_eq!(Date::new(1, 1, 1).unwrap().add_days(-1), None);
         assert_eq!(Date::from_days(i64::MAX), None);
+    }
+
+    #[test]
+    fn the_local_day_of_a_unix_time_follows_wita_not_utc() {
+        // 2025-11-24 17:00 UTC is already 25 November, 01:00, in Kotamobagu.
+        let millis = 1_764_003_600_000;
+        assert_eq!(
+            Date::from_unix_millis(millis, 0),
+            Date::parse("2025-11-24").ok()
+        );
+        assert_eq!(
+            Date::from_unix_millis(millis, WITA_OFFSET_MINUTES),
+            Date::parse("2025-11-25").ok()
+        );
+        assert_eq!(
+            Date::from_unix_millis(-1, 0),
+            Date::parse("1969-12-31").ok()
+        );
+        assert_eq!(Date::from_unix_millis(i64::MAX, WITA_OFFSET_MINUTES), None);
     }
 
     #[test]

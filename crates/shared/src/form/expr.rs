@@ -246,7 +246,7 @@ fn number(n: f64) -> Value {
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
     pub answers: &'a Answers,
-    pub row: Option<&'a serde_json::Map<String, Json>>,
+    pub row: Option<&'a Answers>,
     pub current: Option<&'a Json>,
     pub today: Date,
 }
@@ -1004,9 +1004,9 @@ mod tests {
     #[test]
     fn inside_a_repeat_row_fields_are_looked_up_in_the_row_first() {
         let answers = answers();
-        let row = json!({"usia": 3, "umur": 5});
+        let row: Answers = serde_json::from_value(json!({"usia": 3, "umur": 5})).unwrap();
         let context = Context {
-            row: row.as_object(),
+            row: Some(&row),
             ..Context::new(&answers, today())
         };
         let value = |source: &str| Expr::parse(source).unwrap().evaluate(&context);
