@@ -27,10 +27,13 @@
 //! `sum(list)`, `today()`, `year(date)`, `month(date)`, `day(date)`,
 //! `number(text)` and `coalesce(a, b)`.
 //!
-//! Evaluation never fails: a missing answer is `null`, and an operation on
-//! values of the wrong kind gives `null`, which compares false and is not
-//! truthy. That is what ODK does with empty answers, and it means a half-
-//! filled form never stops the app.
+//! Evaluation never fails: a missing answer is `null`, arithmetic or ordering
+//! with `null` gives `null`, and an operation on values of the wrong kind
+//! gives `null` or false. `null` is not truthy, so a `relevant` that reads
+//! missing answers hides its field; but a `constraint` that comes out `null`
+//! passes, because it cannot be judged until its inputs are filled and the
+//! missing inputs are reported by themselves. A half-filled form never stops
+//! the app, and one empty answer does not cascade into many problems.
 
 use super::date::Date;
 use crate::report::Answers;
@@ -762,6 +765,12 @@ fn binary(op: BinaryOp, left: Value, right: Value) -> Value {
         BinaryOp::Eq => Value::Bool(equal(&left, &right)),
         BinaryOp::Ne => Value::Bool(!equal(&left, &right)),
         BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
+            // Ordering against a missing answer is unknown, not false, so a
+            // constraint waiting for another field does not fail; the missing
+            // field is reported on its own, once.
+            if left.is_empty() || right.is_empty() {
+                return Value::Null;
+            }
             let Some(order) = order(&left, &right) else {
                 return Value::Bool(false);
             };
@@ -964,7 +973,7 @@ mod tests {
         check("${jenis} != \"banjir\"", Bool(false));
         check("${tidak_ada} = ''", Bool(true));
         check("${kosong} = ${tidak_ada}", Bool(true));
-        check("${tidak_ada} > 0", Bool(false));
+        check("${tidak_ada} > 0", Null);
         check("${tidak_ada} + 1", Null);
         check("'5' = 5", Bool(true));
         check("if(${umur} > 17, 'dewasa', 'anak')", Text("dewasa".into()));

@@ -16,7 +16,10 @@ use serde_json::Value as Json;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Validated {
     /// The answers as they should be stored: values of fields that are not
-    /// relevant and of unknown fields dropped, calculations applied.
+    /// relevant and of unknown fields dropped, calculations applied. Values
+    /// with a type or range problem are dropped too, so only a valid
+    /// submission's answers are worth storing; the app keeps what the user
+    /// typed until [`Validated::is_valid`].
     pub answers: Answers,
     /// Every problem, in form order; empty when the submission is valid.
     pub problems: Vec<Problem>,
@@ -378,6 +381,10 @@ impl Validator {
                 for kind in problems {
                     self.push(path.clone(), kind);
                 }
+                // A malformed or out-of-range value must not feed totals and
+                // constraints further down, or one typo would be reported
+                // again under every field that depends on it.
+                own.remove(&field.code);
                 continue;
             }
             if let FieldKind::Repeat { fields, .. } = &field.kind {
@@ -386,7 +393,8 @@ impl Validator {
             }
             if let Some(constraint) = &field.constraint {
                 let current = own.get(&field.code);
-                if !evaluate(&constraint.expr, top, own, current, self.today).is_truthy() {
+                let verdict = evaluate(&constraint.expr, top, own, current, self.today);
+                if verdict != Value::Null && !verdict.is_truthy() {
                     self.push(
                         path,
                         ProblemKind::Constraint {
