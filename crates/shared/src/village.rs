@@ -86,6 +86,17 @@ pub enum VillageKind {
     Kelurahan,
 }
 
+impl VillageKind {
+    /// The head's title as villagers use it: in Bolaang Mongondow a desa is
+    /// headed by a sangadi.
+    pub fn head_title(self) -> &'static str {
+        match self {
+            VillageKind::Desa => "Sangadi",
+            VillageKind::Kelurahan => "Lurah",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Village {
     pub code: VillageCode,
@@ -94,6 +105,57 @@ pub struct Village {
     /// Other spellings seen in documents, for search.
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// What the phone shows about the village. Optional so older caches and
+    /// servers without profiles still read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<VillageProfile>,
+}
+
+/// A village's profile. Every figure is optional: an unknown value stays
+/// `null` rather than a guess, because officials will quote what the app
+/// shows. A figure is filled in only together with its `source` and `as_of`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VillageProfile {
+    #[serde(default)]
+    pub population: Option<u32>,
+    #[serde(default)]
+    pub households: Option<u32>,
+    /// In hectares, a whole number, so the profile stays `Eq` and exact.
+    #[serde(default)]
+    pub area_ha: Option<u32>,
+    /// The current sangadi or lurah.
+    #[serde(default)]
+    pub head_name: Option<String>,
+    #[serde(default)]
+    pub facilities: Vec<Facility>,
+    /// When the figures were true, e.g. `2024` or `2024-12-31`.
+    #[serde(default)]
+    pub as_of: Option<String>,
+    /// Where the figures come from, e.g. a BPS publication.
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+impl VillageProfile {
+    pub fn has_figures(&self) -> bool {
+        self.population.is_some()
+            || self.households.is_some()
+            || self.area_ha.is_some()
+            || self.head_name.is_some()
+            || !self.facilities.is_empty()
+    }
+}
+
+/// A public facility in a village, e.g. `{"kind": "posyandu", "count": 2}`.
+/// Kinds are snake_case codes kept open (not an enum) so the server can add
+/// one without breaking phones that cache an older app.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Facility {
+    pub kind: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub count: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -153,6 +215,39 @@ mod tests {
         for village in gazetteer.villages() {
             assert_eq!(village.code.kind(), village.kind, "{}", village.name);
         }
+    }
+
+    #[test]
+    fn every_village_has_a_profile_and_no_figure_without_its_source() {
+        let gazetteer = Gazetteer::kotamobagu();
+        for village in gazetteer.villages() {
+            let profile = village
+                .profile
+                .as_ref()
+                .expect("every village has a profile");
+            if profile.has_figures() {
+                assert!(
+                    profile.source.is_some() && profile.as_of.is_some(),
+                    "{}: figures need a source and a date",
+                    village.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_village_without_a_profile_still_reads_and_keeps_its_json_shape() {
+        let json = r#"{"code":"71.74.02.1003","name":"Kotobangun","kind":"kelurahan"}"#;
+        let village: Village = serde_json::from_str(json).unwrap();
+        assert_eq!(village.profile, None);
+        assert_eq!(
+            serde_json::to_string(&village).unwrap(),
+            r#"{"code":"71.74.02.1003","name":"Kotobangun","kind":"kelurahan","aliases":[]}"#
+        );
+        let with_profile = r#"{"code":"71.74.02.2001","name":"Moyag","kind":"desa","aliases":[],"profile":{"population":null,"households":null,"area_ha":null,"head_name":null,"facilities":[{"kind":"posyandu","name":null,"count":null}],"as_of":null,"source":null}}"#;
+        let village: Village = serde_json::from_str(with_profile).unwrap();
+        assert_eq!(serde_json::to_string(&village).unwrap(), with_profile);
+        assert_eq!(village.kind.head_title(), "Sangadi");
     }
 
     #[test]
