@@ -659,3 +659,55 @@ pub(crate) fn value_problems(kind: &FieldKind, value: &Json, today: Date) -> Vec
         FieldKind::Note | FieldKind::Section { .. } => vec![ProblemKind::UnexpectedField],
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_problem_has_a_sentence_in_both_languages() {
+        let kinds = vec![
+            ProblemKind::Required,
+            ProblemKind::UnexpectedField,
+            ProblemKind::WrongType {
+                expected: ValueKind::Date,
+            },
+            ProblemKind::TooShort { min_chars: 10 },
+            ProblemKind::TooLong { max_chars: 255 },
+            ProblemKind::TooSmall { min: 0.0 },
+            ProblemKind::TooLarge { max: 100.0 },
+            ProblemKind::DateTooEarly {
+                min: Date::parse("2025-01-01").unwrap(),
+            },
+            ProblemKind::DateTooLate {
+                max: Date::parse("2025-06-15").unwrap(),
+            },
+            ProblemKind::UnknownChoice { code: "x".into() },
+            ProblemKind::RepeatedChoice { code: "x".into() },
+            ProblemKind::TooFewSelected { min: 1 },
+            ProblemKind::TooManySelected { max: 2 },
+            ProblemKind::InvalidPhoto,
+            ProblemKind::TooManyPhotos { max: 5 },
+            ProblemKind::InvalidGps,
+            ProblemKind::GpsTooInaccurate {
+                max_accuracy_m: 20.0,
+            },
+            ProblemKind::InvalidNik {
+                reason: NikProblem::UnknownRegion,
+            },
+            ProblemKind::InvalidPhone,
+            ProblemKind::TooFewRows { min: 1 },
+            ProblemKind::TooManyRows { max: 2 },
+        ];
+        for kind in kinds {
+            let (id, en) = (kind.message(Lang::Id), kind.message(Lang::En));
+            assert!(!id.is_empty() && !en.is_empty(), "{kind:?}");
+            assert_ne!(id, en, "{kind:?} is not translated");
+        }
+        // Whole-number bounds read as whole numbers, not `100.0`.
+        assert_eq!(
+            ProblemKind::TooLarge { max: 100.0 }.message(Lang::Id),
+            "Tidak boleh lebih dari 100."
+        );
+    }
+}
