@@ -1,1 +1,3 @@
-fn main() {}
+fn main() {
+    kabar_desa::start();
+}

@@ -1,0 +1,137 @@
+// Kabar Desa service worker: keeps the app shell on the phone so the app opens
+// with no signal at all, on any path.
+//
+// The shell is the page plus every asset it names. Trunk puts a content hash
+// in each asset's name, so the list of assets is read from the page itself
+// rather than kept here. A new version is installed atomically: its page and
+// all its assets are fetched first, and only then does the cached page switch
+// over, so an interrupted download on a weak link never leaves a page whose
+// assets are missing.
+//
+// The API (/api/) is never cached here: reports live in IndexedDB, and the
+// app must see real failures to know when it is offline.
+
+const SHELL_CACHE = "kabar-desa-shell-v1";
+const PAGE = "/index.html";
+const STATIC_FILES = ["/manifest.webmanifest", "/icon-192.png", "/icon-512.png"];
+// Minified HTML drops attribute quotes, so match asset paths anywhere.
+const ASSET_PATTERN = /\/[A-Za-z0-9._\-\/]+\.(?:js|wasm|css|png|svg|webmanifest)/g;
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(refreshShell().then(() => self.skipWaiting()));
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches
+      .keys()
+      .then((names) => Promise.all(names.filter((n) => n !== SHELL_CACHE).map((n) => caches.delete(n))))
+      .then(() => self.clients.claim()),
+  );
+});
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin || url.pathname.startsWith("/api/")) {
+    return;
+  }
+  if (request.mode === "navigate") {
+    event.respondWith(servePage(event));
+    return;
+  }
+  event.respondWith(serveAsset(request));
+});
+
+// Serves the cached page at once (no waiting on a slow link), and looks for a
+// newer version in the background for the next start.
+async function servePage(event) {
+  const cache = await caches.open(SHELL_CACHE);
+  const cached = await cache.match(PAGE);
+  if (cached) {
+    event.waitUntil(refreshShell().catch(() => {}));
+    return cached;
+  }
+  try {
+    return await fetch(event.request);
+  } catch (error) {
+    return new Response(
+      "<!doctype html><meta charset=utf-8><meta name=viewport content='width=device-width'>" +
+        "<p style='font:18px sans-serif;padding:1em'>Tidak ada sinyal. Buka aplikasi sekali saat ada sinyal, " +
+        "lalu aplikasi bisa dipakai tanpa sinyal.<br><br>No signal. Open the app once while online; " +
+        "after that it works offline.</p>",
+      { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } },
+    );
+  }
+}
+
+async function serveAsset(request) {
+  const cache = await caches.open(SHELL_CACHE);
+  const cached = await cache.match(request, { ignoreSearch: true });
+  if (cached) {
+    return cached;
+  }
+  const response = await fetch(request);
+  if (response.ok && response.type === "basic") {
+    cache.put(request, response.clone());
+  }
+  return response;
+}
+
+let refreshing = null;
+
+// Fetches the current page and every asset it names, then swaps the cached
+// page. Concurrent calls share one refresh.
+function refreshShell() {
+  if (!refreshing) {
+    refreshing = doRefreshShell().finally(() => {
+      refreshing = null;
+    });
+  }
+  return refreshing;
+}
+
+async function doRefreshShell() {
+  const cache = await caches.open(SHELL_CACHE);
+  const pageResponse = await fetch("/", { cache: "no-store" });
+  if (!pageResponse.ok) {
+    throw new Error("page fetch failed: " + pageResponse.status);
+  }
+  const html = await pageResponse.clone().text();
+  const cachedPage = await cache.match(PAGE);
+  if (cachedPage && (await cachedPage.text()) === html) {
+    return;
+  }
+  const assets = new Set(STATIC_FILES);
+  for (const match of html.matchAll(ASSET_PATTERN)) {
+    if (match[0] !== "/sw.js") {
+      assets.add(match[0]);
+    }
+  }
+  const missing = [];
+  for (const asset of assets) {
+    if (!(await cache.match(asset))) {
+      missing.push(asset);
+    }
+  }
+  const responses = await Promise.all(
+    missing.map(async (asset) => {
+      const response = await fetch(asset, { cache: "no-store" });
+      if (!response.ok) {
+        throw new Error("asset fetch failed: " + asset + " " + response.status);
+      }
+      return [asset, response];
+    }),
+  );
+  for (const [asset, response] of responses) {
+    await cache.put(asset, response);
+  }
+  await cache.put(PAGE, pageResponse);
+  // Assets no page names any more only take the phone's storage.
+  for (const request of await cache.keys()) {
+    const path = new URL(request.url).pathname;
+    if (path !== PAGE && !assets.has(path)) {
+      await cache.delete(request);
+    }
+  }
+}

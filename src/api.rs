@@ -1,0 +1,117 @@
+//! The app's HTTP calls to the server, over `fetch`. Every call has a
+//! deadline: on EDGE a request can hang for minutes, and a hung request must
+//! not keep the outbox from trying again.
+
+use gloo_net::http::{Request, RequestBuilder, Response};
+use gloo_timers::callback::Timeout;
+use kabar_shared::sync::{PushRequest, PushResponse};
+use serde::Deserialize;
+use web_sys::AbortController;
+
+const PROBE_DEADLINE_MS: u32 = 10_000;
+const PUSH_DEADLINE_MS: u32 = 60_000;
+
+/// Why a call to the server did not give an answer we can use.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiError {
+    /// No connection: the request never got an HTTP answer.
+    Unreachable,
+    /// The request started but did not finish in time.
+    TimedOut,
+    /// The server answered with an error; its message is in both languages.
+    Refused {
+        status: u16,
+        message_id: String,
+        message_en: String,
+    },
+    /// The server answered 200 with something this app cannot read.
+    Unreadable(String),
+}
+
+#[derive(Deserialize)]
+struct ErrorEnvelope {
+    error: ErrorBody,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    message: String,
+    message_en: String,
+}
+
+/// True when the server answers its health check: a real round trip, since
+/// `navigator.onLine` only knows whether some network interface is up.
+pub async fn server_reachable() -> bool {
+    match send_with_deadline(Request::get("/api/health"), PROBE_DEADLINE_MS).await {
+        Ok(response) => response.ok(),
+        Err(_) => false,
+    }
+}
+
+pub async fn push(request: &PushRequest) -> Result<PushResponse, ApiError> {
+    let builder = Request::post("/api/v1/sync/push");
+    let response = with_deadline(PUSH_DEADLINE_MS, |signal| async move {
+        let request = builder
+            .abort_signal(Some(&signal))
+            .json(request)
+            .map_err(|error| ApiError::Unreadable(error.to_string()))?;
+        request.send().await.map_err(|_| ApiError::Unreachable)
+    })
+    .await?;
+    if !response.ok() {
+        return Err(refusal(&response).await);
+    }
+    response
+        .json()
+        .await
+        .map_err(|error| ApiError::Unreadable(error.to_string()))
+}
+
+async fn send_with_deadline(
+    builder: RequestBuilder,
+    deadline_ms: u32,
+) -> Result<Response, ApiError> {
+    with_deadline(deadline_ms, |signal| async move {
+        builder
+            .abort_signal(Some(&signal))
+            .send()
+            .await
+            .map_err(|_| ApiError::Unreachable)
+    })
+    .await
+}
+
+/// Runs `call` with an abort signal that fires after `deadline_ms`.
+async fn with_deadline<F, Fut>(deadline_ms: u32, call: F) -> Result<Response, ApiError>
+where
+    F: FnOnce(web_sys::AbortSignal) -> Fut,
+    Fut: std::future::Future<Output = Result<Response, ApiError>>,
+{
+    let controller = AbortController::new().map_err(|_| ApiError::Unreachable)?;
+    let signal = controller.signal();
+    let timer_signal = signal.clone();
+    let timeout = Timeout::new(deadline_ms, move || controller.abort());
+    let result = call(signal).await;
+    let timed_out = timer_signal.aborted();
+    drop(timeout);
+    match result {
+        Err(ApiError::Unreachable) if timed_out => Err(ApiError::TimedOut),
+        other => other,
+    }
+}
+
+async fn refusal(response: &Response) -> ApiError {
+    let status = response.status();
+    match response.json::<ErrorEnvelope>().await {
+        Ok(envelope) => ApiError::Refused {
+            status,
+            message_id: envelope.error.message,
+            message_en: envelope.error.message_en,
+        },
+        Err(_) => ApiError::Refused {
+            status,
+            message_id: format!("Kode {status}"),
+            message_en: format!("Status {status}"),
+        },
+    }
+}

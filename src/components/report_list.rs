@@ -1,0 +1,95 @@
+//! Every report saved on this phone, newest first, with where it stands.
+
+use super::state::AppState;
+use crate::i18n::{self, Lang};
+use crate::outbox_db::OutboxEntry;
+use crate::time::format_wita;
+use kabar_shared::sync::Delivery;
+use kabar_shared::village::Gazetteer;
+use leptos::prelude::*;
+
+#[component]
+pub fn ReportList() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let lang = state.lang;
+    let gazetteer = StoredValue::new(Gazetteer::kotamobagu());
+    let newest_first = move || {
+        let mut entries = state.entries.get();
+        entries.reverse();
+        entries
+    };
+    view! {
+        <section class="card">
+            <h2>{move || i18n::MY_REPORTS.get(lang.get())}</h2>
+            <Show
+                when=move || state.entries.with(|entries| !entries.is_empty())
+                fallback=move || view! { <p class="empty">{move || i18n::NO_REPORTS.get(lang.get())}</p> }
+            >
+                <ul class="reports">
+                    <For
+                        each=newest_first
+                        key=|entry| (entry.report.id, state_key(&entry.delivery))
+                        children=move |entry: OutboxEntry| {
+                            let village = gazetteer
+                                .with_value(|g| g.village(&entry.report.village).map(|v| v.name.clone()))
+                                .unwrap_or_else(|| entry.report.village.to_string());
+                            view! { <ReportItem entry=entry village=village /> }
+                        }
+                    />
+                </ul>
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn ReportItem(entry: OutboxEntry, village: String) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let lang = state.lang;
+    let delivery = entry.delivery.clone();
+    let status = state_key(&delivery);
+    let saved_at = entry.saved_at_ms;
+    let details = delivery.clone();
+    view! {
+        <li data-report-id=entry.report.id.to_string() data-status=status>
+            <div class="report-title">{entry.report.title().to_owned()}</div>
+            <div class="report-meta">
+                {move || format!("{village} · {} {}", i18n::SAVED_AT.get(lang.get()), format_wita(saved_at, lang.get()))}
+            </div>
+            <span class=format!("status {status}")>{move || status_label(&delivery, lang.get())}</span>
+            {move || delivery_details(&details, lang.get())}
+        </li>
+    }
+}
+
+fn state_key(delivery: &Delivery) -> &'static str {
+    match delivery {
+        Delivery::Waiting => "waiting",
+        Delivery::Sent => "sent",
+        Delivery::Conflict => "conflict",
+        Delivery::Rejected { .. } => "rejected",
+    }
+}
+
+fn status_label(delivery: &Delivery, lang: Lang) -> &'static str {
+    match delivery {
+        Delivery::Waiting => i18n::STATUS_WAITING.get(lang),
+        Delivery::Sent => i18n::STATUS_SENT.get(lang),
+        Delivery::Conflict => i18n::STATUS_CONFLICT.get(lang),
+        Delivery::Rejected { .. } => i18n::STATUS_REJECTED.get(lang),
+    }
+}
+
+fn delivery_details(delivery: &Delivery, lang: Lang) -> Option<String> {
+    match delivery {
+        Delivery::Conflict => Some(i18n::CONFLICT_EXPLAINED.get(lang).to_owned()),
+        Delivery::Rejected { errors } => Some(
+            errors
+                .iter()
+                .map(|error| i18n::field_error(error, lang))
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        Delivery::Waiting | Delivery::Sent => None,
+    }
+}

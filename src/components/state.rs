@@ -1,0 +1,169 @@
+//! The state every component shares, and the background work that keeps it
+//! current: loading the outbox from IndexedDB and syncing it.
+
+use crate::api;
+use crate::i18n::Lang;
+use crate::outbox_db::{DATABASE_NAME, OutboxDb, OutboxEntry, StorageError};
+use crate::sync_engine::{self, SyncError};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+/// What the app knows about its link to the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Connection {
+    Checking,
+    Online,
+    Offline,
+    Sending,
+}
+
+#[derive(Clone, Copy)]
+pub struct AppState {
+    pub lang: RwSignal<Lang>,
+    pub entries: RwSignal<Vec<OutboxEntry>>,
+    pub connection: RwSignal<Connection>,
+    /// The last sync failure, cleared by the next successful sync.
+    pub sync_error: RwSignal<Option<SyncError>>,
+    /// IndexedDB could not be opened or read.
+    pub storage_error: RwSignal<Option<StorageError>>,
+}
+
+impl AppState {
+    pub fn new() -> AppState {
+        AppState {
+            lang: RwSignal::new(stored_language()),
+            entries: RwSignal::new(Vec::new()),
+            connection: RwSignal::new(Connection::Checking),
+            sync_error: RwSignal::new(None),
+            storage_error: RwSignal::new(None),
+        }
+    }
+
+    pub fn set_language(self, lang: Lang) {
+        self.lang.set(lang);
+        local_storage_set(LANGUAGE_KEY, lang.code());
+        if let Some(element) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+        {
+            let _ = element.set_attribute("lang", lang.code());
+        }
+    }
+
+    /// Rereads the outbox from IndexedDB into the `entries` signal.
+    pub async fn reload_entries(self) {
+        match database().await {
+            Ok(db) => match db.all().await {
+                Ok(entries) => {
+                    self.entries.set(entries);
+                    self.storage_error.set(None);
+                }
+                Err(error) => self.storage_error.set(Some(error)),
+            },
+            Err(error) => self.storage_error.set(Some(error)),
+        }
+    }
+
+    /// Starts a sync unless one is running; a request during a running sync
+    /// makes it go around once more, so nothing saved meanwhile waits for the
+    /// next timer tick.
+    pub fn request_sync(self) {
+        if SYNC_RUNNING.get() {
+            SYNC_AGAIN.set(true);
+            return;
+        }
+        SYNC_RUNNING.set(true);
+        spawn_local(async move {
+            loop {
+                SYNC_AGAIN.set(false);
+                self.sync_once().await;
+                if !SYNC_AGAIN.get() {
+                    break;
+                }
+            }
+            SYNC_RUNNING.set(false);
+        });
+    }
+
+    async fn sync_once(self) {
+        if !api::server_reachable().await {
+            self.connection.set(Connection::Offline);
+            return;
+        }
+        let db = match database().await {
+            Ok(db) => db,
+            Err(error) => {
+                self.storage_error.set(Some(error));
+                return;
+            }
+        };
+        let waiting = self
+            .entries
+            .with_untracked(|entries| entries.iter().any(|e| e.delivery.is_waiting()));
+        if waiting {
+            self.connection.set(Connection::Sending);
+        }
+        let result = sync_engine::drain_outbox(&db).await;
+        let lost_connection = matches!(
+            result,
+            Err(SyncError::Api(
+                api::ApiError::Unreachable | api::ApiError::TimedOut
+            ))
+        );
+        self.sync_error.set(result.err());
+        self.connection.set(if lost_connection {
+            Connection::Offline
+        } else {
+            Connection::Online
+        });
+        self.reload_entries().await;
+    }
+}
+
+impl Default for AppState {
+    fn default() -> AppState {
+        AppState::new()
+    }
+}
+
+thread_local! {
+    static DATABASE: RefCell<Option<Rc<OutboxDb>>> = const { RefCell::new(None) };
+    static SYNC_RUNNING: Cell<bool> = const { Cell::new(false) };
+    static SYNC_AGAIN: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The app's one IndexedDB connection, opened on first use.
+pub async fn database() -> Result<Rc<OutboxDb>, StorageError> {
+    if let Some(db) = DATABASE.with_borrow(|db| db.clone()) {
+        return Ok(db);
+    }
+    let db = Rc::new(OutboxDb::open(DATABASE_NAME).await?);
+    // Another task may have opened it meanwhile; keep the first.
+    Ok(DATABASE.with_borrow_mut(|slot| slot.get_or_insert(db).clone()))
+}
+
+const LANGUAGE_KEY: &str = "kabar-desa.language";
+pub const VILLAGE_KEY: &str = "kabar-desa.village";
+
+fn stored_language() -> Lang {
+    local_storage_get(LANGUAGE_KEY)
+        .map(|code| Lang::from_code(&code))
+        .unwrap_or_default()
+}
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+pub fn local_storage_get(key: &str) -> Option<String> {
+    local_storage()?.get_item(key).ok()?
+}
+
+/// Small preferences only; reports never go to localStorage.
+pub fn local_storage_set(key: &str, value: &str) {
+    if let Some(storage) = local_storage() {
+        let _ = storage.set_item(key, value);
+    }
+}

@@ -1,0 +1,39 @@
+//! The title bar: app name, connection state and the language switch.
+
+use super::state::{AppState, Connection};
+use crate::i18n;
+use leptos::prelude::*;
+
+#[component]
+pub fn TopBar() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let lang = state.lang;
+    let connection_text = move || {
+        let text = match state.connection.get() {
+            Connection::Checking => i18n::CHECKING,
+            Connection::Online => i18n::ONLINE,
+            Connection::Offline => i18n::OFFLINE,
+            Connection::Sending => i18n::SENDING,
+        };
+        text.get(lang.get())
+    };
+    let connection_name = move || match state.connection.get() {
+        Connection::Checking => "checking",
+        Connection::Online => "online",
+        Connection::Offline => "offline",
+        Connection::Sending => "sending",
+    };
+    view! {
+        <header class="topbar">
+            <h1>{move || i18n::APP_TITLE.get(lang.get())}</h1>
+            <span class="pill" role="status" data-connection=connection_name>{connection_text}</span>
+            <button
+                class="lang"
+                aria-label=move || i18n::SWITCH_LANGUAGE_LABEL.get(lang.get())
+                on:click=move |_| state.set_language(lang.get_untracked().other())
+            >
+                {move || i18n::SWITCH_LANGUAGE.get(lang.get())}
+            </button>
+        </header>
+    }
+}

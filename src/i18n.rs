@@ -1,0 +1,138 @@
+//! User-facing text, Bahasa Indonesia first and English second. Every string
+//! a user reads comes from here, so a missing translation is a compile error.
+
+use kabar_shared::report::{FieldError, FieldProblem};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Id,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Id => "id",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Lang {
+        if code == "en" { Lang::En } else { Lang::Id }
+    }
+
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Id => Lang::En,
+            Lang::En => Lang::Id,
+        }
+    }
+}
+
+/// One piece of text in both languages.
+#[derive(Debug, Clone, Copy)]
+pub struct Text {
+    pub id: &'static str,
+    pub en: &'static str,
+}
+
+impl Text {
+    pub fn get(self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::Id => self.id,
+            Lang::En => self.en,
+        }
+    }
+}
+
+macro_rules! texts {
+    ($($name:ident = $id:literal / $en:literal;)*) => {
+        $(pub const $name: Text = Text { id: $id, en: $en };)*
+    };
+}
+
+texts! {
+    APP_TITLE = "Kabar Desa" / "Kabar Desa";
+    SWITCH_LANGUAGE = "EN" / "ID";
+    SWITCH_LANGUAGE_LABEL = "Switch to English" / "Ganti ke Bahasa Indonesia";
+    ONLINE = "🟢 Daring" / "🟢 Online";
+    OFFLINE = "⚪ Tanpa sinyal" / "⚪ No signal";
+    CHECKING = "… Memeriksa" / "… Checking";
+    SENDING = "⏫ Mengirim" / "⏫ Sending";
+    NEW_REPORT = "📝 Laporan baru" / "📝 New report";
+    VILLAGE = "Desa / Kelurahan" / "Village";
+    CHOOSE_VILLAGE = "— Pilih desa/kelurahan —" / "— Choose a village —";
+    TITLE = "Judul" / "Title";
+    TITLE_HINT = "Contoh: Jalan rusak di Dusun II" / "For example: Damaged road in Dusun II";
+    BODY = "Isi laporan" / "Report";
+    SAVE = "💾 Simpan" / "💾 Save";
+    SAVING = "Menyimpan…" / "Saving…";
+    SAVED_OFFLINE = "✅ Tersimpan di ponsel. Laporan akan dikirim otomatis saat ada sinyal."
+        / "✅ Saved on this phone. It will be sent automatically when there is signal.";
+    SAVE_FAILED = "❌ Gagal menyimpan di ponsel. Isian Anda masih ada; coba lagi."
+        / "❌ Could not save on this phone. Your entries are still here; try again.";
+    VILLAGE_REQUIRED = "Pilih desa atau kelurahan." / "Choose a village.";
+    MY_REPORTS = "📋 Laporan saya" / "📋 My reports";
+    NO_REPORTS = "Belum ada laporan." / "No reports yet.";
+    SEND_NOW = "🔄 Kirim sekarang" / "🔄 Send now";
+    SAVED_AT = "Disimpan" / "Saved";
+    STATUS_WAITING = "⏳ Menunggu" / "⏳ Waiting";
+    STATUS_SENT = "✅ Terkirim" / "✅ Sent";
+    STATUS_CONFLICT = "⚠️ Bentrok" / "⚠️ Conflict";
+    STATUS_REJECTED = "❌ Ditolak" / "❌ Refused";
+    CONFLICT_EXPLAINED = "Server sudah menyimpan laporan lain dengan nomor yang sama. Laporan ini tetap aman di ponsel; hubungi admin Diskominfo."
+        / "The server already holds a different report with this number. This one stays safe on the phone; contact the Diskominfo admin.";
+    WAITING_COUNT = "laporan menunggu sinyal" / "reports waiting for signal";
+    ERROR_OFFLINE = "Tidak ada sinyal ke server. Laporan aman di ponsel dan akan dikirim otomatis."
+        / "The server cannot be reached. Reports are safe on the phone and will be sent automatically.";
+    ERROR_TIMEOUT = "Sinyal terlalu lemah, pengiriman terputus. Akan dicoba lagi otomatis."
+        / "The signal is too weak and sending timed out. It will be retried automatically.";
+    ERROR_SERVER = "Server menolak pengiriman" / "The server refused the upload";
+    ERROR_PROTOCOL = "Versi aplikasi tidak cocok dengan server. Muat ulang aplikasi saat ada sinyal."
+        / "This app version does not match the server. Reload the app when you have signal.";
+    ERROR_STORAGE = "Penyimpanan ponsel bermasalah" / "The phone's storage failed";
+    RETRY_HINT = "Akan dicoba lagi otomatis." / "It will be retried automatically.";
+}
+
+/// A field problem as a sentence for the user.
+pub fn field_problem(problem: &FieldProblem, lang: Lang) -> String {
+    match (problem, lang) {
+        (FieldProblem::Required, Lang::Id) => "Wajib diisi.".into(),
+        (FieldProblem::Required, Lang::En) => "Required.".into(),
+        (FieldProblem::TooLong { max_chars }, Lang::Id) => {
+            format!("Terlalu panjang (paling banyak {max_chars} huruf).")
+        }
+        (FieldProblem::TooLong { max_chars }, Lang::En) => {
+            format!("Too long (at most {max_chars} characters).")
+        }
+        (FieldProblem::UnknownVillage, Lang::Id) => "Desa/kelurahan tidak dikenal.".into(),
+        (FieldProblem::UnknownVillage, Lang::En) => "Unknown village.".into(),
+        (FieldProblem::UnknownForm, Lang::Id) => "Jenis laporan tidak dikenal server.".into(),
+        (FieldProblem::UnknownForm, Lang::En) => {
+            "The server does not know this report type.".into()
+        }
+        (FieldProblem::UnexpectedField, Lang::Id) => "Isian ini tidak dikenal.".into(),
+        (FieldProblem::UnexpectedField, Lang::En) => "This entry is not expected.".into(),
+        (FieldProblem::HashMismatch, Lang::Id) => "Data rusak saat dikirim.".into(),
+        (FieldProblem::HashMismatch, Lang::En) => "The data was damaged in transit.".into(),
+    }
+}
+
+/// A field's name for the user.
+pub fn field_name(field: &str, lang: Lang) -> &str {
+    match field {
+        "title" => TITLE.get(lang),
+        "body" => BODY.get(lang),
+        "village" => VILLAGE.get(lang),
+        other => other,
+    }
+}
+
+pub fn field_error(error: &FieldError, lang: Lang) -> String {
+    format!(
+        "{}: {}",
+        field_name(&error.field, lang),
+        field_problem(&error.problem, lang)
+    )
+}

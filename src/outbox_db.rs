@@ -1,0 +1,175 @@
+//! The phone's outbox in IndexedDB, through rexie. Only this module knows
+//! IndexedDB.
+//!
+//! Every report the user saves is one record, kept until the user's phone is
+//! wiped: sent reports stay so the user can see what went out. A record holds
+//! the report's canonical JSON as a string, so what is read back is exactly
+//! what was hashed and will be pushed, byte for byte.
+
+use kabar_shared::sync::Delivery;
+use kabar_shared::{Report, ReportId};
+use rexie::{ObjectStore, Rexie, TransactionMode};
+use std::fmt;
+use wasm_bindgen::JsValue;
+
+/// The database the app uses; tests open others.
+pub const DATABASE_NAME: &str = "kabar-desa";
+const VERSION: u32 = 1;
+const OUTBOX: &str = "outbox";
+
+/// One saved report and where it stands with the server.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxEntry {
+    pub report: Report,
+    pub delivery: Delivery,
+    pub saved_at_ms: i64,
+}
+
+/// IndexedDB failed: blocked, full, or the browser refused storage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StorageError(pub String);
+
+impl fmt::Display for StorageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StorageError {}
+
+impl From<rexie::Error> for StorageError {
+    fn from(error: rexie::Error) -> StorageError {
+        StorageError(error.to_string())
+    }
+}
+
+pub struct OutboxDb {
+    rexie: Rexie,
+}
+
+impl OutboxDb {
+    pub async fn open(name: &str) -> Result<OutboxDb, StorageError> {
+        let rexie = Rexie::builder(name)
+            .version(VERSION)
+            .add_object_store(ObjectStore::new(OUTBOX).key_path("id"))
+            .build()
+            .await?;
+        Ok(OutboxDb { rexie })
+    }
+
+    pub fn close(self) {
+        self.rexie.close();
+    }
+
+    /// Deletes a whole database; for tests.
+    pub async fn delete(name: &str) -> Result<(), StorageError> {
+        Ok(Rexie::delete(name).await?)
+    }
+
+    /// Stores a newly saved report as waiting. Resolves only when IndexedDB
+    /// reports the transaction complete, so "saved" on screen means saved.
+    /// An id that is already stored is an error, never an overwrite.
+    pub async fn save_new(&self, report: &Report, saved_at_ms: i64) -> Result<(), StorageError> {
+        let entry = OutboxEntry {
+            report: report.clone(),
+            delivery: Delivery::Waiting,
+            saved_at_ms,
+        };
+        let transaction = self
+            .rexie
+            .transaction(&[OUTBOX], TransactionMode::ReadWrite)?;
+        transaction
+            .store(OUTBOX)?
+            .add(&to_record(&entry)?, None)
+            .await?;
+        transaction.done().await?;
+        Ok(())
+    }
+
+    /// Every saved report, oldest first (ids are UUIDv7, so key order is
+    /// creation order).
+    pub async fn all(&self) -> Result<Vec<OutboxEntry>, StorageError> {
+        let transaction = self
+            .rexie
+            .transaction(&[OUTBOX], TransactionMode::ReadOnly)?;
+        let records = transaction.store(OUTBOX)?.get_all(None, None).await?;
+        transaction.done().await?;
+        records.iter().map(from_record).collect()
+    }
+
+    /// Records the server's answers in one transaction: either every update
+    /// lands or none does. Only the delivery changes; the report itself is
+    /// never rewritten here.
+    pub async fn set_deliveries(
+        &self,
+        updates: &[(ReportId, Delivery)],
+    ) -> Result<(), StorageError> {
+        let transaction = self
+            .rexie
+            .transaction(&[OUTBOX], TransactionMode::ReadWrite)?;
+        let store = transaction.store(OUTBOX)?;
+        for (id, delivery) in updates {
+            let Some(record) = store.get(JsValue::from_str(&id.to_string())).await? else {
+                continue;
+            };
+            let mut entry = from_record(&record)?;
+            entry.delivery = delivery.clone();
+            store.put(&to_record(&entry)?, None).await?;
+        }
+        transaction.done().await?;
+        Ok(())
+    }
+}
+
+/// `{ id, state, saved_at_ms, report, delivery }` with `report` and
+/// `delivery` as JSON text; `id` and `state` are plain for debugging in the
+/// browser's devtools.
+fn to_record(entry: &OutboxEntry) -> Result<JsValue, StorageError> {
+    let object = js_sys::Object::new();
+    let set = |key: &str, value: JsValue| {
+        js_sys::Reflect::set(&object, &JsValue::from_str(key), &value)
+            .map(|_| ())
+            .map_err(|_| StorageError(format!("cannot set {key} on a record")))
+    };
+    set("id", JsValue::from_str(&entry.report.id.to_string()))?;
+    set("state", JsValue::from_str(state_name(&entry.delivery)))?;
+    set("saved_at_ms", JsValue::from_f64(entry.saved_at_ms as f64))?;
+    set("report", JsValue::from_str(&to_json(&entry.report)?))?;
+    set("delivery", JsValue::from_str(&to_json(&entry.delivery)?))?;
+    Ok(object.into())
+}
+
+fn from_record(record: &JsValue) -> Result<OutboxEntry, StorageError> {
+    let get_string = |key: &str| {
+        js_sys::Reflect::get(record, &JsValue::from_str(key))
+            .ok()
+            .and_then(|value| value.as_string())
+            .ok_or_else(|| StorageError(format!("a stored record has no {key}")))
+    };
+    let saved_at_ms = js_sys::Reflect::get(record, &JsValue::from_str("saved_at_ms"))
+        .ok()
+        .and_then(|value| value.as_f64())
+        .unwrap_or(0.0) as i64;
+    let report = serde_json::from_str(&get_string("report")?)
+        .map_err(|error| StorageError(format!("a stored report does not parse: {error}")))?;
+    let delivery = serde_json::from_str(&get_string("delivery")?)
+        .map_err(|error| StorageError(format!("a stored delivery does not parse: {error}")))?;
+    Ok(OutboxEntry {
+        report,
+        delivery,
+        saved_at_ms,
+    })
+}
+
+fn state_name(delivery: &Delivery) -> &'static str {
+    match delivery {
+        Delivery::Waiting => "waiting",
+        Delivery::Sent => "sent",
+        Delivery::Conflict => "conflict",
+        Delivery::Rejected { .. } => "rejected",
+    }
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StorageError> {
+    serde_json::to_string(value).map_err(|error| StorageError(error.to_string()))
+}

@@ -1,0 +1,50 @@
+//! Drains the outbox: asks the shared sync core what to push, pushes it, and
+//! stores the server's per-report answers. The decisions live in
+//! `kabar_shared::sync`; this module only moves data between IndexedDB and
+//! the network.
+
+use crate::api::{self, ApiError};
+use crate::outbox_db::{OutboxDb, StorageError};
+use kabar_shared::sync::{ProtocolMismatch, apply_push_response, next_push};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SyncError {
+    Api(ApiError),
+    Protocol(ProtocolMismatch),
+    Storage(StorageError),
+}
+
+impl From<ApiError> for SyncError {
+    fn from(error: ApiError) -> SyncError {
+        SyncError::Api(error)
+    }
+}
+
+impl From<StorageError> for SyncError {
+    fn from(error: StorageError) -> SyncError {
+        SyncError::Storage(error)
+    }
+}
+
+/// Pushes batches until nothing waits or a round makes no progress. Returns
+/// how many reports changed state. A failure leaves every unanswered report
+/// waiting, so the next attempt picks it up again.
+pub async fn drain_outbox(db: &OutboxDb) -> Result<usize, SyncError> {
+    let mut changed = 0;
+    loop {
+        let entries = db.all().await?;
+        let Some(request) = next_push(entries.iter().map(|entry| (&entry.report, &entry.delivery)))
+        else {
+            return Ok(changed);
+        };
+        let response = api::push(&request).await?;
+        let updates = apply_push_response(&request, &response).map_err(SyncError::Protocol)?;
+        if updates.is_empty() {
+            // The server answered for none of what we sent; pushing again at
+            // once would loop. The next scheduled attempt retries.
+            return Ok(changed);
+        }
+        db.set_deliveries(&updates).await?;
+        changed += updates.len();
+    }
+}
