@@ -1,0 +1,132 @@
+// Shared set-up for the end-to-end tests: a real kabar-server on a free
+// loopback port with its own SQLite file, and Debian's Chromium driven by
+// playwright-core.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, mkdirSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { chromium } from "playwright-core";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+export const SERVER_BIN = process.env.KABAR_SERVER_BIN ?? path.join(ROOT, "target/debug/kabar-server");
+export const APP_DIR = process.env.KABAR_APP_DIR ?? path.join(ROOT, "dist");
+export const SCREENSHOT_DIR = path.join(ROOT, "target/e2e-screenshots");
+const CHROMIUM = process.env.KABAR_CHROMIUM ?? "/usr/bin/chromium";
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** A kabar-server that can be stopped and started again on the same port and
+ * database, as a phone sees the city's server come and go. */
+export class TestServer {
+  static async create() {
+    const server = new TestServer();
+    server.port = await freePort();
+    server.dir = mkdtempSync(path.join(tmpdir(), "kabar-e2e-"));
+    server.url = `http://127.0.0.1:${server.port}`;
+    await server.start();
+    return server;
+  }
+
+  async start() {
+    this.process = spawn(
+      SERVER_BIN,
+      ["--listen", `127.0.0.1:${this.port}`, "--database", path.join(this.dir, "kabar.db"), "--app-dir", APP_DIR],
+      { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, RUST_LOG: "warn" } },
+    );
+    this.stderr = "";
+    this.process.stderr.on("data", (chunk) => (this.stderr += chunk));
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      if (this.process.exitCode !== null) {
+        throw new Error(`kabar-server exited early: ${this.stderr}`);
+      }
+      try {
+        const response = await fetch(`${this.url}/api/health`);
+        if (response.ok) return;
+      } catch {
+        // Not listening yet.
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`kabar-server did not become healthy: ${this.stderr}`);
+  }
+
+  async stop() {
+    if (!this.process || this.process.exitCode !== null) return;
+    const exited = new Promise((resolve) => this.process.once("exit", resolve));
+    this.process.kill("SIGTERM");
+    await exited;
+  }
+
+  async api(pathname) {
+    const response = await fetch(`${this.url}${pathname}`);
+    if (!response.ok) throw new Error(`${pathname}: ${response.status}`);
+    return response.json();
+  }
+
+  async destroy() {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--disable-dev-shm-usage",
+    ],
+  });
+}
+
+/** A phone-sized context: 360×640, touch, Indonesian locale, WITA clock. */
+export async function newPhone(browser) {
+  return browser.newContext({
+    viewport: { width: 360, height: 640 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+    locale: "id-ID",
+    timezoneId: "Asia/Makassar",
+  });
+}
+
+export async function screenshot(page, name) {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+}
+
+/** Waits until the service worker controls the page and holds the shell. */
+export async function waitForOfflineShell(page) {
+  await page.waitForFunction(
+    async () => {
+      const registration = await navigator.serviceWorker.ready;
+      if (!registration.active || !navigator.serviceWorker.controller) return false;
+      const cache = await caches.open("kabar-desa-shell-v1");
+      const page = await cache.match("/index.html");
+      if (!page) return false;
+      const assets = (await cache.keys()).map((request) => new URL(request.url).pathname);
+      return assets.some((p) => p.endsWith(".wasm")) && assets.some((p) => p.endsWith(".js"));
+    },
+    null,
+    { timeout: 30_000, polling: 200 },
+  );
+}

@@ -1,0 +1,110 @@
+// The walking skeleton's acceptance: a report saved with no signal reaches the
+// server exactly once when the signal returns.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { TestServer, launchBrowser, newPhone, screenshot, waitForOfflineShell } from "./harness.mjs";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await TestServer.create();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.destroy();
+});
+
+async function saveReport(page, village, title, body) {
+  await page.selectOption("#village", village);
+  await page.fill("#title", title);
+  await page.fill("#body", body);
+  await page.click("button[type=submit]");
+  await page.getByText("Tersimpan di ponsel").waitFor();
+  // The form is cleared only after IndexedDB committed.
+  assert.equal(await page.inputValue("#title"), "");
+}
+
+async function reportStatuses(page) {
+  return page.$$eval("ul.reports li", (items) =>
+    items.map((item) => ({
+      title: item.querySelector(".report-title").textContent,
+      status: item.dataset.status,
+    })),
+  );
+}
+
+test("reports saved offline survive a reload and arrive exactly once when the server returns", async () => {
+  const context = await newPhone(browser);
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+
+  await page.goto(server.url);
+  await page.getByRole("heading", { name: "Kabar Desa" }).waitFor();
+  await page.locator("[data-connection=online]").waitFor();
+  await waitForOfflineShell(page);
+
+  // No signal at all: the server is gone and the browser is offline.
+  await server.stop();
+  await context.setOffline(true);
+
+  await saveReport(page, "71.74.02.1003", "Jalan rusak di Dusun II", "Lubang besar dekat masjid.");
+  await saveReport(page, "71.74.02.1003", "Banjir di RT 03", "Air setinggi lutut sejak pagi.");
+  assert.deepEqual(await reportStatuses(page), [
+    { title: "Banjir di RT 03", status: "waiting" },
+    { title: "Jalan rusak di Dusun II", status: "waiting" },
+  ]);
+  await screenshot(page, "offline-two-waiting");
+
+  // A reload with no network still opens the app, from the service worker.
+  await page.reload();
+  await page.getByRole("heading", { name: "Kabar Desa" }).waitFor();
+  await page.locator("ul.reports li").nth(1).waitFor();
+  assert.deepEqual(
+    (await reportStatuses(page)).map((r) => r.status),
+    ["waiting", "waiting"],
+  );
+
+  // A deep link opens the app too.
+  await page.goto(`${server.url}/laporan/baru`);
+  await page.getByRole("heading", { name: "Kabar Desa" }).waitFor();
+  await page.locator("ul.reports li").nth(1).waitFor();
+
+  // The signal returns.
+  await server.start();
+  await context.setOffline(false);
+  await page.waitForFunction(
+    () => document.querySelectorAll("ul.reports li[data-status=sent]").length === 2,
+    null,
+    { timeout: 60_000, polling: 250 },
+  );
+  await screenshot(page, "online-two-sent");
+
+  const { reports } = await server.api("/api/v1/reports");
+  const titles = reports.map((r) => r.report.answers.title).sort();
+  assert.deepEqual(titles, ["Banjir di RT 03", "Jalan rusak di Dusun II"]);
+  assert.equal(new Set(reports.map((r) => r.report.id)).size, 2);
+
+  // Another start of the app sends nothing again.
+  await page.reload();
+  await page.locator("[data-connection=online]").waitFor();
+  await page.locator("ul.reports li[data-status=sent]").nth(1).waitFor();
+  assert.equal((await server.api("/api/v1/reports")).reports.length, 2);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("the page fits a 360 px wide phone without sideways scrolling", async () => {
+  const context = await newPhone(browser);
+  const page = await context.newPage();
+  await page.goto(server.url);
+  await page.getByRole("heading", { name: "Kabar Desa" }).waitFor();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `page is ${overflow}px wider than the screen`);
+  const submit = await page.locator("button[type=submit]").boundingBox();
+  assert.ok(submit.height >= 44, "the save button is a comfortable touch target");
+  await context.close();
+});
