@@ -1,0 +1,103 @@
+// Measures what a village head's phone pays: time until the app is usable on
+// a cold start over a slow mobile link with a slow CPU, the same start when
+// the app is already cached, and how fast the server takes a full outbox.
+// Run through `cargo xtask bench`, which builds everything first.
+import { TestServer, launchBrowser, newPhone } from "../e2e/harness.mjs";
+
+// Chrome DevTools' "Slow 3G" profile; EDGE is slower still.
+const NETWORKS = {
+  "slow-3g": { latency: 400, downloadThroughput: (400 * 1024) / 8, uploadThroughput: (400 * 1024) / 8 },
+  edge: { latency: 840, downloadThroughput: (240 * 1024) / 8, uploadThroughput: (200 * 1024) / 8 },
+};
+const CPU_SLOWDOWN = 4;
+const RUNS = Number(process.env.KABAR_BENCH_RUNS ?? 3);
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+async function coldStart(browser, url, network) {
+  const context = await newPhone(browser);
+  const page = await context.newPage();
+  const session = await context.newCDPSession(page);
+  await session.send("Network.enable");
+  await session.send("Network.emulateNetworkConditions", { offline: false, ...network });
+  await session.send("Emulation.setCPUThrottlingRate", { rate: CPU_SLOWDOWN });
+  let bytes = 0;
+  session.on("Network.loadingFinished", (event) => (bytes += event.encodedDataLength));
+  const started = Date.now();
+  await page.goto(url);
+  await page.locator("button[type=submit]").waitFor({ timeout: 120_000 });
+  const usableMs = Date.now() - started;
+  // The warm start: service worker and HTTP cache filled, network gone.
+  await page.waitForFunction(async () => !!(await (await caches.open("kabar-desa-shell-v1")).match("/index.html")), null, {
+    timeout: 120_000,
+  });
+  await context.setOffline(true);
+  const warmStarted = Date.now();
+  await page.reload();
+  await page.locator("button[type=submit]").waitFor({ timeout: 60_000 });
+  const warmMs = Date.now() - warmStarted;
+  await context.close();
+  return { usableMs, warmMs, bytes };
+}
+
+async function pushThroughput(server, count) {
+  const reports = [];
+  const base = Date.now();
+  for (let i = 0; i < count; i++) {
+    const hex = (base + i).toString(16).padStart(12, "0");
+    const random = i.toString(16).padStart(15, "0");
+    const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7${random.slice(0, 3)}-8${random.slice(3, 6)}-${random.slice(6, 15)}abc`;
+    reports.push({
+      id,
+      form: { id: "laporan-singkat", version: 1 },
+      village: "71.74.02.1003",
+      created_at_ms: base,
+      answers: { body: `Isi laporan nomor ${i}`, title: `Laporan ${i}` },
+    });
+  }
+  // The server checks the hash; compute it the way the shared crate does
+  // (SHA-256 of the report's JSON with fields in declaration order).
+  const { createHash } = await import("node:crypto");
+  const items = reports.map((report) => ({
+    report,
+    content_hash: "sha256:" + createHash("sha256").update(JSON.stringify(report)).digest("hex"),
+  }));
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < items.length; i += 100) {
+    const response = await fetch(`${server.url}/api/v1/sync/push`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ protocol_version: 1, items: items.slice(i, i + 100) }),
+    });
+    const body = await response.json();
+    const accepted = body.results?.filter((r) => r.outcome === "accepted").length;
+    if (accepted !== Math.min(100, items.length - i)) {
+      throw new Error(`push batch ${i / 100} was not fully accepted: ${JSON.stringify(body).slice(0, 300)}`);
+    }
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return { reports: count, seconds, reportsPerSecond: count / seconds };
+}
+
+const server = await TestServer.create();
+const browser = await launchBrowser();
+const results = { cpuSlowdown: CPU_SLOWDOWN, runs: RUNS, load: {}, push: null };
+try {
+  for (const [name, network] of Object.entries(NETWORKS)) {
+    const runs = [];
+    for (let i = 0; i < RUNS; i++) runs.push(await coldStart(browser, server.url, network));
+    results.load[name] = {
+      coldUsableMs: median(runs.map((r) => r.usableMs)),
+      warmOfflineUsableMs: median(runs.map((r) => r.warmMs)),
+      transferredBytes: median(runs.map((r) => r.bytes)),
+    };
+  }
+  results.push = await pushThroughput(server, 1000);
+} finally {
+  await browser.close();
+  await server.destroy();
+}
+console.log(JSON.stringify(results));

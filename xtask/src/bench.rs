@@ -1,0 +1,82 @@
+//! `cargo xtask bench`: what the first load costs a phone on a slow link, in
+//! bytes and in seconds, and how fast the server takes a full outbox.
+//!
+//! Sizes are exact and repeatable; times come from headless Chromium with
+//! DevTools network and CPU throttling, so compare them between runs on the
+//! same machine only. Results are printed and written to
+//! `target/bench/report.json`.
+
+use crate::build::{APP_DIR, brotli_bytes, build_app, build_server, gzip_bytes};
+use crate::command::{project_root, run_tee, tool_path};
+use crate::tools;
+use anyhow::{Context, bail};
+use std::fmt::Write as _;
+use std::process::Command;
+
+pub fn run(args: &[String]) -> anyhow::Result<()> {
+    if !args.is_empty() {
+        bail!("usage: cargo xtask bench");
+    }
+    tools::ensure_test_tools()?;
+    build_app()?;
+    let server = build_server("server")?;
+    let sizes = first_load_sizes()?;
+
+    let (success, output) = run_tee(
+        Command::new("node")
+            .arg("tests/bench/load.mjs")
+            .env("PATH", tool_path())
+            .env("KABAR_SERVER_BIN", &server)
+            .env("KABAR_APP_DIR", project_root().join(APP_DIR)),
+    )?;
+    if !success {
+        bail!("the load benchmark failed");
+    }
+    let timings = output.lines().rev().find(|line| line.starts_with('{')).context("no JSON from load.mjs")?;
+
+    let report = format!("{{\"first_load\":{sizes},\"browser_and_server\":{timings}}}");
+    let directory = project_root().join("target/bench");
+    std::fs::create_dir_all(&directory)?;
+    std::fs::write(directory.join("report.json"), &report)?;
+    println!("\nbench report: {report}");
+    println!("written to target/bench/report.json");
+    Ok(())
+}
+
+/// Every file the page loads before it is usable, raw, gzip and brotli.
+fn first_load_sizes() -> anyhow::Result<String> {
+    let dist = project_root().join(APP_DIR);
+    let mut files: Vec<_> = std::fs::read_dir(&dist)?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| {
+            path.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| matches!(e, "html" | "js" | "wasm" | "css"))
+        })
+        .collect();
+    files.sort();
+    let mut json = String::from("{\"files\":[");
+    let (mut raw_total, mut gzip_total, mut brotli_total) = (0, 0, 0);
+    println!("{:<40} {:>10} {:>10} {:>10}", "first-load file", "raw", "gzip", "brotli");
+    for (index, path) in files.iter().enumerate() {
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        // The service worker is fetched after the page is usable.
+        if name == "sw.js" {
+            continue;
+        }
+        let bytes = std::fs::read(path)?;
+        let (raw, gzip, brotli) = (bytes.len(), gzip_bytes(&bytes)?.len(), brotli_bytes(&bytes)?.len());
+        raw_total += raw;
+        gzip_total += gzip;
+        brotli_total += brotli;
+        println!("{name:<40} {raw:>10} {gzip:>10} {brotli:>10}");
+        if index > 0 && !json.ends_with('[') {
+            json.push(',');
+        }
+        let kind = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
+        write!(json, "{{\"kind\":\"{kind}\",\"raw\":{raw},\"gzip\":{gzip},\"brotli\":{brotli}}}")?;
+    }
+    println!("{:<40} {raw_total:>10} {gzip_total:>10} {brotli_total:>10}", "total");
+    write!(json, "],\"total\":{{\"raw\":{raw_total},\"gzip\":{gzip_total},\"brotli\":{brotli_total}}}}}")?;
+    Ok(json)
+}

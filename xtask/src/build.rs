@@ -1,0 +1,77 @@
+//! Building the app with Trunk and the server with cargo, and `cargo xtask run`.
+
+use crate::command::{project_root, run as run_command, tool_path};
+use crate::tools;
+use anyhow::{Context, bail};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub const APP_DIR: &str = "dist";
+
+/// `cargo xtask run`: build everything in release and serve it.
+pub fn run(args: &[String]) -> anyhow::Result<()> {
+    let listen = match args {
+        [] => "127.0.0.1:8080".to_owned(),
+        [flag, address] if flag == "--listen" => address.clone(),
+        _ => bail!("usage: cargo xtask run [--listen ADDR:PORT]"),
+    };
+    tools::ensure_build_tools()?;
+    build_app()?;
+    let server = build_server("server")?;
+    println!("\nKabar Desa: http://{listen}/  (data in ./data/, Ctrl+C stops)\n");
+    run_command(Command::new(server).args(["--listen", &listen, "--database", "data/kabar-desa.db", "--app-dir", APP_DIR]))
+}
+
+/// `trunk build --release` into `dist/`, then `.br` and `.gz` next to every
+/// text and wasm file so the server can send them precompressed.
+pub fn build_app() -> anyhow::Result<()> {
+    run_command(Command::new("trunk").args(["build", "--release"]).env("PATH", tool_path()))?;
+    precompress(&project_root().join(APP_DIR))
+}
+
+/// Builds the server with `profile` ("dev" or "server") and returns its path.
+pub fn build_server(profile: &str) -> anyhow::Result<PathBuf> {
+    run_command(Command::new("cargo").args(["build", "--package", "kabar-server", "--profile", profile]))?;
+    let directory = if profile == "dev" { "debug" } else { profile };
+    Ok(project_root().join("target").join(directory).join("kabar-server"))
+}
+
+fn precompress(directory: &Path) -> anyhow::Result<()> {
+    for entry in std::fs::read_dir(directory).with_context(|| format!("reading {}", directory.display()))? {
+        let path = entry?.path();
+        let compressible = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| matches!(e, "html" | "js" | "wasm" | "css" | "webmanifest" | "json"));
+        if !compressible {
+            continue;
+        }
+        let bytes = std::fs::read(&path)?;
+        std::fs::write(with_suffix(&path, "br"), brotli_bytes(&bytes)?)?;
+        std::fs::write(with_suffix(&path, "gz"), gzip_bytes(&bytes)?)?;
+    }
+    Ok(())
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".");
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+pub fn brotli_bytes(bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
+    let mut output = Vec::new();
+    {
+        let mut writer = brotli::CompressorWriter::new(&mut output, 4096, 11, 22);
+        writer.write_all(bytes)?;
+    }
+    Ok(output)
+}
+
+pub fn gzip_bytes(bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes)?;
+    Ok(encoder.finish()?)
+}

@@ -1,0 +1,32 @@
+//! `cargo xtask run | test | bench`: the project's only entry points. Each
+//! installs what it needs first, skipping what is already present at the
+//! right version, so a fresh machine and a warm one run the same command.
+
+mod bench;
+mod build;
+mod command;
+mod test;
+mod tools;
+
+use anyhow::bail;
+
+const USAGE: &str = "\
+cargo xtask run [--listen ADDR:PORT]   build the app in release and serve it with the API (default 127.0.0.1:8080)
+cargo xtask test                       install test tools, run every test, print `N passed, N failed`
+cargo xtask bench                      measure the first-load size and speed of the app and the server's sync";
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (task, rest) = args.split_first().map(|(t, r)| (t.as_str(), r)).unwrap_or(("", &[]));
+    std::env::set_current_dir(command::project_root())?;
+    match task {
+        "run" => build::run(rest),
+        "test" => test::run(rest),
+        "bench" => bench::run(rest),
+        "" | "help" | "--help" | "-h" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => bail!("unknown task {other:?}\n\n{USAGE}"),
+    }
+}

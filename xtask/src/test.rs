@@ -1,0 +1,171 @@
+//! `cargo xtask test`: every check and test of the project, with one summary.
+//!
+//! Runs lints, native tests (server against SQLite and PostgreSQL), browser
+//! tests of the wasm code through wasm-bindgen-test in headless Chromium, and
+//! the end-to-end tests in Chromium through playwright-core. Each runner's
+//! counts are read from its closing lines and added up; a step that fails
+//! without reporting counts counts as one failure.
+
+use crate::build::{APP_DIR, build_app, build_server};
+use crate::command::{project_root, run_tee, tool_path};
+use crate::tools;
+use anyhow::bail;
+use std::process::Command;
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Tally {
+    passed: usize,
+    failed: usize,
+}
+
+impl std::ops::AddAssign for Tally {
+    fn add_assign(&mut self, other: Tally) {
+        self.passed += other.passed;
+        self.failed += other.failed;
+    }
+}
+
+pub fn run(args: &[String]) -> anyhow::Result<()> {
+    if !args.is_empty() {
+        bail!("usage: cargo xtask test");
+    }
+    tools::ensure_test_tools()?;
+    let mut total = Tally::default();
+    let mut failed_steps = Vec::new();
+    let mut step = |name: &str, command: &mut Command, counts: fn(&str) -> Tally| {
+        let tally = match run_tee(command.env("PATH", tool_path())) {
+            Ok((success, output)) => {
+                let mut tally = counts(&output);
+                if !success && tally.failed == 0 {
+                    tally.failed = 1;
+                }
+                tally
+            }
+            Err(error) => {
+                eprintln!("{name}: {error:#}");
+                Tally { passed: 0, failed: 1 }
+            }
+        };
+        if tally.failed > 0 {
+            failed_steps.push(name.to_owned());
+        }
+        total += tally;
+    };
+
+    step("rustfmt", Command::new("cargo").args(["fmt", "--all", "--check"]), check_counts);
+    step(
+        "clippy (native)",
+        Command::new("cargo").args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
+        check_counts,
+    );
+    step(
+        "clippy (wasm)",
+        Command::new("cargo").args([
+            "clippy",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--package",
+            "kabar-desa",
+            "--package",
+            "kabar-shared",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+        check_counts,
+    );
+    step("native tests", Command::new("cargo").args(["test", "--workspace"]), cargo_test_counts);
+    step(
+        "browser tests (wasm-bindgen-test)",
+        Command::new("cargo")
+            .args(["test", "--target", "wasm32-unknown-unknown"])
+            .args(["--package", "kabar-desa", "--test", "outbox_db"])
+            .args(["--package", "kabar-shared", "--test", "vectors"]),
+        cargo_test_counts,
+    );
+
+    let app_and_server = build_app().and_then(|()| build_server("dev"));
+    match app_and_server {
+        Ok(server) => {
+            let root = project_root();
+            step(
+                "end-to-end tests",
+                Command::new("node")
+                    .args(["--test", "--test-concurrency=1", "tests/e2e/"])
+                    .env("KABAR_SERVER_BIN", server)
+                    .env("KABAR_APP_DIR", root.join(APP_DIR)),
+                node_test_counts,
+            );
+        }
+        Err(error) => {
+            eprintln!("building the app and the server for the end-to-end tests failed: {error:#}");
+            failed_steps.push("end-to-end build".into());
+            total.failed += 1;
+        }
+    }
+
+    if !failed_steps.is_empty() {
+        eprintln!("failed: {}", failed_steps.join(", "));
+    }
+    println!("{} passed, {} failed", total.passed, total.failed);
+    if total.failed > 0 {
+        std::process::exit(1);
+    }
+    Ok(())
+}
+
+/// A lint or format check counts as one test.
+fn check_counts(_output: &str) -> Tally {
+    Tally { passed: 1, failed: 0 }
+}
+
+/// Sums libtest's and wasm-bindgen-test's `test result: … N passed; M failed`.
+fn cargo_test_counts(output: &str) -> Tally {
+    let mut tally = Tally::default();
+    for line in output.lines().filter(|line| line.trim_start().starts_with("test result:")) {
+        tally.passed += number_before(line, " passed");
+        tally.failed += number_before(line, " failed");
+    }
+    tally
+}
+
+/// node's test runner ends with `# pass N` and `# fail N`.
+fn node_test_counts(output: &str) -> Tally {
+    let mut tally = Tally::default();
+    for line in output.lines() {
+        if let Some(n) = line.strip_prefix("# pass ") {
+            tally.passed += n.trim().parse().unwrap_or(0);
+        }
+        if let Some(n) = line.strip_prefix("# fail ") {
+            tally.failed += n.trim().parse().unwrap_or(0);
+        }
+    }
+    tally
+}
+
+fn number_before(line: &str, marker: &str) -> usize {
+    let Some(end) = line.find(marker) else { return 0 };
+    let start = line[..end].rfind(|c: char| !c.is_ascii_digit()).map_or(0, |i| i + 1);
+    line[start..end].parse().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_are_read_from_every_runner() {
+        fn check(counts: fn(&str) -> Tally, output: &str, expect: (usize, usize)) {
+            assert_eq!(counts(output), Tally { passed: expect.0, failed: expect.1 });
+        }
+        check(
+            cargo_test_counts,
+            "test result: ok. 19 passed; 0 failed; 0 ignored\n\
+             test result: FAILED. 3 passed; 2 failed; 1 ignored; 0 measured",
+            (22, 2),
+        );
+        check(cargo_test_counts, "running 0 tests\n", (0, 0));
+        check(node_test_counts, "# tests 3\n# pass 2\n# fail 1\n# skipped 0\n", (2, 1));
+    }
+}
