@@ -22,6 +22,15 @@ impl Lang {
         if code == "en" { Lang::En } else { Lang::Id }
     }
 
+    /// The same language as the shared crate names it, for messages the
+    /// shared validator writes.
+    pub fn shared(self) -> kabar_shared::form::Lang {
+        match self {
+            Lang::Id => kabar_shared::form::Lang::Id,
+            Lang::En => kabar_shared::form::Lang::En,
+        }
+    }
+
     pub fn other(self) -> Lang {
         match self {
             Lang::Id => Lang::En,
@@ -116,6 +125,9 @@ pub fn field_problem(problem: &FieldProblem, lang: Lang) -> String {
         (FieldProblem::UnexpectedField, Lang::En) => "This entry is not expected.".into(),
         (FieldProblem::HashMismatch, Lang::Id) => "Data rusak saat dikirim.".into(),
         (FieldProblem::HashMismatch, Lang::En) => "The data was damaged in transit.".into(),
+        (FieldProblem::Invalid { message, .. }, lang) => message.get(lang.shared()).to_owned(),
+        (FieldProblem::NotAllowed, Lang::Id) => "Anda tidak berwenang mengisi laporan ini.".into(),
+        (FieldProblem::NotAllowed, Lang::En) => "You are not allowed to file this report.".into(),
     }
 }
 

@@ -32,7 +32,11 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     if !success {
         bail!("the load benchmark failed");
     }
-    let timings = output.lines().rev().find(|line| line.starts_with('{')).context("no JSON from load.mjs")?;
+    let timings = output
+        .lines()
+        .rev()
+        .find(|line| line.starts_with('{'))
+        .context("no JSON from load.mjs")?;
 
     let report = format!("{{\"first_load\":{sizes},\"browser_and_server\":{timings}}}");
     let directory = project_root().join("target/bench");
@@ -57,7 +61,10 @@ fn first_load_sizes() -> anyhow::Result<String> {
     files.sort();
     let mut json = String::from("{\"files\":[");
     let (mut raw_total, mut gzip_total, mut brotli_total) = (0, 0, 0);
-    println!("{:<40} {:>10} {:>10} {:>10}", "first-load file", "raw", "gzip", "brotli");
+    println!(
+        "{:<40} {:>10} {:>10} {:>10}",
+        "first-load file", "raw", "gzip", "brotli"
+    );
     for (index, path) in files.iter().enumerate() {
         let name = path.file_name().unwrap_or_default().to_string_lossy();
         // The service worker is fetched after the page is usable.
@@ -65,7 +72,11 @@ fn first_load_sizes() -> anyhow::Result<String> {
             continue;
         }
         let bytes = std::fs::read(path)?;
-        let (raw, gzip, brotli) = (bytes.len(), gzip_bytes(&bytes)?.len(), brotli_bytes(&bytes)?.len());
+        let (raw, gzip, brotli) = (
+            bytes.len(),
+            gzip_bytes(&bytes)?.len(),
+            brotli_bytes(&bytes)?.len(),
+        );
         raw_total += raw;
         gzip_total += gzip;
         brotli_total += brotli;
@@ -73,10 +84,22 @@ fn first_load_sizes() -> anyhow::Result<String> {
         if index > 0 && !json.ends_with('[') {
             json.push(',');
         }
-        let kind = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
-        write!(json, "{{\"kind\":\"{kind}\",\"raw\":{raw},\"gzip\":{gzip},\"brotli\":{brotli}}}")?;
+        let kind = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or_default();
+        write!(
+            json,
+            "{{\"kind\":\"{kind}\",\"raw\":{raw},\"gzip\":{gzip},\"brotli\":{brotli}}}"
+        )?;
     }
-    println!("{:<40} {raw_total:>10} {gzip_total:>10} {brotli_total:>10}", "total");
-    write!(json, "],\"total\":{{\"raw\":{raw_total},\"gzip\":{gzip_total},\"brotli\":{brotli_total}}}}}")?;
+    println!(
+        "{:<40} {raw_total:>10} {gzip_total:>10} {brotli_total:>10}",
+        "total"
+    );
+    write!(
+        json,
+        "],\"total\":{{\"raw\":{raw_total},\"gzip\":{gzip_total},\"brotli\":{brotli_total}}}}}"
+    )?;
     Ok(json)
 }

@@ -20,25 +20,47 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     build_app()?;
     let server = build_server("server")?;
     println!("\nKabar Desa: http://{listen}/  (data in ./data/, Ctrl+C stops)\n");
-    run_command(Command::new(server).args(["--listen", &listen, "--database", "data/kabar-desa.db", "--app-dir", APP_DIR]))
+    run_command(Command::new(server).args([
+        "--listen",
+        &listen,
+        "--database",
+        "data/kabar-desa.db",
+        "--app-dir",
+        APP_DIR,
+    ]))
 }
 
 /// `trunk build --release` into `dist/`, then `.br` and `.gz` next to every
 /// text and wasm file so the server can send them precompressed.
 pub fn build_app() -> anyhow::Result<()> {
-    run_command(Command::new("trunk").args(["build", "--release"]).env("PATH", tool_path()))?;
+    run_command(
+        Command::new("trunk")
+            .args(["build", "--release"])
+            .env("PATH", tool_path()),
+    )?;
     precompress(&project_root().join(APP_DIR))
 }
 
 /// Builds the server with `profile` ("dev" or "server") and returns its path.
 pub fn build_server(profile: &str) -> anyhow::Result<PathBuf> {
-    run_command(Command::new("cargo").args(["build", "--package", "kabar-server", "--profile", profile]))?;
+    run_command(Command::new("cargo").args([
+        "build",
+        "--package",
+        "kabar-server",
+        "--profile",
+        profile,
+    ]))?;
     let directory = if profile == "dev" { "debug" } else { profile };
-    Ok(project_root().join("target").join(directory).join("kabar-server"))
+    Ok(project_root()
+        .join("target")
+        .join(directory)
+        .join("kabar-server"))
 }
 
 fn precompress(directory: &Path) -> anyhow::Result<()> {
-    for entry in std::fs::read_dir(directory).with_context(|| format!("reading {}", directory.display()))? {
+    for entry in
+        std::fs::read_dir(directory).with_context(|| format!("reading {}", directory.display()))?
+    {
         let path = entry?.path();
         let compressible = path
             .extension()

@@ -5,13 +5,18 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 pub fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the project root").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the project root")
+        .to_path_buf()
 }
 
 /// Prints the command, runs it with inherited output, fails on non-zero exit.
 pub fn run(command: &mut Command) -> anyhow::Result<()> {
     eprintln!("$ {}", describe(command));
-    let status = command.status().with_context(|| format!("starting {}", describe(command)))?;
+    let status = command
+        .status()
+        .with_context(|| format!("starting {}", describe(command)))?;
     if !status.success() {
         bail!("{} failed with {status}", describe(command));
     }
@@ -53,8 +58,15 @@ pub fn run_tee(command: &mut Command) -> anyhow::Result<(bool, String)> {
 
 /// The command's trimmed stdout, or `None` if it cannot run or fails.
 pub fn output_of(program: &str, args: &[&str]) -> Option<String> {
-    let output = Command::new(program).args(args).stderr(Stdio::null()).output().ok()?;
-    output.status.success().then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+    let output = Command::new(program)
+        .args(args)
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
 }
 
 fn describe(command: &Command) -> String {
@@ -70,10 +82,16 @@ fn describe(command: &Command) -> String {
 pub fn tool_path() -> String {
     let root = project_root();
     let mut parts = vec![root.join("node_modules/.bin")];
-    if let Some(home) = std::env::var_os("CARGO_HOME").map(PathBuf::from).or_else(cargo_home_default) {
+    if let Some(home) = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(cargo_home_default)
+    {
         parts.push(home.join("bin"));
     }
-    let mut path = std::env::join_paths(parts).unwrap_or_default().to_string_lossy().into_owned();
+    let mut path = std::env::join_paths(parts)
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned();
     if let Ok(existing) = std::env::var("PATH") {
         path.push(':');
         path.push_str(&existing);

@@ -17,7 +17,10 @@ cargo xtask bench                      measure the first-load size and speed of 
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (task, rest) = args.split_first().map(|(t, r)| (t.as_str(), r)).unwrap_or(("", &[]));
+    let (task, rest) = args
+        .split_first()
+        .map(|(t, r)| (t.as_str(), r))
+        .unwrap_or(("", &[]));
     std::env::set_current_dir(command::project_root())?;
     match task {
         "run" => build::run(rest),

@@ -43,7 +43,10 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
             }
             Err(error) => {
                 eprintln!("{name}: {error:#}");
-                Tally { passed: 0, failed: 1 }
+                Tally {
+                    passed: 0,
+                    failed: 1,
+                }
             }
         };
         if tally.failed > 0 {
@@ -52,10 +55,21 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         total += tally;
     };
 
-    step("rustfmt", Command::new("cargo").args(["fmt", "--all", "--check"]), check_counts);
+    step(
+        "rustfmt",
+        Command::new("cargo").args(["fmt", "--all", "--check"]),
+        check_counts,
+    );
     step(
         "clippy (native)",
-        Command::new("cargo").args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
+        Command::new("cargo").args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
         check_counts,
     );
     step(
@@ -75,7 +89,11 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         ]),
         check_counts,
     );
-    step("native tests", Command::new("cargo").args(["test", "--workspace"]), cargo_test_counts);
+    step(
+        "native tests",
+        Command::new("cargo").args(["test", "--workspace"]),
+        cargo_test_counts,
+    );
     step(
         "browser tests (wasm-bindgen-test)",
         Command::new("cargo")
@@ -117,13 +135,19 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
 
 /// A lint or format check counts as one test.
 fn check_counts(_output: &str) -> Tally {
-    Tally { passed: 1, failed: 0 }
+    Tally {
+        passed: 1,
+        failed: 0,
+    }
 }
 
 /// Sums libtest's and wasm-bindgen-test's `test result: … N passed; M failed`.
 fn cargo_test_counts(output: &str) -> Tally {
     let mut tally = Tally::default();
-    for line in output.lines().filter(|line| line.trim_start().starts_with("test result:")) {
+    for line in output
+        .lines()
+        .filter(|line| line.trim_start().starts_with("test result:"))
+    {
         tally.passed += number_before(line, " passed");
         tally.failed += number_before(line, " failed");
     }
@@ -145,8 +169,12 @@ fn node_test_counts(output: &str) -> Tally {
 }
 
 fn number_before(line: &str, marker: &str) -> usize {
-    let Some(end) = line.find(marker) else { return 0 };
-    let start = line[..end].rfind(|c: char| !c.is_ascii_digit()).map_or(0, |i| i + 1);
+    let Some(end) = line.find(marker) else {
+        return 0;
+    };
+    let start = line[..end]
+        .rfind(|c: char| !c.is_ascii_digit())
+        .map_or(0, |i| i + 1);
     line[start..end].parse().unwrap_or(0)
 }
 
@@ -157,7 +185,13 @@ mod tests {
     #[test]
     fn counts_are_read_from_every_runner() {
         fn check(counts: fn(&str) -> Tally, output: &str, expect: (usize, usize)) {
-            assert_eq!(counts(output), Tally { passed: expect.0, failed: expect.1 });
+            assert_eq!(
+                counts(output),
+                Tally {
+                    passed: expect.0,
+                    failed: expect.1
+                }
+            );
         }
         check(
             cargo_test_counts,
@@ -166,6 +200,10 @@ mod tests {
             (22, 2),
         );
         check(cargo_test_counts, "running 0 tests\n", (0, 0));
-        check(node_test_counts, "# tests 3\n# pass 2\n# fail 1\n# skipped 0\n", (2, 1));
+        check(
+            node_test_counts,
+            "# tests 3\n# pass 2\n# fail 1\n# skipped 0\n",
+            (2, 1),
+        );
     }
 }

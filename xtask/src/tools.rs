@@ -61,22 +61,35 @@ fn ensure_wasm_bindgen() -> anyhow::Result<()> {
         return Ok(());
     }
     // Not --locked: the registry lacks one of the CLI's locked dependencies.
-    run(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--force", "--version", &version]))
+    run(Command::new("cargo").args([
+        "install",
+        "wasm-bindgen-cli",
+        "--force",
+        "--version",
+        &version,
+    ]))
 }
 
 fn ensure_npm_packages() -> anyhow::Result<()> {
     let root = project_root();
-    let wasm_opt_ok = output_of(&root.join("node_modules/.bin/wasm-opt").to_string_lossy(), &["--version"])
-        .is_some_and(|version| version.contains(WASM_OPT_VERSION));
-    let playwright_ok = std::fs::read_to_string(root.join("node_modules/playwright-core/package.json"))
-        .is_ok_and(|manifest| manifest.contains(&format!("\"version\": \"{PLAYWRIGHT_VERSION}\"")));
+    let wasm_opt_ok = output_of(
+        &root.join("node_modules/.bin/wasm-opt").to_string_lossy(),
+        &["--version"],
+    )
+    .is_some_and(|version| version.contains(WASM_OPT_VERSION));
+    let playwright_ok = std::fs::read_to_string(
+        root.join("node_modules/playwright-core/package.json"),
+    )
+    .is_ok_and(|manifest| manifest.contains(&format!("\"version\": \"{PLAYWRIGHT_VERSION}\"")));
     if wasm_opt_ok && playwright_ok {
         return Ok(());
     }
     if output_of("npm", &["--version"]).is_none() {
         apt_install(&["nodejs", "npm"])?;
     }
-    run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&root))
+    run(Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(&root))
 }
 
 fn ensure_chromium() -> anyhow::Result<()> {
@@ -96,10 +109,17 @@ fn ensure_postgres() -> anyhow::Result<()> {
     if output_of("pg_lsclusters", &["--no-header"]).is_none_or(|clusters| clusters.is_empty()) {
         apt_install(&["postgresql"])?;
     }
-    let clusters = output_of("pg_lsclusters", &["--no-header"]).context("pg_lsclusters after installing")?;
-    let first = clusters.lines().next().context("no PostgreSQL cluster after installing postgresql")?;
+    let clusters =
+        output_of("pg_lsclusters", &["--no-header"]).context("pg_lsclusters after installing")?;
+    let first = clusters
+        .lines()
+        .next()
+        .context("no PostgreSQL cluster after installing postgresql")?;
     let mut fields = first.split_whitespace();
-    let (version, name) = (fields.next().unwrap_or_default(), fields.next().unwrap_or("main"));
+    let (version, name) = (
+        fields.next().unwrap_or_default(),
+        fields.next().unwrap_or("main"),
+    );
     trust_loopback(version, name)?;
     run(Command::new("pg_ctlcluster").args(["--skip-systemctl-redirect", version, name, "start"]))?;
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -140,17 +160,27 @@ fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
 }
 
 fn version_of(program: &str) -> Option<String> {
-    let output = Command::new(program).arg("--version").env("PATH", tool_path()).output().ok()?;
-    output.status.success().then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+    let output = Command::new(program)
+        .arg("--version")
+        .env("PATH", tool_path())
+        .output()
+        .ok()?;
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
 }
 
 /// The version of `package` in Cargo.lock.
 pub fn locked_version(package: &str) -> anyhow::Result<String> {
-    let lock = std::fs::read_to_string(project_root().join("Cargo.lock")).context("reading Cargo.lock")?;
+    let lock =
+        std::fs::read_to_string(project_root().join("Cargo.lock")).context("reading Cargo.lock")?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
         if line == format!("name = \"{package}\"") {
-            let version = lines.next().and_then(|l| l.strip_prefix("version = \"")?.strip_suffix('"'));
+            let version = lines
+                .next()
+                .and_then(|l| l.strip_prefix("version = \"")?.strip_suffix('"'));
             return version.map(str::to_owned).context("malformed Cargo.lock");
         }
     }
