@@ -11,6 +11,14 @@ use std::fmt;
 /// The form files, by file name. A new version is a new file next to the old
 /// one; the old file stays, because submissions against it keep arriving.
 pub const BUILTIN_FORM_FILES: &[(&str, &str)] = &[
+    // The walking skeleton's short report (title and body). The validator
+    // and `Report::short` agree on its rules, so the app renders it like any
+    // other form and the server keeps accepting reports built with
+    // `Report::short`.
+    (
+        "laporan-singkat.v1.json",
+        include_str!("../../data/forms/laporan-singkat.v1.json"),
+    ),
     (
         "laporan-bulanan-kependudukan.v1.json",
         include_str!("../../data/forms/laporan-bulanan-kependudukan.v1.json"),
@@ -208,6 +216,7 @@ mod tests {
                 "laporan-bulanan-kependudukan",
                 "laporan-kejadian",
                 "laporan-kemajuan-pembangunan",
+                "laporan-singkat",
             ]
         );
     }
@@ -275,8 +284,8 @@ mod tests {
         assert_eq!(catalog.latest("aspirasi-warga").unwrap().version, 2);
         // Phones that were offline still file against version 1.
         assert_eq!(catalog.get(&original.form_ref()), Some(&original));
-        assert_eq!(catalog.forms().count(), 6);
-        assert_eq!(catalog.latest_forms().len(), 5);
+        assert_eq!(catalog.forms().count(), 7);
+        assert_eq!(catalog.latest_forms().len(), 6);
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //!   `calculate` (its grammar is documented there).
 //! - [`validate`](mod@validate): checking a whole submission, with problems
 //!   in Bahasa Indonesia or English.
-//! - [`builtin`]: the five forms Kotamobagu's villages file, from
+//! - [`builtin`]: the six forms Kotamobagu's villages file, from
 //!   `data/forms/*.json`.
 //! - [`date`], [`nik`], [`phone`]: the value types the validator checks.
 //!
