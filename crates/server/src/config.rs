@@ -1,72 +1,328 @@
 //! Typed server configuration, from environment variables overridden by
-//! command-line flags.
+//! command-line flags, and the command the binary was asked to run.
 
 use anyhow::{Context, bail};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+/// Where the data lives: an SQLite file (the embedded default, for one
+/// server) or a PostgreSQL database (for several servers behind a load
+/// balancer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Database {
+    /// Accepts `sqlite://path`, `sqlite:path`, `postgres://…` and
+    /// `postgresql://…`.
+    pub fn parse(url: &str) -> anyhow::Result<Database> {
+        if let Some(path) = url.strip_prefix("sqlite:") {
+            let path = path.strip_prefix("//").unwrap_or(path);
+            if path.is_empty() || path.contains('?') {
+                bail!("database URL {url:?} needs a file path and no options: sqlite://PATH");
+            }
+            Ok(Database::Sqlite(path.into()))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Database::Postgres(url.to_owned()))
+        } else {
+            bail!("database URL {url:?} must start with sqlite:// or postgres://")
+        }
+    }
+
+    /// For logs: the file, or the PostgreSQL URL without its password.
+    pub fn describe(&self) -> String {
+        match self {
+            Database::Sqlite(path) => format!("sqlite://{}", path.display()),
+            Database::Postgres(url) => match (url.find("://"), url.rfind('@')) {
+                (Some(scheme), Some(at)) if at > scheme => {
+                    let credentials = &url[scheme + 3..at];
+                    let user = credentials.split(':').next().unwrap_or("");
+                    format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
+                }
+                _ => url.clone(),
+            },
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// Where to listen; port 0 picks a free port (tests use that).
     pub listen: SocketAddr,
-    /// The SQLite database file; created with its directory when missing.
-    pub database_path: PathBuf,
+    /// The database; an SQLite file is created with its directory.
+    pub database: Database,
     /// The built field app (Trunk's `dist/`), served at `/`. When it does not
     /// exist only the API is served.
     pub app_dir: PathBuf,
+    /// Where photos are kept: a directory on the local file system.
+    pub photo_dir: PathBuf,
+    /// The largest photo accepted, in bytes.
+    pub max_photo_bytes: usize,
+    /// Whether the session cookie carries `Secure`. Turn on whenever the
+    /// server is reached over HTTPS (every deployment but a laptop demo).
+    pub cookie_secure: bool,
 }
 
 impl Default for Settings {
     fn default() -> Settings {
         Settings {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            database_path: PathBuf::from("data/kabar-desa.db"),
+            database: Database::Sqlite(PathBuf::from("data/kabar-desa.db")),
             app_dir: PathBuf::from("dist"),
+            photo_dir: PathBuf::from("data/photos"),
+            max_photo_bytes: 10 * 1024 * 1024,
+            cookie_secure: false,
         }
     }
 }
 
 pub const USAGE: &str = "\
-kabar-server [--listen ADDR:PORT] [--database FILE] [--app-dir DIR]
+kabar-server [OPTIONS]                 run the server
+kabar-server [OPTIONS] COMMAND ...     manage accounts (same database options)
 
-  --listen    address to listen on       (env KABAR_LISTEN,   default 127.0.0.1:8080)
-  --database  SQLite database file       (env KABAR_DATABASE, default data/kabar-desa.db)
-  --app-dir   built field app to serve   (env KABAR_APP_DIR,  default dist)";
+Options (each also read from the environment variable shown):
+  --listen ADDR:PORT      address to listen on        KABAR_LISTEN         127.0.0.1:8080
+  --database-url URL      sqlite://FILE or postgres://USER@HOST:PORT/DB
+                                                      KABAR_DATABASE_URL   sqlite://data/kabar-desa.db
+  --database FILE         SQLite file (same as --database-url sqlite://FILE)
+                                                      KABAR_DATABASE
+  --app-dir DIR           built field app to serve    KABAR_APP_DIR        dist
+  --photo-dir DIR         where photos are stored     KABAR_PHOTO_DIR      data/photos
+  --max-photo-bytes N     largest photo accepted      KABAR_MAX_PHOTO_BYTES 10485760
+  --cookie-secure         mark the session cookie Secure (use behind HTTPS)
+                                                      KABAR_COOKIE_SECURE=1
+
+Commands:
+  user create --username NAME --role ROLE [--village CODE | --district CODE]
+              [--name \"DISPLAY NAME\"] --password-stdin
+      ROLE is village-head, kim-volunteer (both need --village 71.74.02.1003),
+      reviewer (--district 71.74.02, or neither for all villages) or admin.
+  user reset-password --username NAME --password-stdin
+      also ends every session of the user
+  user disable --username NAME     refuse logins and end every session
+  user enable --username NAME
+  user list
+  session list [--username NAME]
+  session revoke --id SESSION_ID | --username NAME";
+
+/// What the binary was asked to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Serve,
+    UserCreate {
+        username: String,
+        role: String,
+        village: Option<String>,
+        district: Option<String>,
+        name: Option<String>,
+    },
+    UserResetPassword {
+        username: String,
+    },
+    UserDisable {
+        username: String,
+    },
+    UserEnable {
+        username: String,
+    },
+    UserList,
+    SessionList {
+        username: Option<String>,
+    },
+    SessionRevoke {
+        id: Option<String>,
+        username: Option<String>,
+    },
+}
 
 impl Settings {
     pub fn from_env_and_args(args: impl IntoIterator<Item = String>) -> anyhow::Result<Settings> {
-        let mut settings = Settings::default();
-        if let Ok(listen) = std::env::var("KABAR_LISTEN") {
-            settings.listen = parse_listen(&listen)?;
+        Ok(parse_command_line(args)?.0)
+    }
+}
+
+/// Reads the environment, then the flags, and the command words among them.
+pub fn parse_command_line(
+    args: impl IntoIterator<Item = String>,
+) -> anyhow::Result<(Settings, Command)> {
+    let mut settings = Settings::default();
+    if let Ok(listen) = std::env::var("KABAR_LISTEN") {
+        settings.listen = parse_listen(&listen)?;
+    }
+    if let Ok(path) = std::env::var("KABAR_DATABASE") {
+        settings.database = Database::Sqlite(path.into());
+    }
+    if let Ok(url) = std::env::var("KABAR_DATABASE_URL") {
+        settings.database = Database::parse(&url)?;
+    }
+    if let Ok(path) = std::env::var("KABAR_APP_DIR") {
+        settings.app_dir = path.into();
+    }
+    if let Ok(path) = std::env::var("KABAR_PHOTO_DIR") {
+        settings.photo_dir = path.into();
+    }
+    if let Ok(bytes) = std::env::var("KABAR_MAX_PHOTO_BYTES") {
+        settings.max_photo_bytes = parse_bytes(&bytes)?;
+    }
+    if let Ok(flag) = std::env::var("KABAR_COOKIE_SECURE") {
+        settings.cookie_secure = matches!(flag.as_str(), "1" | "true" | "yes");
+    }
+
+    let mut words = Vec::new();
+    let mut options: Vec<(String, Option<String>)> = Vec::new();
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let mut value = || {
+            args.next()
+                .with_context(|| format!("{arg} needs a value\n\n{USAGE}"))
+        };
+        match arg.as_str() {
+            "--listen" => settings.listen = parse_listen(&value()?)?,
+            "--database" => settings.database = Database::Sqlite(value()?.into()),
+            "--database-url" => settings.database = Database::parse(&value()?)?,
+            "--app-dir" => settings.app_dir = value()?.into(),
+            "--photo-dir" => settings.photo_dir = value()?.into(),
+            "--max-photo-bytes" => settings.max_photo_bytes = parse_bytes(&value()?)?,
+            "--cookie-secure" => settings.cookie_secure = true,
+            "--help" | "-h" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            "--password-stdin" => options.push((arg, None)),
+            flag if flag.starts_with("--") => {
+                let value = value()?;
+                options.push((arg, Some(value)));
+            }
+            _ => words.push(arg),
         }
-        if let Ok(path) = std::env::var("KABAR_DATABASE") {
-            settings.database_path = path.into();
-        }
-        if let Ok(path) = std::env::var("KABAR_APP_DIR") {
-            settings.app_dir = path.into();
-        }
-        let mut args = args.into_iter();
-        while let Some(flag) = args.next() {
-            let mut value = || {
-                args.next()
-                    .with_context(|| format!("{flag} needs a value\n\n{USAGE}"))
-            };
-            match flag.as_str() {
-                "--listen" => settings.listen = parse_listen(&value()?)?,
-                "--database" => settings.database_path = value()?.into(),
-                "--app-dir" => settings.app_dir = value()?.into(),
-                "--help" | "-h" => {
-                    println!("{USAGE}");
-                    std::process::exit(0);
-                }
-                other => bail!("unknown argument {other:?}\n\n{USAGE}"),
+    }
+    let mut option = |name: &str| -> Option<String> {
+        let index = options.iter().position(|(flag, _)| flag == name)?;
+        options.remove(index).1.or(Some(String::new()))
+    };
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    let command = match words.as_slice() {
+        [] | ["serve"] => Command::Serve,
+        ["user", "create"] => {
+            if option("--password-stdin").is_none() {
+                bail!("user create reads the password from standard input: add --password-stdin");
+            }
+            Command::UserCreate {
+                username: option("--username").context("user create needs --username")?,
+                role: option("--role").context("user create needs --role")?,
+                village: option("--village"),
+                district: option("--district"),
+                name: option("--name"),
             }
         }
-        Ok(settings)
+        ["user", "reset-password"] => {
+            if option("--password-stdin").is_none() {
+                bail!(
+                    "user reset-password reads the password from standard input: add --password-stdin"
+                );
+            }
+            Command::UserResetPassword {
+                username: option("--username").context("user reset-password needs --username")?,
+            }
+        }
+        ["user", "disable"] => Command::UserDisable {
+            username: option("--username").context("user disable needs --username")?,
+        },
+        ["user", "enable"] => Command::UserEnable {
+            username: option("--username").context("user enable needs --username")?,
+        },
+        ["user", "list"] => Command::UserList,
+        ["session", "list"] => Command::SessionList {
+            username: option("--username"),
+        },
+        ["session", "revoke"] => {
+            let id = option("--id");
+            let username = option("--username");
+            if id.is_none() == username.is_none() {
+                bail!("session revoke needs either --id or --username");
+            }
+            Command::SessionRevoke { id, username }
+        }
+        other => bail!("unknown command {:?}\n\n{USAGE}", other.join(" ")),
+    };
+    if let Some((flag, _)) = options.first() {
+        bail!("unknown option {flag:?} for this command\n\n{USAGE}");
     }
+    Ok((settings, command))
 }
 
 fn parse_listen(text: &str) -> anyhow::Result<SocketAddr> {
     text.parse()
         .with_context(|| format!("listen address {text:?} is not ADDR:PORT"))
+}
+
+fn parse_bytes(text: &str) -> anyhow::Result<usize> {
+    text.parse()
+        .with_context(|| format!("{text:?} is not a number of bytes"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(line: &str) -> Vec<String> {
+        line.split_whitespace().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn database_urls_pick_the_backend() {
+        fn check(input: &str, expect: Option<Database>) {
+            assert_eq!(Database::parse(input).ok(), expect, "{input:?}");
+        }
+        check(
+            "sqlite://data/kabar.db",
+            Some(Database::Sqlite("data/kabar.db".into())),
+        );
+        check(
+            "sqlite:///var/lib/kabar.db",
+            Some(Database::Sqlite("/var/lib/kabar.db".into())),
+        );
+        check(
+            "postgres://kabar@db:5432/kabar",
+            Some(Database::Postgres("postgres://kabar@db:5432/kabar".into())),
+        );
+        check("sqlite://", None);
+        check("sqlite://x.db?mode=ro", None);
+        check("mysql://x", None);
+    }
+
+    #[test]
+    fn postgres_passwords_stay_out_of_logs() {
+        let database = Database::parse("postgres://kabar:rahasia@db:5432/kabar").unwrap();
+        assert_eq!(database.describe(), "postgres://kabar:***@db:5432/kabar");
+    }
+
+    #[test]
+    fn commands_take_their_options_anywhere_on_the_line() {
+        let (settings, command) = parse_command_line(args(
+            "--database-url sqlite://x.db user create --username kim.moyag --role kim-volunteer --village 71.74.02.2001 --password-stdin",
+        ))
+        .unwrap();
+        assert_eq!(settings.database, Database::Sqlite("x.db".into()));
+        assert_eq!(
+            command,
+            Command::UserCreate {
+                username: "kim.moyag".into(),
+                role: "kim-volunteer".into(),
+                village: Some("71.74.02.2001".into()),
+                district: None,
+                name: None,
+            }
+        );
+        assert_eq!(
+            parse_command_line(args("--database x.db")).unwrap().1,
+            Command::Serve
+        );
+        assert!(parse_command_line(args("user create --username a --role admin")).is_err());
+        assert!(parse_command_line(args("user disable --username a --surprise 1")).is_err());
+        assert!(parse_command_line(args("session revoke")).is_err());
+        assert!(parse_command_line(args("frobnicate")).is_err());
+    }
 }

@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
@@ -22,6 +22,34 @@ pub enum ApiError {
     BatchTooLarge(usize),
     #[error("not found")]
     NotFound,
+    #[error("not logged in")]
+    Unauthenticated,
+    #[error("not allowed")]
+    Forbidden,
+    #[error("the push names a village other than the user's")]
+    ForbiddenVillage,
+    #[error("the push names another device than the session's")]
+    DeviceMismatch,
+    #[error("wrong username or password")]
+    InvalidCredentials,
+    #[error("account disabled")]
+    AccountDisabled,
+    #[error("account locked for {retry_after_s} s")]
+    AccountLocked { retry_after_s: i64 },
+    #[error("too many failed logins from this client")]
+    TooManyAttempts { retry_after_s: i64 },
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+    #[error("bad cursor")]
+    BadCursor,
+    #[error("photo type not supported")]
+    UnsupportedPhoto,
+    #[error("photo larger than {max_bytes} bytes")]
+    PhotoTooLarge { max_bytes: usize },
+    #[error("photo does not match its hash")]
+    PhotoHashMismatch,
+    #[error("no report announces this photo")]
+    PhotoNotAnnounced,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -49,6 +77,20 @@ impl ApiError {
             ApiError::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Unauthenticated | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden
+            | ApiError::ForbiddenVillage
+            | ApiError::DeviceMismatch
+            | ApiError::AccountDisabled => StatusCode::FORBIDDEN,
+            ApiError::AccountLocked { .. } | ApiError::TooManyAttempts { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
+            ApiError::InvalidRequest(_) | ApiError::BadCursor | ApiError::PhotoHashMismatch => {
+                StatusCode::BAD_REQUEST
+            }
+            ApiError::UnsupportedPhoto => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::PhotoTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::PhotoNotAnnounced => StatusCode::CONFLICT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -61,6 +103,20 @@ impl ApiError {
             ApiError::UnsupportedProtocol(_) => "unsupported_protocol_version",
             ApiError::BatchTooLarge(_) => "batch_too_large",
             ApiError::NotFound => "not_found",
+            ApiError::Unauthenticated => "unauthenticated",
+            ApiError::Forbidden => "forbidden",
+            ApiError::ForbiddenVillage => "forbidden_village",
+            ApiError::DeviceMismatch => "device_mismatch",
+            ApiError::InvalidCredentials => "invalid_credentials",
+            ApiError::AccountDisabled => "account_disabled",
+            ApiError::AccountLocked { .. } => "account_locked",
+            ApiError::TooManyAttempts { .. } => "too_many_attempts",
+            ApiError::InvalidRequest(_) => "invalid_request",
+            ApiError::BadCursor => "bad_cursor",
+            ApiError::UnsupportedPhoto => "unsupported_photo_type",
+            ApiError::PhotoTooLarge { .. } => "photo_too_large",
+            ApiError::PhotoHashMismatch => "photo_hash_mismatch",
+            ApiError::PhotoNotAnnounced => "photo_not_announced",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -84,6 +140,74 @@ impl ApiError {
                 format!("Too many reports at once ({count})."),
             ),
             ApiError::NotFound => ("Tidak ditemukan.".into(), "Not found.".into()),
+            ApiError::Unauthenticated => (
+                "Silakan masuk (login) terlebih dahulu.".into(),
+                "Please log in first.".into(),
+            ),
+            ApiError::Forbidden => (
+                "Anda tidak berhak mengakses data ini.".into(),
+                "You are not allowed to access this.".into(),
+            ),
+            ApiError::ForbiddenVillage => (
+                "Laporan hanya boleh dikirim untuk desa/kelurahan Anda sendiri.".into(),
+                "Reports can only be sent for your own village.".into(),
+            ),
+            ApiError::DeviceMismatch => (
+                "Ponsel ini tidak cocok dengan sesi login. Silakan masuk lagi.".into(),
+                "This phone does not match the login session. Please log in again.".into(),
+            ),
+            ApiError::InvalidCredentials => (
+                "Nama pengguna atau kata sandi salah.".into(),
+                "Wrong username or password.".into(),
+            ),
+            ApiError::AccountDisabled => (
+                "Akun ini dinonaktifkan. Hubungi Diskominfo.".into(),
+                "This account is disabled. Contact Diskominfo.".into(),
+            ),
+            ApiError::AccountLocked { retry_after_s } => (
+                format!(
+                    "Terlalu banyak percobaan gagal. Coba lagi dalam {} menit.",
+                    minutes(*retry_after_s)
+                ),
+                format!(
+                    "Too many failed attempts. Try again in {} minutes.",
+                    minutes(*retry_after_s)
+                ),
+            ),
+            ApiError::TooManyAttempts { retry_after_s } => (
+                format!(
+                    "Terlalu banyak percobaan gagal dari perangkat ini. Coba lagi dalam {} menit.",
+                    minutes(*retry_after_s)
+                ),
+                format!(
+                    "Too many failed attempts from this device. Try again in {} minutes.",
+                    minutes(*retry_after_s)
+                ),
+            ),
+            ApiError::InvalidRequest(_) => (
+                "Permintaan tidak lengkap atau tidak valid.".into(),
+                "The request is incomplete or invalid.".into(),
+            ),
+            ApiError::BadCursor => (
+                "Posisi sinkronisasi tidak dikenal; mulai ulang dari awal.".into(),
+                "Unknown sync position; start again from the beginning.".into(),
+            ),
+            ApiError::UnsupportedPhoto => (
+                "Foto harus berformat JPEG, PNG atau WebP.".into(),
+                "Photos must be JPEG, PNG or WebP.".into(),
+            ),
+            ApiError::PhotoTooLarge { max_bytes } => (
+                format!("Foto terlalu besar (paling besar {} MB).", max_bytes / (1024 * 1024)),
+                format!("The photo is too large (at most {} MB).", max_bytes / (1024 * 1024)),
+            ),
+            ApiError::PhotoHashMismatch => (
+                "Foto rusak saat dikirim; akan dikirim ulang.".into(),
+                "The photo was damaged in transit; it will be sent again.".into(),
+            ),
+            ApiError::PhotoNotAnnounced => (
+                "Kirim laporannya dulu, baru fotonya.".into(),
+                "Send the report first, then its photos.".into(),
+            ),
             ApiError::Internal(_) => (
                 "Terjadi gangguan di server. Data Anda aman di ponsel; coba lagi nanti.".into(),
                 "Something went wrong on the server. Your data is safe on the phone; try again later.".into(),
@@ -101,7 +225,7 @@ impl IntoResponse for ApiError {
         // Parse errors point the app's developers at the bad field; they
         // describe the request, never the server's internals.
         let detail = match &self {
-            ApiError::BadJson(detail) => Some(detail.clone()),
+            ApiError::BadJson(detail) | ApiError::InvalidRequest(detail) => Some(detail.clone()),
             _ => None,
         };
         let body = ErrorBody {
@@ -112,8 +236,23 @@ impl IntoResponse for ApiError {
                 detail,
             },
         };
-        (self.status(), Json(body)).into_response()
+        let retry_after = match &self {
+            ApiError::AccountLocked { retry_after_s }
+            | ApiError::TooManyAttempts { retry_after_s } => Some(*retry_after_s),
+            _ => None,
+        };
+        let mut response = (self.status(), Json(body)).into_response();
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+        }
+        response
     }
+}
+
+fn minutes(seconds: i64) -> i64 {
+    (seconds + 59) / 60
 }
 
 impl From<JsonRejection> for ApiError {

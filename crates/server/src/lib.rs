@@ -3,31 +3,81 @@
 //! The API lives under `/api`; everything else is the field app's static
 //! files. Each module owns its `router()`; [`Application`] wires them up.
 
+pub mod admin;
 pub mod app_shell;
+pub mod auth;
+pub mod cli;
 pub mod config;
 pub mod error;
 pub mod health;
+pub mod openapi;
+pub mod photos;
 pub mod reports;
 pub mod store;
 pub mod sync;
 pub mod telemetry;
 
-pub use config::Settings;
+pub use config::{Command, Database, Settings};
 
 use crate::error::ApiError;
 use crate::store::Store;
+use anyhow::Context;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequest};
+use kabar_shared::form::FormCatalog;
+use object_store::ObjectStore;
+use object_store::local::LocalFileSystem;
+use std::net::SocketAddr;
+use std::sync::Arc;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
+use tower_http::decompression::RequestDecompressionLayer;
 use tower_http::trace::TraceLayer;
 
-/// The largest request body: a full batch of text reports fits easily.
+/// The largest request body: a full batch of text reports fits easily. The
+/// limit applies after decompression, so a small compressed bomb cannot
+/// blow up in memory. Photos have their own limit.
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    pub settings: Arc<Settings>,
+    /// Every published form version; reports are validated against it.
+    pub catalog: Arc<FormCatalog>,
+    /// The fingerprint of the catalog, for pull cursors.
+    pub forms_fingerprint: String,
+    pub photos: Arc<dyn ObjectStore>,
+}
+
+impl AppState {
+    pub async fn new(settings: Settings) -> anyhow::Result<AppState> {
+        let store = Store::open(&settings.database).await?;
+        tokio::fs::create_dir_all(&settings.photo_dir)
+            .await
+            .with_context(|| {
+                format!(
+                    "creating the photo directory {}",
+                    settings.photo_dir.display()
+                )
+            })?;
+        let photos = LocalFileSystem::new_with_prefix(&settings.photo_dir).with_context(|| {
+            format!(
+                "opening the photo directory {}",
+                settings.photo_dir.display()
+            )
+        })?;
+        let catalog = FormCatalog::builtin();
+        let forms: Vec<_> = catalog.forms().collect();
+        let forms_fingerprint = sync::fingerprint(&forms);
+        Ok(AppState {
+            store,
+            settings: Arc::new(settings),
+            catalog: Arc::new(catalog),
+            forms_fingerprint,
+            photos: Arc::new(photos),
+        })
+    }
 }
 
 /// `axum::Json` with our error type as its rejection, so a bad body gets the
@@ -36,14 +86,26 @@ pub struct AppState {
 #[from_request(via(axum::Json), rejection(ApiError))]
 pub struct ApiJson<T>(pub T);
 
-pub fn api_router() -> Router<AppState> {
+pub fn api_router(state: AppState) -> Router {
+    let max_photo_bytes = state.settings.max_photo_bytes;
     Router::new()
         .merge(health::router())
+        .merge(openapi::router())
+        .merge(auth::router())
         .merge(sync::router())
         .merge(reports::router())
-        .fallback(|| async { ApiError::NotFound })
+        .merge(admin::router())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // Photos are already compressed; they get their own, larger limit.
+        .merge(photos::router(max_photo_bytes))
+        .fallback(|| async { ApiError::NotFound })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::resolve_session,
+        ))
+        .layer(RequestDecompressionLayer::new())
         .layer(CompressionLayer::new())
+        .with_state(state)
 }
 
 pub struct Application {
@@ -53,11 +115,14 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
-        let store = Store::open(&settings.database_path).await?;
-        let listener = TcpListener::bind(settings.listen).await?;
+        let app_dir = settings.app_dir.clone();
+        let listen = settings.listen;
+        tracing::info!(database = %settings.database.describe(), photos = %settings.photo_dir.display(), "opening storage");
+        let state = AppState::new(settings).await?;
+        let listener = TcpListener::bind(listen).await?;
         let router = Router::new()
-            .nest("/api", api_router().with_state(AppState { store }))
-            .merge(app_shell::router(&settings.app_dir))
+            .nest("/api", api_router(state))
+            .merge(app_shell::router(&app_dir))
             .layer(TraceLayer::new_for_http());
         Ok(Application { listener, router })
     }
@@ -72,9 +137,13 @@ impl Application {
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let address = self.listener.local_addr()?;
         tracing::info!("Kabar Desa listening on http://{address}/");
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown_signal())
-            .await?;
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
         Ok(())
     }
 }

@@ -1,9 +1,14 @@
-use kabar_server::{Application, Settings};
+use kabar_server::{Application, Command, config, store::Store};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     kabar_server::telemetry::init();
-    let settings = Settings::from_env_and_args(std::env::args().skip(1))?;
-    let application = Application::build(settings).await?;
-    application.run_until_stopped().await
+    let (settings, command) = config::parse_command_line(std::env::args().skip(1))?;
+    if command == Command::Serve {
+        let application = Application::build(settings).await?;
+        return application.run_until_stopped().await;
+    }
+    let store = Store::open(&settings.database).await?;
+    let stdin = std::io::stdin();
+    kabar_server::cli::run(&store, &command, &mut stdin.lock(), &mut std::io::stdout()).await
 }

@@ -1,15 +1,24 @@
-//! `GET /api/v1/reports`: what the server holds, for the Command Center.
+//! Reports for the Command Center: `GET /api/v1/reports` lists what the
+//! reader's scope allows, `GET /api/v1/reports/{id}` shows one, and
+//! `POST /api/v1/reports/{id}/review` records a reviewer's status or comment.
 
-use crate::AppState;
+use crate::auth::{Client, CurrentUser};
 use crate::error::ApiError;
-use crate::store::StoredReport;
-use axum::extract::State;
-use axum::routing::get;
+use crate::store::{AuditEntry, NewReview, ReportFilter, StoredReport, now_ms};
+use crate::{ApiJson, AppState};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Serialize;
+use kabar_shared::report::ReviewRequest;
+use kabar_shared::{ReportId, VillageCode};
+use serde::{Deserialize, Serialize};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/v1/reports", get(list))
+    Router::new()
+        .route("/v1/reports", get(list))
+        .route("/v1/reports/{id}", get(show))
+        .route("/v1/reports/{id}/review", post(review))
 }
 
 #[derive(Serialize)]
@@ -17,8 +26,121 @@ struct ReportList {
     reports: Vec<StoredReport>,
 }
 
-async fn list(State(state): State<AppState>) -> Result<Json<ReportList>, ApiError> {
-    Ok(Json(ReportList {
-        reports: state.store.reports().await?,
-    }))
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    village: Option<String>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    Client(client): Client,
+    user: CurrentUser,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Json<ReportList>, ApiError> {
+    let Query(query) =
+        query.map_err(|rejection| ApiError::InvalidRequest(rejection.body_text()))?;
+    let village = query
+        .village
+        .as_deref()
+        .map(VillageCode::parse)
+        .transpose()
+        .map_err(|error| ApiError::InvalidRequest(error.to_string()))?;
+    if let Some(village) = &village
+        && !user.access.can_read(village)
+    {
+        return Err(ApiError::Forbidden);
+    }
+    let reports = state
+        .store
+        .reports(&ReportFilter {
+            scope: user.access.scope().clone(),
+            village: village.clone(),
+        })
+        .await?;
+    // Listing is how the Command Center exports reports; who took which
+    // villages' data is audited.
+    if !user.access.role().is_village_bound() {
+        let entry = AuditEntry {
+            actor_id: Some(user.user_id),
+            actor: Some(user.username.to_string()),
+            action: "export",
+            target: village.map(String::from),
+            client: Some(client),
+            detail: serde_json::json!({ "reports": reports.len(), "scope": user.access.scope() }),
+        };
+        state.store.audit(&entry, now_ms()).await?;
+    }
+    Ok(Json(ReportList { reports }))
+}
+
+fn parse_id(id: &str) -> Result<ReportId, ApiError> {
+    ReportId::parse(id).map_err(|_| ApiError::NotFound)
+}
+
+async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<StoredReport>, ApiError> {
+    let report = state
+        .store
+        .report(parse_id(&id)?)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    if !user.access.can_read(&report.report.village) {
+        return Err(ApiError::Forbidden);
+    }
+    Ok(Json(report))
+}
+
+#[derive(Serialize)]
+struct Reviewed {
+    report: StoredReport,
+}
+
+async fn review(
+    State(state): State<AppState>,
+    Client(client): Client,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<ReviewRequest>,
+) -> Result<Json<Reviewed>, ApiError> {
+    let id = parse_id(&id)?;
+    let (village, _) = state
+        .store
+        .report_owner(id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    if !user.access.can_review(&village) {
+        return Err(ApiError::Forbidden);
+    }
+    let comment = request
+        .comment
+        .as_deref()
+        .map(str::trim)
+        .filter(|comment| !comment.is_empty());
+    if request.status.is_none() && comment.is_none() {
+        return Err(ApiError::InvalidRequest(
+            "give a status, a comment or both".into(),
+        ));
+    }
+    if comment.is_some_and(|comment| comment.chars().count() > ReviewRequest::MAX_COMMENT_CHARS) {
+        return Err(ApiError::InvalidRequest(format!(
+            "a comment has at most {} characters",
+            ReviewRequest::MAX_COMMENT_CHARS
+        )));
+    }
+    let review = NewReview {
+        report_id: id,
+        reviewer_id: user.user_id,
+        reviewer_name: &user.display_name,
+        reviewer_username: user.username.as_str(),
+        client: &client,
+        status: request.status,
+        comment,
+    };
+    state.store.add_review(&review, now_ms()).await?;
+    let report = state.store.report(id).await?.ok_or(ApiError::NotFound)?;
+    Ok(Json(Reviewed { report }))
 }

@@ -1,22 +1,32 @@
-//! `POST /api/v1/sync/push`: the phone's outbox arrives here.
+//! The phone's sync: `POST /api/v1/sync/push` takes its outbox,
+//! `GET /api/v1/sync/pull` gives it what to cache.
 
+use crate::auth::{Client, CurrentUser};
 use crate::error::ApiError;
-use crate::store::Inserted;
+use crate::store::{Inserted, Submitter, now_ms};
 use crate::{ApiJson, AppState};
-use axum::extract::State;
-use axum::routing::post;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::routing::{get, post};
 use axum::{Json, Router};
+use kabar_shared::ContentHash;
 use kabar_shared::sync::{
-    Judgement, MAX_PUSH_BATCH, PROTOCOL_VERSION, PushItem, PushOutcome, PushRequest, PushResponse,
-    PushResult, judge,
+    Judgement, MAX_PULL_PAGE, MAX_PUSH_BATCH, PROTOCOL_VERSION, PullQuery, PullResponse, PushItem,
+    PushOutcome, PushRequest, PushResponse, PushResult, announced_photos, judge_in,
 };
+use kabar_shared::village::Gazetteer;
+use sha2::{Digest, Sha256};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/v1/sync/push", post(push))
+    Router::new()
+        .route("/v1/sync/push", post(push))
+        .route("/v1/sync/pull", get(pull))
 }
 
 async fn push(
     State(state): State<AppState>,
+    Client(client): Client,
+    user: CurrentUser,
     ApiJson(request): ApiJson<PushRequest>,
 ) -> Result<Json<PushResponse>, ApiError> {
     if request.protocol_version != PROTOCOL_VERSION {
@@ -25,10 +35,36 @@ async fn push(
     if request.items.len() > MAX_PUSH_BATCH {
         return Err(ApiError::BatchTooLarge(request.items.len()));
     }
+    // Only village-bound users file reports, only for their own village, and
+    // only from the device they logged in on. A push that breaks any of
+    // these is refused whole: it is not a phone's honest mistake.
+    let Some(village) = user.access.village() else {
+        return Err(ApiError::Forbidden);
+    };
+    if request
+        .device_id
+        .as_ref()
+        .is_some_and(|device| *device != user.device_id)
+    {
+        return Err(ApiError::DeviceMismatch);
+    }
+    if request
+        .items
+        .iter()
+        .any(|item| item.report.village != *village)
+    {
+        return Err(ApiError::ForbiddenVillage);
+    }
+    let submitter = Submitter {
+        user_id: user.user_id,
+        username: user.username.as_str(),
+        device_id: &user.device_id,
+        client: &client,
+    };
     let mut results = Vec::with_capacity(request.items.len());
     for item in &request.items {
-        let outcome = push_one(&state, item).await?;
-        tracing::info!(report = %item.report.id, village = %item.report.village, ?outcome, "pushed report");
+        let outcome = push_one(&state, &user, &submitter, item).await?;
+        tracing::info!(report = %item.report.id, village = %item.report.village, user = %user.username, ?outcome, "pushed report");
         results.push(PushResult {
             id: item.report.id,
             outcome,
@@ -43,32 +79,168 @@ async fn push(
 /// Stores one item unless it is invalid or already there. A store error fails
 /// the whole request: the phone keeps every report waiting and retries, and
 /// the items committed before the error are acknowledged as duplicates then.
-async fn push_one(state: &AppState, item: &PushItem) -> Result<PushOutcome, ApiError> {
-    let stored = state.store.content_hash(item.report.id).await?;
-    match judge(item, stored.as_ref()) {
-        Judgement::Answer(outcome) => Ok(outcome),
-        Judgement::Store => match state.store.insert(item, now_ms()).await? {
-            Inserted::New => Ok(PushOutcome::Accepted),
-            // Another request stored this id between our read and our write;
-            // judge again against what it stored.
-            Inserted::AlreadyPresent => {
-                let stored = state.store.content_hash(item.report.id).await?;
-                match judge(item, stored.as_ref()) {
-                    Judgement::Answer(outcome) => Ok(outcome),
-                    Judgement::Store => Err(anyhow::anyhow!(
-                        "report {} vanished after a conflicting insert",
-                        item.report.id
-                    )
-                    .into()),
-                }
+async fn push_one(
+    state: &AppState,
+    user: &CurrentUser,
+    submitter: &Submitter<'_>,
+    item: &PushItem,
+) -> Result<PushOutcome, ApiError> {
+    // What is stored is the report as the validator cleaned it: values of
+    // questions that were not asked (contact details without consent) are
+    // dropped and calculations applied, so the server never keeps what the
+    // form says must not be kept. The content hash stays the one pushed, so a
+    // replay is still recognized as the same report.
+    let cleaned = cleaned(state, item);
+    let item_to_store = cleaned.as_ref().unwrap_or(item);
+    let photos: Vec<ContentHash> = state
+        .catalog
+        .get(&item.report.form)
+        .map(|form| announced_photos(form, &item.report.answers))
+        .unwrap_or_default();
+    // Another request (or another server) may store or edit this id between
+    // our read and our write; the write then changes nothing and we judge
+    // again against what it stored. Twice is enough: the second read sees a
+    // committed row that only an edit can change again.
+    for _ in 0..3 {
+        let stored = state.store.report_version(item.report.id).await?;
+        let written = match judge_in(&state.catalog, Some(&user.access), item, stored.as_ref()) {
+            Judgement::Answer(outcome) => return Ok(outcome),
+            Judgement::Store => {
+                state
+                    .store
+                    .insert_report(item_to_store, submitter, &photos, now_ms())
+                    .await?
+                    == Inserted::New
             }
-        },
+            Judgement::Replace { previous } => {
+                state
+                    .store
+                    .replace_report(item_to_store, &previous, submitter, &photos, now_ms())
+                    .await?
+            }
+        };
+        if written {
+            return Ok(PushOutcome::Accepted);
+        }
+    }
+    Err(anyhow::anyhow!("report {} kept changing while being stored", item.report.id).into())
+}
+
+/// The item with its answers as the form validator leaves them, when that
+/// differs from what was pushed.
+fn cleaned(state: &AppState, item: &PushItem) -> Option<PushItem> {
+    let today = item.report.filled_on()?;
+    let validated = state
+        .catalog
+        .validate(&item.report.form, &item.report.answers, today)
+        .ok()?;
+    (validated.answers != item.report.answers).then(|| {
+        let mut cleaned = item.clone();
+        cleaned.report.answers = validated.answers;
+        cleaned
+    })
+}
+
+/// The pull cursor: the last review sequence number the phone has, and
+/// fingerprints of the forms and villages it cached. Opaque to the phone.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct Cursor {
+    seq: i64,
+    forms: String,
+    villages: String,
+}
+
+impl Cursor {
+    fn parse(text: &str) -> Option<Cursor> {
+        let mut parts = text.split('.');
+        let (Some("1"), Some(seq), Some(forms), Some(villages), None) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
+            return None;
+        };
+        Some(Cursor {
+            seq: seq.parse().ok().filter(|seq| *seq >= 0)?,
+            forms: forms.to_owned(),
+            villages: villages.to_owned(),
+        })
+    }
+
+    fn encode(&self) -> String {
+        format!("1.{}.{}.{}", self.seq, self.forms, self.villages)
     }
 }
 
-fn now_ms() -> i64 {
-    let since_epoch = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
+/// The first 16 hex digits of the SHA-256 of a value's JSON.
+pub fn fingerprint<T: serde::Serialize>(value: &T) -> String {
+    let json = serde_json::to_vec(value).expect("protocol values serialize");
+    Sha256::digest(json)
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+async fn pull(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    query: Result<Query<PullQuery>, QueryRejection>,
+) -> Result<Json<PullResponse>, ApiError> {
+    let Query(query) =
+        query.map_err(|rejection| ApiError::InvalidRequest(rejection.body_text()))?;
+    let cursor = match query.cursor.as_deref() {
+        None | Some("") => Cursor::default(),
+        Some(text) => Cursor::parse(text).ok_or(ApiError::BadCursor)?,
+    };
+    let limit = query.limit.unwrap_or(MAX_PULL_PAGE).clamp(1, MAX_PULL_PAGE);
+    let villages = user.access.scope().villages(&Gazetteer::kotamobagu());
+    let villages_fingerprint = fingerprint(&villages);
+
+    let mut reviews = state
+        .store
+        .reviews_for_submitter(user.user_id, cursor.seq, limit as i64 + 1)
+        .await?;
+    let has_more = reviews.len() > limit;
+    reviews.truncate(limit);
+    let next = Cursor {
+        seq: reviews.last().map_or(cursor.seq, |(seq, _)| *seq),
+        forms: state.forms_fingerprint.clone(),
+        villages: villages_fingerprint.clone(),
+    };
+    Ok(Json(PullResponse {
+        protocol_version: PROTOCOL_VERSION,
+        cursor: next.encode(),
+        has_more,
+        forms: (cursor.forms != state.forms_fingerprint)
+            .then(|| state.catalog.forms().cloned().collect()),
+        villages: (cursor.villages != villages_fingerprint).then_some(villages),
+        reviews: reviews.into_iter().map(|(_, review)| review).collect(),
+        incomplete: state.store.incomplete_reports_of(user.user_id).await?,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_anything_else_is_refused() {
+        fn check(input: &str, expect: Option<Cursor>) {
+            assert_eq!(Cursor::parse(input), expect, "{input:?}");
+        }
+        let cursor = Cursor {
+            seq: 42,
+            forms: "00ff".into(),
+            villages: "ab12".into(),
+        };
+        check(&cursor.encode(), Some(cursor.clone()));
+        check("1.-1.a.b", None);
+        check("2.42.00ff.ab12", None);
+        check("1.42.00ff", None);
+        check("1.42.00ff.ab12.x", None);
+        check("garbage", None);
+    }
 }

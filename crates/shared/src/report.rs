@@ -1,5 +1,6 @@
 //! A report as the phone files it and the server stores it.
 
+use crate::form::{Date, FormCatalog, Lang, ProblemKind, Text, WITA_OFFSET_MINUTES};
 use crate::village::VillageCode;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -110,19 +111,45 @@ impl ReportBody {
 
 /// What is wrong with one field. The app and the server turn it into a
 /// sentence in the user's language; this crate stays language-neutral.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Reports filled against a catalog form are judged by the form validator;
+/// its problems arrive as [`FieldProblem::Invalid`], which carries the
+/// validator's own problem and its sentence in both languages, so a phone
+/// that does not know a newer problem kind can still show the message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "problem", rename_all = "snake_case")]
 pub enum FieldProblem {
     Required,
-    TooLong { max_chars: usize },
+    TooLong {
+        max_chars: usize,
+    },
     UnknownVillage,
     UnknownForm,
     UnexpectedField,
     HashMismatch,
+    /// The form validator refused this answer.
+    Invalid {
+        detail: ProblemKind,
+        message: Text,
+    },
+    /// The user's role may not file this form (e.g. a KIM volunteer filing
+    /// the village head's monthly population report).
+    NotAllowed,
+}
+
+impl FieldProblem {
+    /// The validator's problem, with its message in both languages.
+    pub fn from_validator(kind: ProblemKind) -> FieldProblem {
+        let message = Text::new(&kind.message(Lang::Id), &kind.message(Lang::En));
+        FieldProblem::Invalid {
+            detail: kind,
+            message,
+        }
+    }
 }
 
 /// A field name with what is wrong with it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FieldError {
     pub field: String,
     #[serde(flatten)]
@@ -203,9 +230,62 @@ impl Report {
         ContentHash::of_bytes(&canonical)
     }
 
-    /// Every problem with the report, checked the same way on the phone and
-    /// on the server.
+    /// Every problem with the report against the built-in forms, checked the
+    /// same way on the phone and on the server. Prefer [`Report::problems_in`]
+    /// with a catalog kept around: building the built-in catalog parses every
+    /// form file.
     pub fn problems(&self) -> Vec<FieldError> {
+        self.problems_in(&FormCatalog::builtin())
+    }
+
+    /// The day the report was filled, in Kotamobagu's time zone: the `today`
+    /// its form's date rules are judged against, so a report that waited a
+    /// week for signal is not refused for being late.
+    pub fn filled_on(&self) -> Option<Date> {
+        Date::from_unix_millis(self.created_at_ms, WITA_OFFSET_MINUTES)
+    }
+
+    /// Every problem with the report: its village, then its answers, either
+    /// by the short report's rules or by the catalog form it names.
+    pub fn problems_in(&self, catalog: &FormCatalog) -> Vec<FieldError> {
+        if self.form.id == SHORT_REPORT_FORM && self.form.version == 1 {
+            return self.short_report_problems();
+        }
+        let mut problems = Vec::new();
+        if crate::village::Gazetteer::kotamobagu()
+            .village(&self.village)
+            .is_none()
+        {
+            problems.push(FieldError {
+                field: "village".into(),
+                problem: FieldProblem::UnknownVillage,
+            });
+        }
+        let Some(today) = self.filled_on() else {
+            problems.push(FieldError {
+                field: "created_at_ms".into(),
+                problem: FieldProblem::from_validator(ProblemKind::WrongType {
+                    expected: crate::form::ValueKind::DateTime,
+                }),
+            });
+            return problems;
+        };
+        match catalog.validate(&self.form, &self.answers, today) {
+            Ok(validated) => {
+                problems.extend(validated.problems.into_iter().map(|problem| FieldError {
+                    field: problem.path,
+                    problem: FieldProblem::from_validator(problem.kind),
+                }))
+            }
+            Err(_) => problems.push(FieldError {
+                field: "form".into(),
+                problem: FieldProblem::UnknownForm,
+            }),
+        }
+        problems
+    }
+
+    fn short_report_problems(&self) -> Vec<FieldError> {
         let mut problems = Vec::new();
         let mut push = |field: &str, problem: FieldProblem| {
             problems.push(FieldError {
@@ -218,10 +298,6 @@ impl Report {
             .is_none()
         {
             push("village", FieldProblem::UnknownVillage);
-        }
-        if self.form.id != SHORT_REPORT_FORM || self.form.version != 1 {
-            push("form", FieldProblem::UnknownForm);
-            return problems;
         }
         if let Err(problem) = ReportTitle::parse(self.title()) {
             push("title", problem);
@@ -238,11 +314,101 @@ impl Report {
     }
 }
 
+/// Where a report stands with the Command Center's reviewers. Every report
+/// starts as `received`; the phone learns of later changes through the pull.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewStatus {
+    /// Stored by the server, nobody has looked at it yet ("diterima server").
+    Received,
+    /// A reviewer is working on it ("sedang ditinjau").
+    InReview,
+    /// Checked and accepted ("disetujui").
+    Approved,
+    /// Sent back to the reporter to fix ("perlu perbaikan").
+    NeedsRevision,
+}
+
+impl ReviewStatus {
+    pub const ALL: [ReviewStatus; 4] = [
+        ReviewStatus::Received,
+        ReviewStatus::InReview,
+        ReviewStatus::Approved,
+        ReviewStatus::NeedsRevision,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewStatus::Received => "received",
+            ReviewStatus::InReview => "in_review",
+            ReviewStatus::Approved => "approved",
+            ReviewStatus::NeedsRevision => "needs_revision",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ReviewStatus> {
+        ReviewStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == text)
+    }
+
+    /// Whether the reporter may still replace the report with an edited
+    /// version: before a reviewer took it up, or when sent back to fix.
+    pub fn editable(self) -> bool {
+        matches!(self, ReviewStatus::Received | ReviewStatus::NeedsRevision)
+    }
+}
+
+/// `POST /api/v1/reports/{id}/review`: a reviewer sets a report's status,
+/// comments on it, or both. The reporter's phone learns of it in its pull.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewRequest {
+    #[serde(default)]
+    pub status: Option<ReviewStatus>,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+impl ReviewRequest {
+    pub const MAX_COMMENT_CHARS: usize = 2000;
+}
+
 /// `sha256:` followed by 64 lowercase hex digits.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ContentHash(String);
 
+/// Why a string is not a `sha256:<hex>` hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidContentHash(pub String);
+
+impl fmt::Display for InvalidContentHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "not a sha256:<64 lowercase hex> hash: {:?}", self.0)
+    }
+}
+
+impl std::error::Error for InvalidContentHash {}
+
 impl ContentHash {
+    /// Parses `sha256:` and 64 lowercase hex digits, the form photo
+    /// references take in answers and photo upload paths.
+    pub fn parse(text: &str) -> Result<ContentHash, InvalidContentHash> {
+        let well_formed = text.strip_prefix("sha256:").is_some_and(|hex| {
+            hex.len() == 64 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        });
+        if well_formed {
+            Ok(ContentHash(text.to_owned()))
+        } else {
+            Err(InvalidContentHash(text.to_owned()))
+        }
+    }
+
+    /// The 64 hex digits without the `sha256:` prefix.
+    pub fn hex(&self) -> &str {
+        self.0.strip_prefix("sha256:").unwrap_or(&self.0)
+    }
+
     pub fn of_bytes(bytes: &[u8]) -> ContentHash {
         let digest = Sha256::digest(bytes);
         let mut text = String::with_capacity(7 + 64);

@@ -5,7 +5,12 @@
 //! the server asks [`judge`] what to do with each pushed item given what it
 //! already stores. Transport, storage and clocks belong to the callers.
 
-use crate::report::{ContentHash, FieldError, FieldProblem, Report, ReportId};
+use crate::account::Access;
+use crate::form::{Field, FieldKind, FormCatalog, FormDefinition};
+use crate::report::{
+    Answers, ContentHash, FieldError, FieldProblem, Report, ReportId, ReviewStatus,
+};
+use crate::village::Village;
 use serde::{Deserialize, Serialize};
 
 /// Bumped whenever a message changes shape. The server answers a request of
@@ -20,6 +25,10 @@ pub const MAX_PUSH_BATCH: usize = 100;
 #[serde(deny_unknown_fields)]
 pub struct PushRequest {
     pub protocol_version: u32,
+    /// The device id the phone logged in with. The server refuses a push
+    /// that names another device than its session's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<String>,
     pub items: Vec<PushItem>,
 }
 
@@ -30,6 +39,13 @@ pub struct PushRequest {
 pub struct PushItem {
     pub report: Report,
     pub content_hash: ContentHash,
+    /// For an edited report: the hash of the version it replaces. The server
+    /// replaces only that exact version, and only while the report is still
+    /// editable (see [`ReviewStatus::editable`]); anything else is a
+    /// conflict, so two phones editing the same report cannot overwrite each
+    /// other unnoticed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<ContentHash>,
 }
 
 impl PushItem {
@@ -38,6 +54,15 @@ impl PushItem {
         PushItem {
             report,
             content_hash,
+            replaces: None,
+        }
+    }
+
+    /// An edited report that replaces the version with hash `previous`.
+    pub fn edit(report: Report, previous: ContentHash) -> PushItem {
+        PushItem {
+            replaces: Some(previous),
+            ..PushItem::new(report)
         }
     }
 }
@@ -76,15 +101,50 @@ pub enum PushOutcome {
 pub enum Judgement {
     /// Store it; answer [`PushOutcome::Accepted`] once it is committed.
     Store,
+    /// Replace the stored version that has this hash (an edit); answer
+    /// [`PushOutcome::Accepted`] once committed, or judge again if the
+    /// stored version changed in between.
+    Replace { previous: ContentHash },
     /// Store nothing and answer this.
     Answer(PushOutcome),
 }
 
+/// What the server holds under a pushed report's id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredVersion {
+    pub content_hash: ContentHash,
+    pub status: ReviewStatus,
+}
+
 /// Decides one pushed item given the hash the server already stores under its
-/// id, if any. Checking content before identity means a malformed resend is
-/// refused even when an earlier good copy exists.
+/// id, if any, by the built-in forms. Checking content before identity means a
+/// malformed resend is refused even when an earlier good copy exists.
 pub fn judge(item: &PushItem, stored: Option<&ContentHash>) -> Judgement {
-    let mut errors = item.report.problems();
+    let stored = stored.map(|hash| StoredVersion {
+        content_hash: hash.clone(),
+        status: ReviewStatus::Received,
+    });
+    judge_in(&FormCatalog::builtin(), None, item, stored.as_ref())
+}
+
+/// Decides one pushed item against `catalog`, for the user with `access`
+/// (when known, their role must be allowed to file the form), given what the
+/// server stores under its id.
+pub fn judge_in(
+    catalog: &FormCatalog,
+    access: Option<&Access>,
+    item: &PushItem,
+    stored: Option<&StoredVersion>,
+) -> Judgement {
+    let mut errors = item.report.problems_in(catalog);
+    if let (Some(access), Some(form)) = (access, catalog.get(&item.report.form))
+        && !access.may_file_form(form)
+    {
+        errors.push(FieldError {
+            field: "form".into(),
+            problem: FieldProblem::NotAllowed,
+        });
+    }
     if item.report.content_hash() != item.content_hash {
         errors.push(FieldError {
             field: "content_hash".into(),
@@ -94,11 +154,114 @@ pub fn judge(item: &PushItem, stored: Option<&ContentHash>) -> Judgement {
     if !errors.is_empty() {
         return Judgement::Answer(PushOutcome::Rejected { errors });
     }
-    match stored {
-        None => Judgement::Store,
-        Some(hash) if *hash == item.content_hash => Judgement::Answer(PushOutcome::Duplicate),
-        Some(_) => Judgement::Answer(PushOutcome::Conflict),
+    match (stored, &item.replaces) {
+        (None, _) => Judgement::Store,
+        (Some(stored), _) if stored.content_hash == item.content_hash => {
+            Judgement::Answer(PushOutcome::Duplicate)
+        }
+        (Some(stored), Some(previous))
+            if stored.content_hash == *previous && stored.status.editable() =>
+        {
+            Judgement::Replace {
+                previous: previous.clone(),
+            }
+        }
+        (Some(_), _) => Judgement::Answer(PushOutcome::Conflict),
     }
+}
+
+/// The photos a report announces: every reference in its photo fields,
+/// repeat rows included, in form order, without repeats. The phone uploads
+/// them after the report; the server counts the report complete when all
+/// have arrived.
+pub fn announced_photos(form: &FormDefinition, answers: &Answers) -> Vec<ContentHash> {
+    fn walk(fields: &[Field], answers: &Answers, out: &mut Vec<ContentHash>) {
+        for field in fields {
+            match &field.kind {
+                FieldKind::Section { fields } => walk(fields, answers, out),
+                FieldKind::Photo { .. } => {
+                    let refs = answers.get(&field.code).and_then(|value| value.as_array());
+                    for text in refs.into_iter().flatten().filter_map(|v| v.as_str()) {
+                        if let Ok(hash) = ContentHash::parse(text)
+                            && !out.contains(&hash)
+                        {
+                            out.push(hash);
+                        }
+                    }
+                }
+                FieldKind::Repeat { fields, .. } => {
+                    let rows = answers.get(&field.code).and_then(|value| value.as_array());
+                    for row in rows.into_iter().flatten().filter_map(|r| r.as_object()) {
+                        let row: Answers = row.clone().into_iter().collect();
+                        walk(fields, &row, out);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&form.fields, answers, &mut out);
+    out
+}
+
+/// At most this many changes travel in one pull page.
+pub const MAX_PULL_PAGE: usize = 500;
+
+/// `GET /api/v1/sync/pull?cursor=…&limit=…`: the phone asks for everything
+/// it should cache since its cursor. Without a cursor it gets everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PullQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
+}
+
+/// One page of what changed. The phone stores `cursor` only after it has
+/// stored the page, and asks again at once while `has_more`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PullResponse {
+    pub protocol_version: u32,
+    /// Opaque; send it back as is.
+    pub cursor: String,
+    pub has_more: bool,
+    /// Every published form version, when they changed since the cursor
+    /// (absent when the phone's copy is current).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forms: Option<Vec<FormDefinition>>,
+    /// The villages the user may see, when they changed since the cursor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub villages: Option<Vec<Village>>,
+    /// Status changes and reviewer comments on the user's own reports, oldest
+    /// first.
+    pub reviews: Vec<ReviewEvent>,
+    /// The user's reports whose announced photos have not all arrived: the
+    /// full current list on every page, so the phone can simply replace its
+    /// copy.
+    pub incomplete: Vec<IncompleteReport>,
+}
+
+/// A reviewer changed a report's status, commented on it, or both.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewEvent {
+    pub report_id: ReportId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<ReviewStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// The reviewer's display name.
+    pub reviewer: String,
+    pub at_ms: i64,
+}
+
+/// A report still waiting for some of its photos.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncompleteReport {
+    pub report_id: ReportId,
+    pub missing_photos: Vec<ContentHash>,
 }
 
 /// Where a report saved on the phone stands with the server.
@@ -138,6 +301,7 @@ pub fn next_push<'a>(
     waiting.truncate(MAX_PUSH_BATCH);
     Some(PushRequest {
         protocol_version: PROTOCOL_VERSION,
+        device_id: None,
         items: waiting.into_iter().cloned().map(PushItem::new).collect(),
     })
 }
@@ -202,7 +366,7 @@ mod tests {
                 .map(|item| {
                     let outcome =
                         match judge(item, self.stored.get(&item.report.id).map(|(hash, _)| hash)) {
-                            Judgement::Store => {
+                            Judgement::Store | Judgement::Replace { .. } => {
                                 self.stored.insert(
                                     item.report.id,
                                     (item.content_hash.clone(), item.report.clone()),
@@ -316,6 +480,7 @@ mod tests {
         let original = sample_report(1, "Jalan rusak");
         server.push(&PushRequest {
             protocol_version: 1,
+            device_id: None,
             items: vec![PushItem::new(original.clone())],
         });
 
@@ -323,6 +488,7 @@ mod tests {
         changed.answers.insert("body".into(), "Isi lain".into());
         let response = server.push(&PushRequest {
             protocol_version: 1,
+            device_id: None,
             items: vec![PushItem::new(changed)],
         });
         assert_eq!(response.results[0].outcome, PushOutcome::Conflict);
@@ -425,6 +591,189 @@ mod tests {
         );
         assert_eq!(
             serde_json::from_str::<PushResponse>(&json).unwrap(),
+            response
+        );
+    }
+
+    fn stored(report: &Report, status: ReviewStatus) -> StoredVersion {
+        StoredVersion {
+            content_hash: report.content_hash(),
+            status,
+        }
+    }
+
+    #[test]
+    fn an_edit_replaces_only_the_version_it_names_and_only_while_editable() {
+        let catalog = FormCatalog::builtin();
+        let original = sample_report(1, "Jalan rusak");
+        let mut edited = original.clone();
+        edited
+            .answers
+            .insert("body".into(), "Sudah diperbaiki".into());
+        let edit = PushItem::edit(edited.clone(), original.content_hash());
+
+        fn check(judgement: Judgement, expect: Judgement) {
+            assert_eq!(judgement, expect);
+        }
+        let previous = original.content_hash();
+        check(
+            judge_in(
+                &catalog,
+                None,
+                &edit,
+                Some(&stored(&original, ReviewStatus::Received)),
+            ),
+            Judgement::Replace {
+                previous: previous.clone(),
+            },
+        );
+        check(
+            judge_in(
+                &catalog,
+                None,
+                &edit,
+                Some(&stored(&original, ReviewStatus::NeedsRevision)),
+            ),
+            Judgement::Replace { previous },
+        );
+        check(
+            judge_in(
+                &catalog,
+                None,
+                &edit,
+                Some(&stored(&original, ReviewStatus::Approved)),
+            ),
+            Judgement::Answer(PushOutcome::Conflict),
+        );
+        // The edit arrived once already and its answer was lost.
+        check(
+            judge_in(
+                &catalog,
+                None,
+                &edit,
+                Some(&stored(&edited, ReviewStatus::Received)),
+            ),
+            Judgement::Answer(PushOutcome::Duplicate),
+        );
+        // Another phone edited it first.
+        let mut other = original.clone();
+        other.answers.insert("body".into(), "Versi lain".into());
+        check(
+            judge_in(
+                &catalog,
+                None,
+                &edit,
+                Some(&stored(&other, ReviewStatus::Received)),
+            ),
+            Judgement::Answer(PushOutcome::Conflict),
+        );
+        check(judge_in(&catalog, None, &edit, None), Judgement::Store);
+    }
+
+    fn catalog_report(form: &str, answers: serde_json::Value) -> Report {
+        Report {
+            id: ReportId::new_v7(1_764_000_000_000, [9; 10]),
+            form: crate::report::FormRef {
+                id: form.into(),
+                version: 1,
+            },
+            village: crate::VillageCode::parse("71.74.02.1003").unwrap(),
+            // 2025-11-24 in Kotamobagu.
+            created_at_ms: 1_764_000_000_000,
+            answers: serde_json::from_value(answers).unwrap(),
+        }
+    }
+
+    #[test]
+    fn catalog_forms_are_judged_by_the_form_validator_with_both_languages() {
+        let report = catalog_report("aspirasi-warga", serde_json::json!({"jenis": "keluhan"}));
+        let Judgement::Answer(PushOutcome::Rejected { errors }) =
+            judge_in(&FormCatalog::builtin(), None, &PushItem::new(report), None)
+        else {
+            panic!("expected a rejection");
+        };
+        assert_eq!(errors[0].field, "tanggal");
+        let json = serde_json::to_string(&errors[0]).unwrap();
+        assert_eq!(
+            json,
+            r#"{"field":"tanggal","problem":"invalid","detail":{"problem":"required"},"message":{"id":"Wajib diisi.","en":"Required."}}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<FieldError>(&json).unwrap(),
+            errors[0]
+        );
+    }
+
+    #[test]
+    fn a_role_that_may_not_file_a_form_is_refused() {
+        use crate::account::{Access, Role, Scope};
+        let report = catalog_report("laporan-bulanan-kependudukan", serde_json::json!({}));
+        let kim = Access::new(Role::KimVolunteer, Scope::Village(report.village.clone())).unwrap();
+        let Judgement::Answer(PushOutcome::Rejected { errors }) = judge_in(
+            &FormCatalog::builtin(),
+            Some(&kim),
+            &PushItem::new(report),
+            None,
+        ) else {
+            panic!("expected a rejection");
+        };
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.field == "form" && e.problem == FieldProblem::NotAllowed)
+        );
+    }
+
+    #[test]
+    fn announced_photos_are_found_in_photo_fields_and_repeat_rows_once_each() {
+        let catalog = FormCatalog::builtin();
+        let photo = |n: char| format!("sha256:{}", n.to_string().repeat(64));
+        for form in catalog.forms() {
+            let mut answers = Answers::new();
+            let mut expect = Vec::new();
+            for field in &form.fields {
+                if let FieldKind::Photo { .. } = field.kind {
+                    answers.insert(
+                        field.code.clone(),
+                        serde_json::json!([photo('a'), photo('b'), photo('a'), "bukan-foto"]),
+                    );
+                    expect = vec![
+                        ContentHash::parse(&photo('a')).unwrap(),
+                        ContentHash::parse(&photo('b')).unwrap(),
+                    ];
+                }
+            }
+            assert_eq!(announced_photos(form, &answers), expect, "{}", form.id);
+        }
+    }
+
+    #[test]
+    fn pull_messages_keep_their_json_shape() {
+        let response = PullResponse {
+            protocol_version: PROTOCOL_VERSION,
+            cursor: "c".into(),
+            has_more: false,
+            forms: None,
+            villages: None,
+            reviews: vec![ReviewEvent {
+                report_id: ReportId::new_v7(1_764_000_000_000, [1; 10]),
+                status: Some(ReviewStatus::NeedsRevision),
+                comment: Some("Lengkapi foto".into()),
+                reviewer: "Command Center".into(),
+                at_ms: 1_764_000_100_000,
+            }],
+            incomplete: vec![IncompleteReport {
+                report_id: ReportId::new_v7(1_764_000_000_000, [1; 10]),
+                missing_photos: vec![ContentHash::of_bytes(b"foto")],
+            }],
+        };
+        let json = serde_json::to_string(&response).unwrap();
+        assert_eq!(
+            json,
+            r#"{"protocol_version":1,"cursor":"c","has_more":false,"reviews":[{"report_id":"019ab697-e800-7101-8101-010101010101","status":"needs_revision","comment":"Lengkapi foto","reviewer":"Command Center","at_ms":1764000100000}],"incomplete":[{"report_id":"019ab697-e800-7101-8101-010101010101","missing_photos":["sha256:6187eb884a2243dbed3a648d69e5a1a538be022abc7d72d596fc0b1024fa3dab"]}]}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<PullResponse>(&json).unwrap(),
             response
         );
     }

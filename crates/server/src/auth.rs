@@ -1,0 +1,455 @@
+//! Logins, device sessions and who is asking.
+//!
+//! Passwords are hashed with Argon2id at OWASP's parameters (19 MiB, two
+//! passes, one lane). A login creates a session bound to the phone's device
+//! id; the client gets an opaque random token of 256 bits in an `HttpOnly`,
+//! `SameSite=Strict` cookie, and the server keeps only the token's SHA-256.
+//! A session lasts 30 days and every request renews it (at most once an
+//! hour, to spare the database), so a phone that syncs now and then stays
+//! logged in through weeks offline. Logout and an admin end it early.
+//!
+//! Failed logins are throttled per account (five within 15 minutes lock it
+//! for 15 minutes) and per client address (twenty within 15 minutes), both
+//! counted in the database so every server behind a load balancer agrees.
+
+use crate::error::ApiError;
+use crate::store::{AuditEntry, NewSession, UserRecord, now_ms};
+use crate::{ApiJson, AppState};
+use anyhow::Context;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use kabar_shared::account::{Access, LoginRequest, Me, NewPassword, Username, valid_device_id};
+use sha2::{Digest, Sha256};
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+
+pub const SESSION_COOKIE: &str = "kabar_session";
+pub const SESSION_MS: i64 = 30 * 24 * 60 * 60 * 1000;
+/// A session is renewed when less than this much of its life has passed
+/// since the last renewal would be lost, i.e. at most once an hour.
+const RENEW_AFTER_MS: i64 = 60 * 60 * 1000;
+pub const LOCK_WINDOW_MS: i64 = 15 * 60 * 1000;
+pub const LOCK_AFTER_FAILURES: i64 = 5;
+pub const CLIENT_FAILURE_LIMIT: i64 = 20;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/auth/login", post(login))
+        .route("/v1/auth/logout", post(logout))
+        .route("/v1/auth/me", get(me))
+}
+
+fn argon2() -> Argon2<'static> {
+    let params = Params::new(19 * 1024, 2, 1, None).expect("OWASP's Argon2id parameters are valid");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Hashes a new password off the async threads: it takes tens of
+/// milliseconds of CPU by design.
+pub async fn hash_password(password: &NewPassword) -> anyhow::Result<String> {
+    let password = password.as_str().to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut salt = [0u8; 16];
+        getrandom::fill(&mut salt).map_err(|error| anyhow::anyhow!("no randomness: {error}"))?;
+        let salt = SaltString::encode_b64(&salt).map_err(|error| anyhow::anyhow!("{error}"))?;
+        let hash = argon2()
+            .hash_password(password.as_bytes(), &salt)
+            .map_err(|error| anyhow::anyhow!("hashing a password: {error}"))?;
+        Ok(hash.to_string())
+    })
+    .await?
+}
+
+/// Checks a password against a stored hash, with the parameters stored in
+/// the hash, so raising them later keeps old hashes working.
+pub async fn verify_password(hash: String, password: String) -> anyhow::Result<bool> {
+    tokio::task::spawn_blocking(move || {
+        let parsed =
+            PasswordHash::new(&hash).map_err(|error| anyhow::anyhow!("stored hash: {error}"))?;
+        Ok(argon2()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok())
+    })
+    .await?
+}
+
+/// A hash to check passwords of unknown usernames against, so a login for
+/// a username that does not exist takes as long as one that does.
+async fn decoy_hash() -> anyhow::Result<String> {
+    static DECOY: OnceLock<String> = OnceLock::new();
+    if let Some(hash) = DECOY.get() {
+        return Ok(hash.clone());
+    }
+    let password = NewPassword::parse("decoy-password-never-used").expect("long enough");
+    let hash = hash_password(&password).await?;
+    Ok(DECOY.get_or_init(|| hash).clone())
+}
+
+fn random_hex(bytes: usize) -> anyhow::Result<String> {
+    let mut buffer = vec![0u8; bytes];
+    getrandom::fill(&mut buffer).map_err(|error| anyhow::anyhow!("no randomness: {error}"))?;
+    Ok(buffer.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+pub fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The client's address as the socket saw it. Behind a load balancer every
+/// request comes from the balancer, so per-client throttling then counts the
+/// balancer; the per-account lock still protects each account.
+#[derive(Debug, Clone)]
+pub struct Client(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Client {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Client, Self::Rejection> {
+        let address = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(address)| address.ip().to_string())
+            .unwrap_or_else(|| "unknown".into());
+        Ok(Client(address))
+    }
+}
+
+/// The logged-in user of a request. Extracting it from a request without a
+/// live session answers 401.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub user_id: i64,
+    pub username: Username,
+    pub display_name: String,
+    pub access: Access,
+    pub session_id: String,
+    pub device_id: String,
+    pub expires_at_ms: i64,
+}
+
+impl CurrentUser {
+    pub fn me(&self) -> Me {
+        Me {
+            username: self.username.clone(),
+            display_name: self.display_name.clone(),
+            access: self.access.clone(),
+            device_id: self.device_id.clone(),
+            session_expires_at_ms: self.expires_at_ms,
+        }
+    }
+
+    pub fn require_admin(&self) -> Result<(), ApiError> {
+        if self.access.role() == kabar_shared::account::Role::Admin {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<CurrentUser, ApiError> {
+        parts
+            .extensions
+            .get::<CurrentUser>()
+            .cloned()
+            .ok_or(ApiError::Unauthenticated)
+    }
+}
+
+fn session_token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value)
+        .filter(|value| value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+fn session_cookie(state: &AppState, token: &str, max_age_s: i64) -> HeaderValue {
+    let secure = if state.settings.cookie_secure {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={token}; Path=/api; HttpOnly; SameSite=Strict; Max-Age={max_age_s}{secure}"
+    ))
+    .expect("cookie characters are ASCII")
+}
+
+/// Middleware: finds the request's session, renews it when due (sending the
+/// cookie again with a fresh lifetime), and makes [`CurrentUser`]
+/// available to handlers.
+pub async fn resolve_session(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let Some(token) = session_token(request.headers()).map(str::to_owned) else {
+        return Ok(next.run(request).await);
+    };
+    let now = now_ms();
+    let Some((session, user)) = state.store.live_session(&token_hash(&token), now).await? else {
+        return Ok(next.run(request).await);
+    };
+    let renew = session.expires_at_ms - now < SESSION_MS - RENEW_AFTER_MS;
+    let expires_at_ms = if renew {
+        let expires = now + SESSION_MS;
+        state.store.renew_session(&session.id, now, expires).await?;
+        expires
+    } else {
+        session.expires_at_ms
+    };
+    request.extensions_mut().insert(CurrentUser {
+        user_id: user.id,
+        username: user.username,
+        display_name: user.display_name,
+        access: user.access,
+        session_id: session.id,
+        device_id: session.device_id,
+        expires_at_ms,
+    });
+    let mut response = next.run(request).await;
+    if renew {
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            session_cookie(&state, &token, SESSION_MS / 1000),
+        );
+    }
+    Ok(response)
+}
+
+async fn login(
+    State(state): State<AppState>,
+    Client(client): Client,
+    ApiJson(request): ApiJson<LoginRequest>,
+) -> Result<Response, ApiError> {
+    if !valid_device_id(&request.device_id) {
+        return Err(ApiError::InvalidRequest(
+            "device_id must be 8-64 letters, digits or '-'".into(),
+        ));
+    }
+    if request.password.len() > 1024 {
+        return Err(ApiError::InvalidCredentials);
+    }
+    let now = now_ms();
+    let window_start = now - LOCK_WINDOW_MS;
+    let client_failures = state
+        .store
+        .login_failures_of_client(&client, window_start)
+        .await?;
+    if client_failures >= CLIENT_FAILURE_LIMIT {
+        return Err(ApiError::TooManyAttempts {
+            retry_after_s: LOCK_WINDOW_MS / 1000,
+        });
+    }
+    let username = Username::parse(&request.username).ok();
+    let user = match &username {
+        Some(username) => state.store.user_by_username(username).await?,
+        None => None,
+    };
+    if let Some(user) = &user
+        && user.locked_until_ms > now
+    {
+        audit_login(
+            &state,
+            "login_refused_locked",
+            Some(user),
+            &request.username,
+            &client,
+        )
+        .await?;
+        return Err(ApiError::AccountLocked {
+            retry_after_s: (user.locked_until_ms - now) / 1000,
+        });
+    }
+    let hash = match &user {
+        Some(user) => user.password_hash.clone(),
+        None => decoy_hash().await?,
+    };
+    let password_ok = verify_password(hash, request.password.clone()).await?;
+    let user = match user {
+        Some(user) if password_ok => user,
+        other => {
+            return Err(
+                login_failed(&state, other.as_ref(), &request.username, &client, now).await?,
+            );
+        }
+    };
+    if user.disabled_at_ms.is_some() {
+        audit_login(
+            &state,
+            "login_refused_disabled",
+            Some(&user),
+            &request.username,
+            &client,
+        )
+        .await?;
+        return Err(ApiError::AccountDisabled);
+    }
+
+    let token = random_hex(32)?;
+    let session = NewSession {
+        id: random_hex(12)?,
+        token_hash: token_hash(&token),
+        user_id: user.id,
+        device_id: request.device_id.clone(),
+        device_name: request.device_name.chars().take(100).collect(),
+        client: client.clone(),
+        expires_at_ms: now + SESSION_MS,
+    };
+    state.store.create_session(&session, now).await?;
+    state.store.mark_login(user.id, now).await?;
+    audit_login(&state, "login", Some(&user), &request.username, &client).await?;
+    let me = CurrentUser {
+        user_id: user.id,
+        username: user.username,
+        display_name: user.display_name,
+        access: user.access,
+        session_id: session.id,
+        device_id: session.device_id,
+        expires_at_ms: session.expires_at_ms,
+    }
+    .me();
+    let mut response = Json(me).into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        session_cookie(&state, &token, SESSION_MS / 1000),
+    );
+    Ok(response)
+}
+
+/// Records a failed login, locks the account at the fifth failure in the
+/// window, and says so.
+async fn login_failed(
+    state: &AppState,
+    user: Option<&UserRecord>,
+    attempted: &str,
+    client: &str,
+    now: i64,
+) -> anyhow::Result<ApiError> {
+    let key = user
+        .map(|user| user.username.to_string())
+        .unwrap_or_else(|| attempted.trim().to_ascii_lowercase());
+    state.store.record_login_failure(&key, client, now).await?;
+    audit_login(state, "login_failed", user, attempted, client).await?;
+    if let Some(user) = user {
+        let since = (now - LOCK_WINDOW_MS).max(user.last_login_ms);
+        let failures = state.store.login_failures_of_user(&key, since).await?;
+        if failures >= LOCK_AFTER_FAILURES {
+            state.store.lock_user(user.id, now + LOCK_WINDOW_MS).await?;
+            audit_login(state, "account_locked", Some(user), attempted, client).await?;
+        }
+    }
+    Ok(ApiError::InvalidCredentials)
+}
+
+async fn audit_login(
+    state: &AppState,
+    action: &'static str,
+    user: Option<&UserRecord>,
+    attempted: &str,
+    client: &str,
+) -> anyhow::Result<()> {
+    let entry = AuditEntry {
+        actor_id: user.map(|user| user.id),
+        actor: Some(
+            user.map(|user| user.username.to_string())
+                .unwrap_or_else(|| attempted.chars().take(64).collect()),
+        ),
+        action,
+        target: None,
+        client: Some(client.to_owned()),
+        detail: serde_json::json!({}),
+    };
+    state
+        .store
+        .audit(&entry, now_ms())
+        .await
+        .context("auditing a login")
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    Client(client): Client,
+    user: CurrentUser,
+) -> Result<Response, ApiError> {
+    let now = now_ms();
+    state.store.revoke_session(&user.session_id, now).await?;
+    let entry = AuditEntry {
+        actor_id: Some(user.user_id),
+        actor: Some(user.username.to_string()),
+        action: "logout",
+        target: Some(user.session_id.clone()),
+        client: Some(client),
+        detail: serde_json::json!({}),
+    };
+    state.store.audit(&entry, now).await?;
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, session_cookie(&state, "", 0));
+    Ok(response)
+}
+
+async fn me(user: CurrentUser) -> Json<Me> {
+    Json(user.me())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn passwords_hash_with_argon2id_at_owasp_parameters_and_verify() {
+        let password = NewPassword::parse("kata-sandi-panjang").unwrap();
+        let hash = hash_password(&password).await.unwrap();
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
+        assert!(
+            verify_password(hash.clone(), "kata-sandi-panjang".into())
+                .await
+                .unwrap()
+        );
+        assert!(
+            !verify_password(hash.clone(), "kata-sandi-salah".into())
+                .await
+                .unwrap()
+        );
+        let again = hash_password(&password).await.unwrap();
+        assert_ne!(hash, again, "every hash has its own salt");
+    }
+
+    #[test]
+    fn the_session_cookie_is_found_among_others_and_must_look_like_a_token() {
+        fn check(cookie: &str, expect: Option<&str>) {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::COOKIE, HeaderValue::from_str(cookie).unwrap());
+            assert_eq!(session_token(&headers), expect, "{cookie:?}");
+        }
+        let token = "ab".repeat(32);
+        check(&format!("kabar_session={token}"), Some(&token));
+        check(
+            &format!("lang=id; kabar_session={token}; x=1"),
+            Some(&token),
+        );
+        check("kabar_session=short", None);
+        check(&format!("other_session={token}"), None);
+    }
+}

@@ -1,0 +1,159 @@
+//! Durable storage. Only this module knows SQL.
+//!
+//! One [`Store`] runs on either backend through sqlx's `Any` driver: SQLite
+//! for a single server (the embedded default) and PostgreSQL for several
+//! servers behind a load balancer. Each backend has its own migrations
+//! (`migrations/sqlite`, `migrations/postgres`) creating the same schema, and
+//! every query here is written in the SQL both understand (`$1` parameters,
+//! `ON CONFLICT`, `RETURNING`), so the same integration tests cover both.
+//!
+//! SQLite runs in WAL mode with `synchronous=FULL`, so an acknowledged report
+//! survives a power cut of the office machine, and all writes go through one
+//! connection, so concurrent pushes queue instead of failing with "database is
+//! locked". On PostgreSQL concurrent writers are normal; uniqueness
+//! constraints decide races (see [`Inserted::AlreadyPresent`]).
+
+mod accounts;
+mod audit;
+mod photos;
+mod reports;
+mod reviews;
+
+pub use accounts::{NewSession, NewUser, SessionRecord, UserRecord};
+pub use audit::{AuditEntry, AuditRecord};
+pub use photos::{NewPhoto, PhotoRecord};
+pub use reports::{Inserted, ReportFilter, StoredReport, Submitter};
+pub use reviews::NewReview;
+
+use crate::config::Database;
+use anyhow::Context;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    /// Reads that may lag a moment behind writes (listings, pulls).
+    reader: AnyPool,
+    /// Writes, and reads that must see the latest write.
+    writer: AnyPool,
+    backend: Backend,
+}
+
+/// A transaction on the writer.
+type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+impl Store {
+    pub async fn open(database: &Database) -> anyhow::Result<Store> {
+        sqlx::any::install_default_drivers();
+        match database {
+            Database::Sqlite(path) => Store::open_sqlite(path).await,
+            Database::Postgres(url) => Store::open_postgres(url).await,
+        }
+        .with_context(|| format!("opening the database {}", database.describe()))
+    }
+
+    async fn open_sqlite(path: &std::path::Path) -> anyhow::Result<Store> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            tokio::fs::create_dir_all(parent)
+                .await
+                .with_context(|| format!("creating the database directory {}", parent.display()))?;
+        }
+        let url = |mode: &str| format!("sqlite://{}?mode={mode}", path.display());
+        let writer = AnyPoolOptions::new()
+            .max_connections(1)
+            .after_connect(|connection, _| {
+                Box::pin(async move {
+                    connection
+                        .execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                        )
+                        .await?;
+                    Ok(())
+                })
+            })
+            .connect_with(AnyConnectOptions::from_str(&url("rwc"))?)
+            .await?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&writer)
+            .await
+            .context("migrating the database")?;
+        let reader = AnyPoolOptions::new()
+            .max_connections(4)
+            .after_connect(|connection, _| {
+                Box::pin(async move {
+                    connection.execute("PRAGMA busy_timeout = 10000;").await?;
+                    Ok(())
+                })
+            })
+            .connect_with(AnyConnectOptions::from_str(&url("ro"))?)
+            .await
+            .context("opening the database for reading")?;
+        Ok(Store {
+            reader,
+            writer,
+            backend: Backend::Sqlite,
+        })
+    }
+
+    async fn open_postgres(url: &str) -> anyhow::Result<Store> {
+        let pool = AnyPoolOptions::new()
+            .max_connections(10)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(AnyConnectOptions::from_str(url)?)
+            .await?;
+        // The migrator takes a PostgreSQL advisory lock, so several servers
+        // starting at once migrate one after the other.
+        sqlx::migrate!("./migrations/postgres")
+            .run(&pool)
+            .await
+            .context("migrating the database")?;
+        Ok(Store {
+            reader: pool.clone(),
+            writer: pool,
+            backend: Backend::Postgres,
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub async fn ping(&self) -> anyhow::Result<()> {
+        sqlx::query("SELECT 1").execute(&self.reader).await?;
+        Ok(())
+    }
+
+    async fn begin(&self) -> anyhow::Result<Tx> {
+        Ok(self.writer.begin().await?)
+    }
+
+    /// Serializes writers of sequence-numbered rows until the transaction
+    /// ends, so sequence numbers become visible in the order they were
+    /// taken and a pull cursor never skips a row committed late. SQLite has
+    /// one writer already.
+    async fn lock_sequence(&self, tx: &mut Tx) -> anyhow::Result<()> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT 1 FROM (SELECT pg_advisory_xact_lock(4000001)) AS locked")
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// The wall clock in Unix milliseconds.
+pub fn now_ms() -> i64 {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
+}

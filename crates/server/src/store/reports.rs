@@ -1,0 +1,298 @@
+//! Reports as pushed, with who pushed them and where review stands.
+
+use super::{Store, Tx};
+use crate::store::audit::AuditEntry;
+use anyhow::Context;
+use kabar_shared::account::Scope;
+use kabar_shared::report::ReviewStatus;
+use kabar_shared::sync::{PushItem, StoredVersion};
+use kabar_shared::{ContentHash, Report, ReportId, VillageCode};
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+/// What happened to an insert.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Inserted {
+    /// The report is stored now.
+    New,
+    /// A report with this id was already there (possibly stored by a
+    /// concurrent request or another server a moment ago); nothing was
+    /// written.
+    AlreadyPresent,
+}
+
+/// A report as stored, with what the server added.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredReport {
+    pub report: Report,
+    pub content_hash: ContentHash,
+    pub received_at_ms: i64,
+    pub status: ReviewStatus,
+    /// The username of who pushed it (none for reports from before accounts).
+    pub submitted_by: Option<String>,
+    /// Announced photos that have not arrived yet.
+    pub missing_photos: Vec<ContentHash>,
+}
+
+/// Which reports to list; the scope is the reader's and always applies.
+#[derive(Debug, Clone)]
+pub struct ReportFilter {
+    pub scope: Scope,
+    pub village: Option<VillageCode>,
+}
+
+/// Who pushed a report, from where.
+#[derive(Debug, Clone)]
+pub struct Submitter<'a> {
+    pub user_id: i64,
+    pub username: &'a str,
+    pub device_id: &'a str,
+    pub client: &'a str,
+}
+
+const REPORT_COLUMNS: &str =
+    "r.report_json, r.content_hash, r.received_at_ms, r.status, u.username, r.id";
+
+impl Store {
+    /// What is stored under `id`, read through the writer so a report
+    /// stored a moment ago by another request is always seen.
+    pub async fn report_version(&self, id: ReportId) -> anyhow::Result<Option<StoredVersion>> {
+        let row = sqlx::query("SELECT content_hash, status FROM reports WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&self.writer)
+            .await?;
+        row.map(|row| {
+            Ok(StoredVersion {
+                content_hash: ContentHash::from_stored(row.try_get(0)?),
+                status: parse_status(&row.try_get::<String, _>(1)?)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Stores a new report with the photos it announces, and audits it, in
+    /// one transaction.
+    pub async fn insert_report(
+        &self,
+        item: &PushItem,
+        submitter: &Submitter<'_>,
+        photos: &[ContentHash],
+        now_ms: i64,
+    ) -> anyhow::Result<Inserted> {
+        let report = &item.report;
+        let mut tx = self.begin().await?;
+        let result = sqlx::query(
+            "INSERT INTO reports
+                (id, form_id, form_version, village_code, created_at_ms, received_at_ms,
+                 content_hash, report_json, submitted_by, device_id, status, updated_at_ms)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'received', $6)
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(report.id.to_string())
+        .bind(&report.form.id)
+        .bind(i64::from(report.form.version))
+        .bind(report.village.as_str())
+        .bind(report.created_at_ms)
+        .bind(now_ms)
+        .bind(item.content_hash.as_str())
+        .bind(serde_json::to_string(report)?)
+        .bind(submitter.user_id)
+        .bind(submitter.device_id)
+        .execute(&mut *tx)
+        .await?;
+        if result.rows_affected() != 1 {
+            return Ok(Inserted::AlreadyPresent);
+        }
+        insert_photo_links(&mut tx, report.id, photos).await?;
+        self.audit_in(
+            &mut tx,
+            &submission_audit("submission", item, submitter),
+            now_ms,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Inserted::New)
+    }
+
+    /// Replaces the stored version with hash `previous` by an edit, if that
+    /// version is still there and still editable. False when it is not (the
+    /// caller judges again against what is there now).
+    pub async fn replace_report(
+        &self,
+        item: &PushItem,
+        previous: &ContentHash,
+        submitter: &Submitter<'_>,
+        photos: &[ContentHash],
+        now_ms: i64,
+    ) -> anyhow::Result<bool> {
+        let report = &item.report;
+        let mut tx = self.begin().await?;
+        let editable: Vec<&str> = ReviewStatus::ALL
+            .into_iter()
+            .filter(|status| status.editable())
+            .map(ReviewStatus::as_str)
+            .collect();
+        let result = sqlx::query(
+            "UPDATE reports
+             SET form_id = $1, form_version = $2, created_at_ms = $3, content_hash = $4,
+                 report_json = $5, device_id = $6, updated_at_ms = $7, status = 'received'
+             WHERE id = $8 AND content_hash = $9 AND village_code = $10
+               AND status IN ($11, $12)",
+        )
+        .bind(&report.form.id)
+        .bind(i64::from(report.form.version))
+        .bind(report.created_at_ms)
+        .bind(item.content_hash.as_str())
+        .bind(serde_json::to_string(report)?)
+        .bind(submitter.device_id)
+        .bind(now_ms)
+        .bind(report.id.to_string())
+        .bind(previous.as_str())
+        .bind(report.village.as_str())
+        .bind(editable[0])
+        .bind(editable[1])
+        .execute(&mut *tx)
+        .await?;
+        if result.rows_affected() != 1 {
+            return Ok(false);
+        }
+        sqlx::query("DELETE FROM report_photos WHERE report_id = $1")
+            .bind(report.id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        insert_photo_links(&mut tx, report.id, photos).await?;
+        self.audit_in(
+            &mut tx,
+            &submission_audit("submission_edit", item, submitter),
+            now_ms,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Reports in the filter's scope, oldest first.
+    pub async fn reports(&self, filter: &ReportFilter) -> anyhow::Result<Vec<StoredReport>> {
+        let (clause, value) = match (&filter.village, &filter.scope) {
+            (Some(village), _) => ("r.village_code = $1", village.as_str().to_owned()),
+            (None, Scope::Village(village)) => ("r.village_code = $1", village.as_str().to_owned()),
+            (None, Scope::District(district)) => {
+                ("r.village_code LIKE $1", format!("{}.%", district.as_str()))
+            }
+            (None, Scope::All) => ("$1 = $1", String::new()),
+        };
+        if let Some(village) = &filter.village
+            && !filter.scope.contains(village)
+        {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(&format!(
+            "SELECT {REPORT_COLUMNS} FROM reports r LEFT JOIN users u ON u.id = r.submitted_by
+             WHERE {clause} ORDER BY r.id"
+        ))
+        .bind(value.clone())
+        .fetch_all(&self.reader)
+        .await?;
+        let missing = self.missing_photos_where(clause, &value).await?;
+        rows.iter()
+            .map(|row| {
+                let mut report = stored_report(row)?;
+                report.missing_photos = missing
+                    .iter()
+                    .filter(|(id, _)| *id == report.report.id)
+                    .map(|(_, hash)| hash.clone())
+                    .collect();
+                Ok(report)
+            })
+            .collect()
+    }
+
+    /// One report, whatever its village; the caller checks the scope.
+    pub async fn report(&self, id: ReportId) -> anyhow::Result<Option<StoredReport>> {
+        let row = sqlx::query(&format!(
+            "SELECT {REPORT_COLUMNS} FROM reports r LEFT JOIN users u ON u.id = r.submitted_by
+             WHERE r.id = $1"
+        ))
+        .bind(id.to_string())
+        .fetch_optional(&self.writer)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let mut report = stored_report(&row)?;
+        report.missing_photos = self.missing_photos_of(id).await?;
+        Ok(Some(report))
+    }
+
+    /// The village and submitter of a report, for authorization.
+    pub async fn report_owner(
+        &self,
+        id: ReportId,
+    ) -> anyhow::Result<Option<(VillageCode, Option<i64>)>> {
+        let row = sqlx::query("SELECT village_code, submitted_by FROM reports WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&self.writer)
+            .await?;
+        row.map(|row| {
+            let village: String = row.try_get(0)?;
+            Ok((
+                VillageCode::parse(&village).context("a stored village code no longer parses")?,
+                row.try_get(1)?,
+            ))
+        })
+        .transpose()
+    }
+}
+
+async fn insert_photo_links(
+    tx: &mut Tx,
+    report: ReportId,
+    photos: &[ContentHash],
+) -> anyhow::Result<()> {
+    for photo in photos {
+        sqlx::query(
+            "INSERT INTO report_photos (report_id, sha256) VALUES ($1, $2)
+             ON CONFLICT (report_id, sha256) DO NOTHING",
+        )
+        .bind(report.to_string())
+        .bind(photo.as_str())
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+fn submission_audit(
+    action: &'static str,
+    item: &PushItem,
+    submitter: &Submitter<'_>,
+) -> AuditEntry {
+    AuditEntry {
+        actor_id: Some(submitter.user_id),
+        actor: Some(submitter.username.to_owned()),
+        action,
+        target: Some(item.report.id.to_string()),
+        client: Some(submitter.client.to_owned()),
+        detail: serde_json::json!({
+            "village": item.report.village,
+            "form": item.report.form,
+            "content_hash": item.content_hash,
+            "device_id": submitter.device_id,
+        }),
+    }
+}
+
+pub(super) fn parse_status(text: &str) -> anyhow::Result<ReviewStatus> {
+    ReviewStatus::parse(text).with_context(|| format!("unknown stored review status {text:?}"))
+}
+
+fn stored_report(row: &AnyRow) -> anyhow::Result<StoredReport> {
+    let json: String = row.try_get(0)?;
+    Ok(StoredReport {
+        report: serde_json::from_str(&json).context("a stored report no longer parses")?,
+        content_hash: ContentHash::from_stored(row.try_get(1)?),
+        received_at_ms: row.try_get(2)?,
+        status: parse_status(&row.try_get::<String, _>(3)?)?,
+        submitted_by: row.try_get(4)?,
+        missing_photos: Vec::new(),
+    })
+}
