@@ -102,6 +102,39 @@ texts! {
         / "This app version does not match the server. Reload the app when you have signal.";
     ERROR_STORAGE = "Penyimpanan ponsel bermasalah" / "The phone's storage failed";
     RETRY_HINT = "Akan dicoba lagi otomatis." / "It will be retried automatically.";
+    FORM_PICKER = "Jenis laporan" / "Report type";
+    REQUIRED_MARK = "wajib" / "required";
+    FIX_PROBLEMS = "⚠️ Ada isian yang perlu diperbaiki. Lihat catatan merah di bawah isian."
+        / "⚠️ Some entries need fixing. See the red notes under them.";
+    YES = "Ya" / "Yes";
+    NO = "Tidak" / "No";
+    CHOOSE_ONE = "— Pilih —" / "— Choose —";
+    CALCULATED = "Dihitung otomatis" / "Calculated automatically";
+    NOT_CALCULATED_YET = "Belum bisa dihitung" / "Cannot be calculated yet";
+    ROW = "Baris" / "Row";
+    ADD_ROW = "➕ Tambah baris" / "➕ Add a row";
+    REMOVE_ROW = "🗑️ Hapus baris" / "🗑️ Remove row";
+    REMOVE = "Hapus" / "Remove";
+    GPS_CAPTURE = "📍 Ambil lokasi" / "📍 Get my location";
+    GPS_RECAPTURE = "📍 Ambil ulang" / "📍 Get it again";
+    GPS_SEARCHING = "Mencari lokasi… Tunggu sebentar di tempat terbuka."
+        / "Finding your location… Wait a moment in the open.";
+    GPS_ACCURACY = "akurasi ±" / "accuracy ±";
+    GPS_DENIED = "Izin lokasi ditolak. Buka pengaturan browser, izinkan Lokasi untuk aplikasi ini, lalu coba lagi."
+        / "Location permission was refused. Allow Location for this app in the browser settings, then try again.";
+    GPS_UNAVAILABLE = "Lokasi tidak tersedia. Nyalakan GPS/Lokasi di ponsel, lalu coba lagi di tempat terbuka."
+        / "The location is not available. Turn on the phone's GPS/Location, then try again in the open.";
+    GPS_TIMEOUT = "Lokasi tidak ditemukan dalam waktu yang cukup. Coba lagi di tempat terbuka."
+        / "No location was found in time. Try again in the open.";
+    GPS_UNSUPPORTED = "Browser ini tidak bisa membaca lokasi. Pakai Chrome versi terbaru."
+        / "This browser cannot read the location. Use a recent Chrome.";
+    PHOTO_ADD = "📷 Ambil atau pilih foto" / "📷 Take or choose a photo";
+    PHOTO_PROCESSING = "Memproses foto…" / "Processing the photo…";
+    PHOTO_FAILED = "Foto gagal diproses" / "The photo could not be processed";
+    PHOTO_REMOVE = "Hapus foto" / "Remove photo";
+    PHOTO_OF = "foto" / "photos";
+    PHOTO_LIMIT_REACHED = "Jumlah foto sudah maksimal; foto lainnya tidak ditambahkan."
+        / "The photo limit is reached; the other photos were not added.";
 }
 
 /// A field problem as a sentence for the user.

@@ -5,23 +5,42 @@
 //! wiped: sent reports stay so the user can see what went out. A record holds
 //! the report's canonical JSON as a string, so what is read back is exactly
 //! what was hashed and will be pushed, byte for byte.
+//!
+//! Photos live in a second store, `photos`, keyed by their reference
+//! `sha256:<hex>`: the hash of the stored bytes, which is what a report's
+//! photo answer holds. A photo is stored when it is taken, before the report
+//! is saved, so a saved report never names a photo the phone does not have.
 
+use kabar_shared::report::ContentHash;
 use kabar_shared::sync::Delivery;
 use kabar_shared::{Report, ReportId};
 use rexie::{ObjectStore, Rexie, TransactionMode};
 use std::fmt;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 /// The database the app uses; tests open others.
 pub const DATABASE_NAME: &str = "kabar-desa";
-const VERSION: u32 = 1;
+/// Version 1 had only the outbox; version 2 added the photos store. The
+/// upgrade creates missing stores and keeps existing ones with their records.
+const VERSION: u32 = 2;
 const OUTBOX: &str = "outbox";
+const PHOTOS: &str = "photos";
 
 /// One saved report and where it stands with the server.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutboxEntry {
     pub report: Report,
     pub delivery: Delivery,
+    pub saved_at_ms: i64,
+}
+
+/// A photo kept on the phone, as the camera pipeline stored it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredPhoto {
+    pub reference: ContentHash,
+    pub bytes: Vec<u8>,
+    /// The MIME type of the bytes, `image/jpeg` for photos the app took.
+    pub mime: String,
     pub saved_at_ms: i64,
 }
 
@@ -52,6 +71,7 @@ impl OutboxDb {
         let rexie = Rexie::builder(name)
             .version(VERSION)
             .add_object_store(ObjectStore::new(OUTBOX).key_path("id"))
+            .add_object_store(ObjectStore::new(PHOTOS).key_path("id"))
             .build()
             .await?;
         Ok(OutboxDb { rexie })
@@ -118,6 +138,87 @@ impl OutboxDb {
         }
         transaction.done().await?;
         Ok(())
+    }
+}
+
+impl OutboxDb {
+    /// Stores a photo's bytes under their hash and returns that reference.
+    /// Resolves only when the transaction is complete. The same bytes stored
+    /// twice are one record, so taking the same picture into two reports
+    /// costs the space once.
+    pub async fn save_photo(
+        &self,
+        bytes: &[u8],
+        mime: &str,
+        saved_at_ms: i64,
+    ) -> Result<ContentHash, StorageError> {
+        // The shared crate computes the hash, the same function the server
+        // uses to check an uploaded photo, so the reference cannot disagree.
+        let reference = ContentHash::of_bytes(bytes);
+        let object = js_sys::Object::new();
+        let set = |key: &str, value: JsValue| {
+            js_sys::Reflect::set(&object, &JsValue::from_str(key), &value)
+                .map(|_| ())
+                .map_err(|_| StorageError(format!("cannot set {key} on a photo record")))
+        };
+        set("id", JsValue::from_str(reference.as_str()))?;
+        set("type", JsValue::from_str(mime))?;
+        set("size", JsValue::from_f64(bytes.len() as f64))?;
+        set("saved_at_ms", JsValue::from_f64(saved_at_ms as f64))?;
+        set("bytes", js_sys::Uint8Array::from(bytes).into())?;
+        let transaction = self
+            .rexie
+            .transaction(&[PHOTOS], TransactionMode::ReadWrite)?;
+        transaction.store(PHOTOS)?.put(&object.into(), None).await?;
+        transaction.done().await?;
+        Ok(reference)
+    }
+
+    /// The photo stored under a reference, if the phone has it.
+    pub async fn photo(
+        &self,
+        reference: &ContentHash,
+    ) -> Result<Option<StoredPhoto>, StorageError> {
+        let transaction = self
+            .rexie
+            .transaction(&[PHOTOS], TransactionMode::ReadOnly)?;
+        let record = transaction
+            .store(PHOTOS)?
+            .get(JsValue::from_str(reference.as_str()))
+            .await?;
+        transaction.done().await?;
+        let Some(record) = record else {
+            return Ok(None);
+        };
+        let get = |key: &str| js_sys::Reflect::get(&record, &JsValue::from_str(key)).ok();
+        let bytes = get("bytes")
+            .filter(|value| value.is_instance_of::<js_sys::Uint8Array>())
+            .map(|value| js_sys::Uint8Array::from(value).to_vec())
+            .ok_or_else(|| StorageError("a stored photo has no bytes".into()))?;
+        Ok(Some(StoredPhoto {
+            reference: reference.clone(),
+            bytes,
+            mime: get("type")
+                .and_then(|value| value.as_string())
+                .unwrap_or_else(|| "image/jpeg".into()),
+            saved_at_ms: get("saved_at_ms")
+                .and_then(|value| value.as_f64())
+                .unwrap_or(0.0) as i64,
+        }))
+    }
+
+    /// The references of every stored photo, in key order.
+    pub async fn photo_references(&self) -> Result<Vec<ContentHash>, StorageError> {
+        let transaction = self
+            .rexie
+            .transaction(&[PHOTOS], TransactionMode::ReadOnly)?;
+        let keys = transaction.store(PHOTOS)?.get_all_keys(None, None).await?;
+        transaction.done().await?;
+        Ok(keys
+            .iter()
+            .filter_map(JsValue::as_string)
+            .map(ContentHash::from_stored)
+            .collect())
     }
 }
 

@@ -35,7 +35,11 @@ async fn a_saved_report_reads_back_exactly_and_waiting() {
     let entries = db.all().await.unwrap();
     assert_eq!(
         entries,
-        vec![OutboxEntry { report: saved.clone(), delivery: Delivery::Waiting, saved_at_ms: 1_764_000_000_123 }]
+        vec![OutboxEntry {
+            report: saved.clone(),
+            delivery: Delivery::Waiting,
+            saved_at_ms: 1_764_000_000_123
+        }]
     );
     // Byte-for-byte the same content, so the hash the server checks matches.
     assert_eq!(entries[0].report.content_hash(), saved.content_hash());
@@ -51,7 +55,13 @@ async fn saved_reports_survive_closing_and_reopening_the_database() {
     db.close();
 
     let reopened = OutboxDb::open(name).await.unwrap();
-    let titles: Vec<String> = reopened.all().await.unwrap().iter().map(|e| e.report.title().to_owned()).collect();
+    let titles: Vec<String> = reopened
+        .all()
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.report.title().to_owned())
+        .collect();
     assert_eq!(titles, vec!["Jalan rusak", "Banjir"], "oldest id first");
     reopened.close();
 }
@@ -76,16 +86,129 @@ async fn delivery_updates_change_only_the_delivery() {
     db.save_new(&first, 1).await.unwrap();
     db.save_new(&second, 2).await.unwrap();
     let rejected = Delivery::Rejected {
-        errors: vec![FieldError { field: "title".into(), problem: FieldProblem::Required }],
+        errors: vec![FieldError {
+            field: "title".into(),
+            problem: FieldProblem::Required,
+        }],
     };
     let unknown = ReportId::new_v7(9, [9; 10]);
-    db.set_deliveries(&[(first.id, Delivery::Sent), (second.id, rejected.clone()), (unknown, Delivery::Sent)])
-        .await
-        .unwrap();
+    db.set_deliveries(&[
+        (first.id, Delivery::Sent),
+        (second.id, rejected.clone()),
+        (unknown, Delivery::Sent),
+    ])
+    .await
+    .unwrap();
 
     let entries = db.all().await.unwrap();
     assert_eq!(entries.len(), 2, "an unknown id creates nothing");
-    assert_eq!((entries[0].report.clone(), entries[0].delivery.clone()), (first, Delivery::Sent));
-    assert_eq!((entries[1].report.clone(), entries[1].delivery.clone()), (second, rejected));
+    assert_eq!(
+        (entries[0].report.clone(), entries[0].delivery.clone()),
+        (first, Delivery::Sent)
+    );
+    assert_eq!(
+        (entries[1].report.clone(), entries[1].delivery.clone()),
+        (second, rejected)
+    );
     db.close();
+}
+
+#[wasm_bindgen_test]
+async fn a_photo_is_stored_under_its_hash_once_and_reads_back_exactly() {
+    use kabar_shared::report::ContentHash;
+    let db = fresh_database("test-photos").await;
+    // Not a real JPEG: the store keeps whatever bytes the camera pipeline made.
+    let bytes: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
+    let reference = db
+        .save_photo(&bytes, "image/jpeg", 1_764_000_000_500)
+        .await
+        .unwrap();
+    assert_eq!(reference, ContentHash::of_bytes(&bytes));
+    assert!(reference.as_str().starts_with("sha256:"));
+
+    // The same photo again is the same record, not a second copy.
+    assert_eq!(
+        db.save_photo(&bytes, "image/jpeg", 1_764_000_000_900)
+            .await
+            .unwrap(),
+        reference
+    );
+    assert_eq!(
+        db.photo_references().await.unwrap(),
+        vec![reference.clone()]
+    );
+
+    let stored = db
+        .photo(&reference)
+        .await
+        .unwrap()
+        .expect("the photo is stored");
+    assert_eq!(stored.bytes, bytes);
+    assert_eq!(stored.mime, "image/jpeg");
+    assert_eq!(stored.reference, reference);
+
+    let unknown = ContentHash::of_bytes(b"not stored");
+    assert_eq!(db.photo(&unknown).await.unwrap(), None);
+    db.close();
+}
+
+#[wasm_bindgen_test]
+async fn upgrading_a_version_1_database_keeps_its_reports_and_adds_the_photo_store() {
+    use rexie::{ObjectStore, Rexie, TransactionMode};
+    use wasm_bindgen::JsValue;
+    let name = "test-upgrade-v1";
+    OutboxDb::delete(name).await.unwrap();
+
+    // What the first release of the app created: the outbox alone, with one
+    // waiting report in the record shape outbox_db writes.
+    let old = Rexie::builder(name)
+        .version(1)
+        .add_object_store(ObjectStore::new("outbox").key_path("id"))
+        .build()
+        .await
+        .unwrap();
+    let saved = report(3, "Sebelum pembaruan");
+    let record = js_sys::Object::new();
+    for (key, value) in [
+        ("id", JsValue::from_str(&saved.id.to_string())),
+        ("state", JsValue::from_str("waiting")),
+        ("saved_at_ms", JsValue::from_f64(3.0)),
+        (
+            "report",
+            JsValue::from_str(&serde_json::to_string(&saved).unwrap()),
+        ),
+        (
+            "delivery",
+            JsValue::from_str(&serde_json::to_string(&Delivery::Waiting).unwrap()),
+        ),
+    ] {
+        js_sys::Reflect::set(&record, &JsValue::from_str(key), &value).unwrap();
+    }
+    let transaction = old
+        .transaction(&["outbox"], TransactionMode::ReadWrite)
+        .unwrap();
+    transaction
+        .store("outbox")
+        .unwrap()
+        .add(&record.into(), None)
+        .await
+        .unwrap();
+    transaction.done().await.unwrap();
+    old.close();
+
+    let upgraded = OutboxDb::open(name).await.unwrap();
+    assert_eq!(
+        upgraded.all().await.unwrap(),
+        vec![OutboxEntry {
+            report: saved,
+            delivery: Delivery::Waiting,
+            saved_at_ms: 3
+        }]
+    );
+    let reference = upgraded
+        .save_photo(b"\xff\xd8\xff", "image/jpeg", 4)
+        .await
+        .unwrap();
+    assert_eq!(upgraded.photo_references().await.unwrap(), vec![reference]);
+    upgraded.close();
 }

@@ -1,29 +1,31 @@
-//! The short report form: village, title, body. Saving writes to IndexedDB
-//! first and only then clears the form, so a failed save loses nothing.
+//! A new report: the form picker, the village, and the chosen form rendered
+//! from its definition. Saving runs the shared validator with today's date
+//! in Kotamobagu; problems appear next to their fields and nothing else
+//! changes. A valid report is written to IndexedDB first and the form is
+//! cleared only after the write completed, so a failed save loses nothing.
 
+use super::form_catalog::{catalog, default_form, offered_forms};
+use super::form_picker::FormPicker;
+use super::form_state::{FormState, coerce, dom_id_of_path};
+use super::form_view::FormView;
 use super::state::{AppState, VILLAGE_KEY, database, local_storage_get, local_storage_set};
 use crate::i18n::{self, Lang};
 use crate::time::now_ms;
-use kabar_shared::report::FieldProblem;
+use kabar_shared::form::{Date, FormDefinition, Problem, WITA_OFFSET_MINUTES, validate};
+use kabar_shared::report::Answers;
 use kabar_shared::village::Gazetteer;
-use kabar_shared::{Report, ReportBody, ReportId, ReportTitle, VillageCode};
+use kabar_shared::{Report, ReportId, VillageCode};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use std::collections::BTreeMap;
+use wasm_bindgen::JsCast;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Notice {
     Saved,
+    FixProblems,
     SaveFailed(String),
-}
-
-/// Problems shown next to the fields; recomputed only on submit so the user
-/// is not scolded while typing.
-#[derive(Debug, Clone, Default, PartialEq)]
-struct FormProblems {
-    village: bool,
-    title: Option<FieldProblem>,
-    body: Option<FieldProblem>,
 }
 
 #[component]
@@ -32,42 +34,75 @@ pub fn ReportForm() -> impl IntoView {
     let lang = state.lang;
     let gazetteer = StoredValue::new(Gazetteer::kotamobagu());
     let village = RwSignal::new(local_storage_get(VILLAGE_KEY).unwrap_or_default());
-    let title = RwSignal::new(String::new());
-    let body = RwSignal::new(String::new());
-    let problems = RwSignal::new(FormProblems::default());
+    let village_missing = RwSignal::new(false);
+    let form_id = RwSignal::new(default_form().id.clone());
+    let answers = RwSignal::new(default_form().initial_answers());
+    let problems = RwSignal::new(Vec::<Problem>::new());
+    // What was typed into the other forms, so switching forms and back does
+    // not throw work away. Kept in memory only, like the open form.
+    let drafts = StoredValue::new(BTreeMap::<String, Answers>::new());
     let notice = RwSignal::new(None::<Notice>);
     let saving = RwSignal::new(false);
+
+    let pick_form = Callback::new(move |id: String| {
+        let Some(next) = latest_form(&id) else {
+            return;
+        };
+        let previous = form_id.get_untracked();
+        if previous == next.id {
+            return;
+        }
+        drafts.update_value(|drafts| {
+            drafts.insert(previous, answers.get_untracked());
+        });
+        let restored = drafts
+            .try_update_value(|drafts| drafts.remove(&next.id))
+            .flatten()
+            .unwrap_or_else(|| next.initial_answers());
+        problems.set(Vec::new());
+        notice.set(None);
+        answers.set(restored);
+        form_id.set(next.id.clone());
+    });
 
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
         if saving.get_untracked() {
             return;
         }
-        let village_code = VillageCode::parse(&village.get_untracked())
-            .ok()
-            .filter(|code| gazetteer.with_value(|g| g.village(code).is_some()));
-        let parsed_title = ReportTitle::parse(&title.get_untracked());
-        let parsed_body = ReportBody::parse(&body.get_untracked());
-        let found = FormProblems {
-            village: village_code.is_none(),
-            title: parsed_title.as_ref().err().cloned(),
-            body: parsed_body.as_ref().err().cloned(),
-        };
-        problems.set(found.clone());
-        let (Some(village_code), Ok(parsed_title), Ok(parsed_body)) =
-            (village_code, parsed_title, parsed_body)
-        else {
-            notice.set(None);
+        let Some(form) = latest_form(&form_id.get_untracked()) else {
             return;
         };
         let now = now_ms();
-        let report = Report::short(
-            ReportId::new_v7(now as u64, random_bytes()),
-            village_code.clone(),
-            now,
-            &parsed_title,
-            &parsed_body,
+        let village_code = VillageCode::parse(&village.get_untracked())
+            .ok()
+            .filter(|code| gazetteer.with_value(|g| g.village(code).is_some()));
+        let validated = validate(
+            form,
+            &coerce(&form.fields, &answers.get_untracked()),
+            wita_today(now),
         );
+        village_missing.set(village_code.is_none());
+        problems.set(validated.problems.clone());
+        let village_code = match village_code {
+            Some(code) if validated.is_valid() => code,
+            _ => {
+                notice.set(Some(Notice::FixProblems));
+                let first = match village_code {
+                    None => "village".to_owned(),
+                    Some(_) => dom_id_of_path(&validated.problems[0].path),
+                };
+                focus(&first);
+                return;
+            }
+        };
+        let report = Report {
+            id: ReportId::new_v7(now as u64, random_bytes()),
+            form: form.form_ref(),
+            village: village_code.clone(),
+            created_at_ms: now,
+            answers: validated.answers,
+        };
         saving.set(true);
         spawn_local(async move {
             let saved = match database().await {
@@ -78,8 +113,10 @@ pub fn ReportForm() -> impl IntoView {
             match saved {
                 Ok(()) => {
                     local_storage_set(VILLAGE_KEY, village_code.as_str());
-                    title.set(String::new());
-                    body.set(String::new());
+                    // The picker is disabled while saving, so the open form
+                    // is still the one just saved.
+                    answers.set(form.initial_answers());
+                    problems.set(Vec::new());
                     notice.set(Some(Notice::Saved));
                     state.reload_entries().await;
                     state.request_sync();
@@ -89,14 +126,19 @@ pub fn ReportForm() -> impl IntoView {
         });
     };
 
-    let problem_text = move |problem: Option<FieldProblem>| {
-        problem.map(|problem| view! { <p class="field-error">{i18n::field_problem(&problem, lang.get())}</p> })
+    // Only the form's id is read here, so typing never rebuilds the form.
+    let form_view = move || {
+        let form = latest_form(&form_id.get()).unwrap_or_else(default_form);
+        let form_state = FormState::new(form, answers, problems, lang, wita_today(now_ms()));
+        view! { <FormView state=form_state /> }
     };
 
     view! {
         <section class="card">
             <h2>{move || i18n::NEW_REPORT.get(lang.get())}</h2>
             <form on:submit=submit novalidate>
+                <FormPicker selected=form_id on_pick=pick_form disabled=saving />
+
                 <label for="village">{move || i18n::VILLAGE.get(lang.get())}</label>
                 <select
                     id="village"
@@ -129,34 +171,12 @@ pub fn ReportForm() -> impl IntoView {
                         .collect_view()}
                 </select>
                 {move || {
-                    problems
+                    village_missing
                         .get()
-                        .village
-                        .then(|| view! { <p class="field-error">{i18n::VILLAGE_REQUIRED.get(lang.get())}</p> })
+                        .then(|| view! { <p class="field-error" role="alert">{i18n::VILLAGE_REQUIRED.get(lang.get())}</p> })
                 }}
 
-                <label for="title">{move || i18n::TITLE.get(lang.get())}</label>
-                <input
-                    id="title"
-                    name="title"
-                    type="text"
-                    autocomplete="off"
-                    maxlength=ReportTitle::MAX_CHARS.to_string()
-                    placeholder=move || i18n::TITLE_HINT.get(lang.get())
-                    prop:value=move || title.get()
-                    on:input=move |ev| title.set(event_target_value(&ev))
-                />
-                {move || problem_text(problems.get().title)}
-
-                <label for="body">{move || i18n::BODY.get(lang.get())}</label>
-                <textarea
-                    id="body"
-                    name="body"
-                    maxlength=ReportBody::MAX_CHARS.to_string()
-                    prop:value=move || body.get()
-                    on:input=move |ev| body.set(event_target_value(&ev))
-                ></textarea>
-                {move || problem_text(problems.get().body)}
+                {form_view}
 
                 <button class="primary" type="submit" disabled=move || saving.get()>
                     {move || if saving.get() { i18n::SAVING.get(lang.get()) } else { i18n::SAVE.get(lang.get()) }}
@@ -167,12 +187,45 @@ pub fn ReportForm() -> impl IntoView {
     }
 }
 
+/// The newest version of a form the picker offers.
+fn latest_form(id: &str) -> Option<&'static FormDefinition> {
+    catalog()
+        .latest(id)
+        .filter(|form| offered_forms().iter().any(|offered| offered.id == form.id))
+}
+
+/// Today in Kotamobagu (WITA), whatever time zone the phone is set to: the
+/// day the validator judges `today()` and relative date bounds against, as
+/// the server does with the report's `created_at_ms`.
+fn wita_today(now_ms: i64) -> Date {
+    Date::from_unix_millis(now_ms, WITA_OFFSET_MINUTES)
+        .or_else(|| Date::new(1970, 1, 1))
+        .expect("1970-01-01 is a date")
+}
+
+/// Moves the focus to the first field with a problem, which also scrolls it
+/// into view on a small screen.
+fn focus(element_id: &str) {
+    let element = web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.get_element_by_id(element_id))
+        .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(element) = element {
+        let _ = element.focus();
+    }
+}
+
 fn notice_view(notice: Notice, lang: Lang) -> impl IntoView {
     let (class, role, text) = match notice {
         Notice::Saved => (
             "notice ok",
             "status",
             i18n::SAVED_OFFLINE.get(lang).to_owned(),
+        ),
+        Notice::FixProblems => (
+            "notice bad",
+            "alert",
+            i18n::FIX_PROBLEMS.get(lang).to_owned(),
         ),
         Notice::SaveFailed(detail) => (
             "notice bad",

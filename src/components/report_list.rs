@@ -1,5 +1,6 @@
 //! Every report saved on this phone, newest first, with where it stands.
 
+use super::form_catalog::report_title;
 use super::state::AppState;
 use crate::i18n::{self, Lang};
 use crate::outbox_db::OutboxEntry;
@@ -50,9 +51,11 @@ fn ReportItem(entry: OutboxEntry, village: String) -> impl IntoView {
     let status = state_key(&delivery);
     let saved_at = entry.saved_at_ms;
     let details = delivery.clone();
+    let report = entry.report.clone();
+    let title = move || report_title(&report, lang.get().shared());
     view! {
-        <li data-report-id=entry.report.id.to_string() data-status=status>
-            <div class="report-title">{entry.report.title().to_owned()}</div>
+        <li data-report-id=entry.report.id.to_string() data-status=status data-form=entry.report.form.id.clone()>
+            <div class="report-title">{title}</div>
             <div class="report-meta">
                 {move || format!("{village} · {} {}", i18n::SAVED_AT.get(lang.get()), format_wita(saved_at, lang.get()))}
             </div>

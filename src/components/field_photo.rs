@@ -1,0 +1,266 @@
+//! A photo field: take or pick pictures, shrink them in the browser, keep
+//! them in IndexedDB by their hash, and answer with the list of
+//! `sha256:<hex>` references. Thumbnails are object URLs of the stored
+//! JPEGs, released when a photo is removed or the field goes away.
+//!
+//! Removing a photo from the answer leaves its bytes in IndexedDB: the same
+//! picture may belong to a report already saved, and the store keeps one
+//! copy per content.
+
+use super::form_state::{FormState, Slot};
+use super::photo_capture::{JPEG_MIME, downscale_to_jpeg};
+use super::state::database;
+use crate::i18n;
+use crate::time::now_ms;
+use kabar_shared::form::{Field, FieldKind};
+use kabar_shared::report::ContentHash;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde_json::Value as Json;
+use std::collections::BTreeMap;
+use web_sys::{File, HtmlInputElement, Url};
+
+#[component]
+pub fn PhotoInput(state: FormState, field: &'static Field, at: Slot) -> impl IntoView {
+    // `slot` is a reserved attribute name in `view!`, hence `at`.
+    let slot = at;
+    let FieldKind::Photo { max_count } = field.kind else {
+        return ().into_any();
+    };
+    let max_count = max_count as usize;
+    let lang = state.lang;
+    let code = field.code.as_str();
+    let id = slot.dom_id(code);
+    let input_id = format!("{id}-file");
+    let references = Memo::new(move |_| {
+        state.value(slot, code).map_or_else(Vec::new, |value| {
+            value
+                .as_array()
+                .map(|items| {
+                    items
+                        .iter()
+                        .filter_map(|item| item.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+    });
+    // Reference → object URL of its JPEG, for the thumbnails.
+    let urls = RwSignal::new(BTreeMap::<String, String>::new());
+    let busy = RwSignal::new(false);
+    let failure = RwSignal::new(None::<String>);
+    let over_limit = RwSignal::new(false);
+
+    // Release the URLs of photos that left the answer (removed, or the form
+    // was cleared after saving), and every URL when the field goes away.
+    Effect::new(move |_| {
+        let current = references.get();
+        urls.update(|urls| {
+            urls.retain(|reference, url| {
+                let keep = current.contains(reference);
+                if !keep {
+                    let _ = Url::revoke_object_url(url);
+                }
+                keep
+            })
+        });
+    });
+    on_cleanup(move || {
+        urls.try_with_untracked(|urls| {
+            for url in urls.values() {
+                let _ = Url::revoke_object_url(url);
+            }
+        });
+    });
+
+    // Photos chosen in an earlier visit to this form (a draft kept while
+    // another form was open) have no URL yet: read them back from IndexedDB.
+    Effect::new(move |_| {
+        for reference in references.get() {
+            if urls.with_untracked(|urls| urls.contains_key(&reference)) {
+                continue;
+            }
+            spawn_local(async move {
+                if let Some(url) = stored_photo_url(&reference).await {
+                    let stale = urls
+                        .try_update(|urls| urls.insert(reference, url.clone()))
+                        .flatten();
+                    if let Some(stale) = stale {
+                        let _ = Url::revoke_object_url(&stale);
+                    }
+                }
+            });
+        }
+    });
+
+    let on_pick = move |ev: leptos::ev::Event| {
+        let input: HtmlInputElement = event_target(&ev);
+        let mut files: Vec<File> = match input.files() {
+            Some(list) => (0..list.length()).filter_map(|i| list.get(i)).collect(),
+            None => Vec::new(),
+        };
+        // Emptied so picking the same picture again fires `change` again.
+        input.set_value("");
+        let room = max_count.saturating_sub(references.get_untracked().len());
+        over_limit.set(files.len() > room);
+        files.truncate(room);
+        if files.is_empty() {
+            return;
+        }
+        busy.set(true);
+        failure.set(None);
+        spawn_local(async move {
+            for file in files {
+                match keep_photo(&file).await {
+                    Ok((reference, url)) => add_reference(state, slot, code, urls, reference, url),
+                    Err(error) => {
+                        failure.try_set(Some(error));
+                    }
+                }
+            }
+            busy.try_set(false);
+        });
+    };
+    let remove = move |reference: String| {
+        let remaining: Vec<Json> = references
+            .get_untracked()
+            .into_iter()
+            .filter(|r| *r != reference)
+            .map(Json::String)
+            .collect();
+        state.set(
+            slot,
+            code,
+            (!remaining.is_empty()).then_some(Json::Array(remaining)),
+        );
+    };
+    let full = move || references.with(|r| r.len() >= max_count);
+
+    view! {
+        <div class="photos" id=id.clone() tabindex="-1" aria-labelledby=format!("{id}-label")>
+            <ul class="thumbs">
+                <For
+                    each=move || references.get()
+                    key=|reference| reference.clone()
+                    children=move |reference: String| {
+                        let shown = reference.clone();
+                        let src = move || urls.with(|urls| urls.get(&shown).cloned());
+                        let data = reference.clone();
+                        view! {
+                            <li data-photo=data>
+                                <img src=src alt="" />
+                                <button
+                                    type="button"
+                                    class="thumb-remove"
+                                    aria-label=move || i18n::PHOTO_REMOVE.get(lang.get())
+                                    on:click=move |_| remove(reference.clone())
+                                >
+                                    "✕"
+                                </button>
+                            </li>
+                        }
+                    }
+                />
+            </ul>
+            <label
+                class="button secondary"
+                class:disabled=move || full() || busy.get()
+                for=input_id.clone()
+            >
+                {move || i18n::PHOTO_ADD.get(lang.get())}
+            </label>
+            <input
+                id=input_id
+                class="visually-hidden"
+                type="file"
+                accept="image/*"
+                capture="environment"
+                multiple={max_count > 1}
+                disabled=move || full() || busy.get()
+                on:change=on_pick
+            />
+            <p class="hint">
+                {move || {
+                    format!("{} / {max_count} {}", references.with(Vec::len), i18n::PHOTO_OF.get(lang.get()))
+                }}
+            </p>
+            {move || busy.get().then(|| view! { <p class="notice wait" role="status">{i18n::PHOTO_PROCESSING.get(lang.get())}</p> })}
+            {move || over_limit.get().then(|| view! { <p class="notice wait" role="status">{i18n::PHOTO_LIMIT_REACHED.get(lang.get())}</p> })}
+            {move || {
+                failure.get().map(|error| {
+                    view! { <p class="notice bad" role="alert">{format!("{} ({error})", i18n::PHOTO_FAILED.get(lang.get()))}</p> }
+                })
+            }}
+        </div>
+    }
+    .into_any()
+}
+
+/// Shrinks a picture, stores it and makes a thumbnail URL for it.
+async fn keep_photo(file: &File) -> Result<(String, String), String> {
+    let photo = downscale_to_jpeg(file).await?;
+    let db = database().await.map_err(|error| error.to_string())?;
+    let reference = db
+        .save_photo(&photo.bytes, JPEG_MIME, now_ms())
+        .await
+        .map_err(|error| error.to_string())?;
+    let url =
+        Url::create_object_url_with_blob(&photo.blob).map_err(|_| "no object URL".to_owned())?;
+    Ok((reference.as_str().to_owned(), url))
+}
+
+/// Adds a stored photo to the answer, once: the same picture picked twice is
+/// one reference.
+fn add_reference(
+    state: FormState,
+    slot: Slot,
+    code: &'static str,
+    urls: RwSignal<BTreeMap<String, String>>,
+    reference: String,
+    url: String,
+) {
+    let Some(mut list) = state.raw.try_with_untracked(|answers| {
+        let current = match slot {
+            Slot::Top => answers.get(code),
+            Slot::Row { repeat, index } => answers
+                .get(repeat)
+                .and_then(|rows| rows.get(index))
+                .and_then(|row| row.get(code)),
+        };
+        current
+            .and_then(Json::as_array)
+            .cloned()
+            .unwrap_or_default()
+    }) else {
+        let _ = Url::revoke_object_url(&url);
+        return;
+    };
+    if list
+        .iter()
+        .any(|item| item.as_str() == Some(reference.as_str()))
+    {
+        let _ = Url::revoke_object_url(&url);
+        return;
+    }
+    // The URL first, so the thumbnail has its picture when it appears.
+    if let Some(Some(stale)) = urls.try_update(|urls| urls.insert(reference.clone(), url)) {
+        let _ = Url::revoke_object_url(&stale);
+    }
+    list.push(Json::String(reference));
+    state.set(slot, code, Some(Json::Array(list)));
+}
+
+/// An object URL for a photo kept in IndexedDB.
+async fn stored_photo_url(reference: &str) -> Option<String> {
+    if !reference.starts_with("sha256:") {
+        return None;
+    }
+    let reference = ContentHash::from_stored(reference.to_owned());
+    let photo = database().await.ok()?.photo(&reference).await.ok()??;
+    let bytes = js_sys::Uint8Array::from(photo.bytes.as_slice());
+    let parts = js_sys::Array::of1(&bytes);
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(&photo.mime);
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).ok()?;
+    Url::create_object_url_with_blob(&blob).ok()
+}

@@ -1,0 +1,120 @@
+//! Turns a picked or freshly taken picture into the JPEG the phone keeps:
+//! at most [`MAX_SIDE_PX`] on the long side, quality [`JPEG_QUALITY`]. A
+//! 12-megapixel camera photo of 4–6 MB becomes roughly 200–400 kB, which a
+//! prepaid plan and a 2G link can carry. The browser does the decoding and
+//! encoding (`createImageBitmap` and a canvas), so no image crate is shipped.
+
+use js_sys::{Promise, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Blob, CanvasRenderingContext2d, File, HtmlCanvasElement, ImageBitmap};
+
+pub const MAX_SIDE_PX: u32 = 1600;
+pub const JPEG_QUALITY: f64 = 0.8;
+pub const JPEG_MIME: &str = "image/jpeg";
+
+/// A downscaled photo: the JPEG as a blob (for a thumbnail's object URL)
+/// and as bytes (for hashing and IndexedDB).
+pub struct Downscaled {
+    pub blob: Blob,
+    pub bytes: Vec<u8>,
+}
+
+/// The size to draw a `width`×`height` picture at so its long side is at
+/// most `max_side`; smaller pictures keep their size.
+pub fn scaled_size(width: u32, height: u32, max_side: u32) -> (u32, u32) {
+    let longest = width.max(height);
+    if longest <= max_side || longest == 0 {
+        return (width, height);
+    }
+    let scale = f64::from(max_side) / f64::from(longest);
+    let side = |n: u32| ((f64::from(n) * scale).round() as u32).clamp(1, max_side);
+    (side(width), side(height))
+}
+
+pub async fn downscale_to_jpeg(file: &File) -> Result<Downscaled, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let document = window.document().ok_or("no document")?;
+    // The browser applies the photo's EXIF orientation here, so a portrait
+    // photo stays upright.
+    let bitmap: ImageBitmap = JsFuture::from(
+        window
+            .create_image_bitmap_with_blob(file)
+            .map_err(describe)?,
+    )
+    .await
+    .map_err(describe)?
+    .dyn_into()
+    .map_err(|_| "not a picture".to_owned())?;
+    let (width, height) = scaled_size(bitmap.width(), bitmap.height(), MAX_SIDE_PX);
+    let canvas: HtmlCanvasElement = document
+        .create_element("canvas")
+        .map_err(describe)?
+        .dyn_into()
+        .map_err(|_| "no canvas".to_owned())?;
+    canvas.set_width(width);
+    canvas.set_height(height);
+    let context: CanvasRenderingContext2d = canvas
+        .get_context("2d")
+        .map_err(describe)?
+        .ok_or("no 2d canvas")?
+        .dyn_into()
+        .map_err(|_| "no 2d canvas".to_owned())?;
+    // JPEG has no transparency; a transparent PNG would turn black without
+    // a white background.
+    context.set_fill_style_str("#fff");
+    context.fill_rect(0.0, 0.0, f64::from(width), f64::from(height));
+    let drawn = context.draw_image_with_image_bitmap_and_dw_and_dh(
+        &bitmap,
+        0.0,
+        0.0,
+        f64::from(width),
+        f64::from(height),
+    );
+    bitmap.close();
+    drawn.map_err(describe)?;
+
+    let encoded = Promise::new(&mut |resolve, reject| {
+        let started = canvas.to_blob_with_type_and_encoder_options(
+            &resolve,
+            JPEG_MIME,
+            &JsValue::from_f64(JPEG_QUALITY),
+        );
+        if let Err(error) = started {
+            let _ = reject.call1(&JsValue::NULL, &error);
+        }
+    });
+    let blob: Blob = JsFuture::from(encoded)
+        .await
+        .map_err(describe)?
+        .dyn_into()
+        .map_err(|_| "the browser could not encode a JPEG".to_owned())?;
+    let buffer = JsFuture::from(blob.array_buffer())
+        .await
+        .map_err(describe)?;
+    let bytes = Uint8Array::new(&buffer).to_vec();
+    Ok(Downscaled { blob, bytes })
+}
+
+/// A JavaScript error as text for the user's error notice.
+fn describe(error: JsValue) -> String {
+    error
+        .dyn_ref::<js_sys::Error>()
+        .map(|error| String::from(error.message()))
+        .or_else(|| error.as_string())
+        .unwrap_or_else(|| format!("{error:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn photos_shrink_to_the_long_side_and_keep_their_shape() {
+        assert_eq!(scaled_size(4000, 3000, 1600), (1600, 1200));
+        assert_eq!(scaled_size(3000, 4000, 1600), (1200, 1600));
+        assert_eq!(scaled_size(1600, 900, 1600), (1600, 900));
+        assert_eq!(scaled_size(640, 480, 1600), (640, 480), "never enlarged");
+        assert_eq!(scaled_size(10_000, 3, 1600), (1600, 1), "never zero");
+    }
+}
