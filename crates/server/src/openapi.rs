@@ -1,12 +1,325 @@
-//! `GET /api/openapi.json`: the API described for client developers.
+//! `GET /api/openapi.json`: the API described for client developers, built
+//! with utoipa at startup. No documentation UI is served (nothing is fetched
+//! at build or run time); the JSON loads into any OpenAPI viewer.
+//!
+//! Message shapes are pinned by the shared crate's tests; this document
+//! names them and says which status codes each endpoint answers.
 
 use crate::AppState;
 use axum::routing::get;
 use axum::{Json, Router};
+use std::sync::OnceLock;
+use utoipa::openapi::path::{OperationBuilder, ParameterBuilder, ParameterIn};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{
+    ComponentsBuilder, ContentBuilder, HttpMethod, InfoBuilder, OpenApi, OpenApiBuilder, PathItem,
+    PathsBuilder, Required, ResponseBuilder,
+};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route(
-        "/openapi.json",
-        get(|| async { Json(serde_json::json!({})) }),
-    )
+    Router::new().route("/openapi.json", get(|| async { Json(document().clone()) }))
+}
+
+struct Endpoint {
+    method: HttpMethod,
+    path: &'static str,
+    tag: &'static str,
+    summary: &'static str,
+    /// The request body's media type and the shared type it carries.
+    body: Option<(&'static str, &'static str)>,
+    /// Status codes and what they mean; every error is `{"error": {"code",
+    /// "message", "message_en"}}`.
+    responses: &'static [(&'static str, &'static str)],
+    public: bool,
+}
+
+const ENDPOINTS: &[Endpoint] = &[
+    Endpoint {
+        method: HttpMethod::Get,
+        path: "/api/health",
+        tag: "meta",
+        summary: "Liveness and database reachability; {status, protocol_version}",
+        body: None,
+        responses: &[("200", "ok"), ("500", "the database is not reachable")],
+        public: true,
+    },
+    Endpoint {
+        method: HttpMethod::Get,
+        path: "/api/openapi.json",
+        tag: "meta",
+        summary: "This document",
+        body: None,
+        responses: &[("200", "the OpenAPI document")],
+        public: true,
+    },
+    Endpoint {
+        method: HttpMethod::Post,
+        path: "/api/v1/auth/login",
+        tag: "auth",
+        summary: "Log in a device; sets the kabar_session cookie and answers Me",
+        body: Some(("application/json", "kabar_shared::account::LoginRequest")),
+        responses: &[
+            ("200", "logged in: Me, with Set-Cookie kabar_session"),
+            ("400", "bad_json / invalid_request (device_id)"),
+            ("401", "invalid_credentials"),
+            ("403", "account_disabled"),
+            (
+                "429",
+                "account_locked / too_many_attempts, with Retry-After",
+            ),
+        ],
+        public: true,
+    },
+    Endpoint {
+        method: HttpMethod::Post,
+        path: "/api/v1/auth/logout",
+        tag: "auth",
+        summary: "End this device's session and clear the cookie",
+        body: None,
+        responses: &[("204", "logged out"), ("401", "unauthenticated")],
+        public: false,
+    },
+    Endpoint {
+        method: HttpMethod::Get,
+        path: "/api/v1/auth/me",
+        tag: "auth",
+        summary: "Who is logged in (kabar_shared::account::Me)",
+        body: None,
+        responses: &[("200", "Me"), ("401", "unauthenticated")],
+        public: false,
+    },
+    Endpoint {
+        method: HttpMethod::Post,
+        path: "/api/v1/sync/push",
+        tag: "sync",
+        summary: "Push up to 100 reports; answers per item (kabar_shared::sync::PushResponse). \
+                  gzip or br request bodies are accepted.",
+        body: Some(("application/json", "kabar_shared::sync::PushRequest")),
+        responses: &[
+            (
+                "200",
+                "PushResponse: accepted / duplicate / conflict / rejected per item",
+            ),
+            (
+                "400",
+                "bad_json / unsupported_protocol_version / batch_too_large",
+            ),
+            ("401", "unauthenticated"),
+            (
+                "403",
+                "forbidden (not a village role) / forbidden_village / device_mismatch",
+            ),
+            ("413", "too_large"),
+            ("415", "not_json"),
+        ],
+        public: false,
+    },
+    Endpoint {
+        method: HttpMethod::Get,
+        path: "/api/v1/sync/pull",
+        tag: "sync",
+        summary: "What the phone should cache since ?cursor (opaque), at most ?limit review \
+                  events (kabar_shared::sync::PullResponse)",
+        body: None,
+        responses: &[
+            ("200", "PullResponse"),
+            ("400", "bad_cursor / invalid_request"),
+            ("401", "unauthenticated"),
+        ],
+        public: false,
+    },
+    Endpoint {
+        method: HttpMethod::Get,
+        path: "/api/v1/reports",
+        tag: "reports",
+        summary: "Reports in the reader's scope, optionally ?village=CODE; {reports: [...]}",
+        body: None,
+        responses: &[
+            (
+                "200",
+                "{reports: [{report, content_hash, received_at_ms, status, submitted_by, missing_photos}]}",
+            ),
+            ("401", "unauthenticated"),
+            (
+                "403",
+                "forbidden: the village is outside the reader's scope",
+            ),
+        ],
+        public: false,
+    },
+    Endpoint {
+        method: HttpMethod::Get,
+        path: "/api/v1/reports/{id}",
+        tag: "reports",
+        summary: "One report",
+        body: None,
+        responses: &[
+            ("200", "the stored report"),
+            ("401", "unauthenticated"),
+            ("403", "forbidden"),
+            ("404", "not_found"),
+        ],
+        public: false,
+    },
+    Endpoint {
+        method: HttpMethod::Post,
+        path: "/api/v1/reports/{id}/review",
+        tag: "reports",
+        summary: "Set a report's review status and/or comment (reviewers and admins in scope)",
+        body: Some(("application/json", "kabar_shared::report::ReviewRequest")),
+        responses: &[
+            ("200", "{report}"),
+            ("400", "invalid_request"),
+            ("401", "unauthenticated"),
+            ("403", "forbidden"),
+            ("404", "not_found"),
+        ],
+        public: false,
+    },
+    Endpoint {
+        method: HttpMethod::Put,
+        path: "/api/v1/photos/{sha256}",
+        tag: "photos",
+        summary: "Upload a photo announced by a report of the user's village; body is the \
+                  JPEG, PNG or WebP file whose SHA-256 is in the path",
+        body: Some(("application/octet-stream", "the photo file")),
+        responses: &[
+            ("201", "stored: {sha256, stored: true}"),
+            ("200", "already stored: {sha256, stored: false}"),
+            ("400", "photo_hash_mismatch"),
+            ("401", "unauthenticated"),
+            ("403", "forbidden"),
+            ("409", "photo_not_announced: push the report first"),
+            ("413", "photo_too_large"),
+            ("415", "unsupported_photo_type"),
+        ],
+        public: false,
+    },
+    Endpoint {
+        method: HttpMethod::Get,
+        path: "/api/v1/photos/{sha256}",
+        tag: "photos",
+        summary: "A stored photo, without its location metadata",
+        body: None,
+        responses: &[
+            ("200", "the image"),
+            ("401", "unauthenticated"),
+            ("403", "forbidden"),
+            ("404", "not_found"),
+        ],
+        public: false,
+    },
+    Endpoint {
+        method: HttpMethod::Get,
+        path: "/api/v1/admin/sessions",
+        tag: "admin",
+        summary: "Every device session (admins)",
+        body: None,
+        responses: &[
+            ("200", "{sessions: [...]}"),
+            ("401", "unauthenticated"),
+            ("403", "forbidden"),
+        ],
+        public: false,
+    },
+    Endpoint {
+        method: HttpMethod::Post,
+        path: "/api/v1/admin/sessions/{id}/revoke",
+        tag: "admin",
+        summary: "End a device session (admins)",
+        body: None,
+        responses: &[
+            ("204", "revoked"),
+            ("401", "unauthenticated"),
+            ("403", "forbidden"),
+            ("404", "not_found"),
+        ],
+        public: false,
+    },
+    Endpoint {
+        method: HttpMethod::Get,
+        path: "/api/v1/admin/audit",
+        tag: "admin",
+        summary: "The newest 500 audit log entries (admins)",
+        body: None,
+        responses: &[
+            ("200", "{entries: [...]}"),
+            ("401", "unauthenticated"),
+            ("403", "forbidden"),
+        ],
+        public: false,
+    },
+];
+
+/// The document, built once.
+pub fn document() -> &'static OpenApi {
+    static DOCUMENT: OnceLock<OpenApi> = OnceLock::new();
+    DOCUMENT.get_or_init(build)
+}
+
+fn build() -> OpenApi {
+    let mut paths = PathsBuilder::new().build();
+    for endpoint in ENDPOINTS {
+        let mut operation = OperationBuilder::new()
+            .tag(endpoint.tag)
+            .summary(Some(endpoint.summary));
+        for (status, description) in endpoint.responses {
+            operation =
+                operation.response(*status, ResponseBuilder::new().description(*description));
+        }
+        if let Some((media_type, carries)) = endpoint.body {
+            operation = operation.request_body(Some(
+                RequestBodyBuilder::new()
+                    .description(Some(carries))
+                    .content(media_type, ContentBuilder::new().build())
+                    .required(Some(Required::True))
+                    .build(),
+            ));
+        }
+        for name in ["id", "sha256"] {
+            if endpoint.path.contains(&format!("{{{name}}}")) {
+                operation = operation.parameter(
+                    ParameterBuilder::new()
+                        .name(name)
+                        .parameter_in(ParameterIn::Path)
+                        .required(Required::True),
+                );
+            }
+        }
+        if !endpoint.public {
+            operation =
+                operation.security(SecurityRequirement::new("session", Vec::<String>::new()));
+        }
+        let item = PathItem::new(endpoint.method.clone(), operation.build());
+        match paths.paths.get_mut(endpoint.path) {
+            Some(existing) => existing.merge_operations(item),
+            None => {
+                paths.paths.insert(endpoint.path.to_owned(), item);
+            }
+        }
+    }
+    OpenApiBuilder::new()
+        .info(
+            InfoBuilder::new()
+                .title("Kabar Desa API")
+                .version(env!("CARGO_PKG_VERSION"))
+                .description(Some(
+                    "Central API of Kabar Desa. Errors are {\"error\": {\"code\", \"message\" \
+                     (Bahasa Indonesia), \"message_en\"}}. Bodies may be gzip or br compressed.",
+                ))
+                .build(),
+        )
+        .paths(paths)
+        .components(Some(
+            ComponentsBuilder::new()
+                .security_scheme(
+                    "session",
+                    SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                        crate::auth::SESSION_COOKIE,
+                    ))),
+                )
+                .build(),
+        ))
+        .build()
 }

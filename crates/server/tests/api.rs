@@ -6,6 +6,16 @@
 #[path = "api/support.rs"]
 #[macro_use]
 mod support;
+#[path = "api/auth.rs"]
+mod auth;
+#[path = "api/photos.rs"]
+mod photos;
+#[path = "api/pull.rs"]
+mod pull;
+
+use auth::*;
+use photos::*;
+use pull::*;
 
 use kabar_shared::sync::{PushItem, PushOutcome, PushRequest, PushResponse};
 use serde_json::{Value, json};
@@ -30,6 +40,21 @@ on_both_backends! {
     reports_survive_a_server_restart,
     bad_requests_are_refused_with_clear_codes_and_change_nothing,
     unknown_api_paths_are_json_404s_and_other_paths_get_the_app,
+    login_sets_an_http_only_cookie_and_me_says_who_and_where,
+    logout_ends_the_session_and_clears_the_cookie,
+    five_wrong_passwords_lock_the_account_for_fifteen_minutes,
+    a_client_that_keeps_failing_is_throttled_whatever_the_username,
+    disabled_users_and_revoked_sessions_lose_access_at_once,
+    a_push_that_claims_another_village_or_device_is_refused_whole,
+    every_scoped_endpoint_answers_200_403_or_401_by_village,
+    a_report_is_complete_once_its_photos_arrive_and_a_retry_stores_one_copy,
+    bad_photos_get_clear_answers_and_store_nothing,
+    the_pull_sends_forms_and_villages_once_then_only_reviews_page_by_page,
+    an_edit_replaces_a_report_sent_back_for_revision_but_not_an_approved_one,
+    catalog_forms_are_validated_like_on_the_phone_and_unasked_answers_are_not_kept,
+    compressed_requests_are_read_and_responses_compressed,
+    the_audit_log_records_who_did_what_and_cannot_be_rewritten,
+    the_openapi_document_lists_every_endpoint,
 }
 
 async fn health_answers_ok(backend: Backend) {

@@ -1,0 +1,229 @@
+//! Photo uploads: addressed by hash, checked by magic bytes, stripped of
+//! location data, and counted towards a report's completeness.
+
+use super::support::{Backend, KOTOBANGUN, Who, spawn_app, spawn_app_with};
+use kabar_shared::report::FormRef;
+use kabar_shared::sync::PushItem;
+use kabar_shared::{ContentHash, Report, ReportId, VillageCode};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+fn png_chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+    let mut chunk = (data.len() as u32).to_be_bytes().to_vec();
+    chunk.extend_from_slice(kind);
+    chunk.extend_from_slice(data);
+    chunk.extend_from_slice(&[0, 0, 0, 0]);
+    chunk
+}
+
+pub fn tiny_png() -> Vec<u8> {
+    let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
+    bytes.extend(png_chunk(b"IHDR", &[0; 13]));
+    bytes.extend(png_chunk(b"IDAT", &[1, 2, 3]));
+    bytes.extend(png_chunk(b"IEND", &[]));
+    bytes
+}
+
+/// A JPEG whose EXIF block holds a GPS position and the phone's model.
+pub fn jpeg_with_exif(padding: usize) -> Vec<u8> {
+    let mut bytes = vec![0xFF, 0xD8];
+    bytes.extend_from_slice(&[0xFF, 0xE0, 0x00, 0x07, b'J', b'F', b'I', b'F', 0x00]);
+    let exif = b"Exif\0\0GPSLatitude 0.73 GPSLongitude 124.31 Model SM-A105";
+    bytes.extend_from_slice(&[0xFF, 0xE1]);
+    bytes.extend_from_slice(&((exif.len() + 2) as u16).to_be_bytes());
+    bytes.extend_from_slice(exif);
+    bytes.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x02]);
+    bytes.extend(std::iter::repeat_n(0x11, padding));
+    bytes.extend_from_slice(&[0xFF, 0xD9]);
+    bytes
+}
+
+/// A valid aspirasi-warga report announcing `photos`.
+pub fn report_with_photos(village: &str, seed: u8, photos: &[&ContentHash]) -> Report {
+    let answers = json!({
+        "tanggal": "2025-11-24",
+        "jenis": "keluhan",
+        "kategori": "infrastruktur",
+        "uraian": "Lampu jalan di Lingkungan I mati sejak dua minggu.",
+        "setuju_dihubungi": false,
+        "foto": photos.iter().map(|hash| hash.as_str()).collect::<Vec<_>>(),
+    });
+    Report {
+        id: ReportId::new_v7(1_764_000_000_000 + u64::from(seed), [seed; 10]),
+        form: FormRef {
+            id: "aspirasi-warga".into(),
+            version: 1,
+        },
+        village: VillageCode::parse(village).unwrap(),
+        created_at_ms: 1_764_000_000_000,
+        answers: serde_json::from_value(answers).unwrap(),
+    }
+}
+
+fn photo_path(hash: &ContentHash) -> String {
+    format!("/api/v1/photos/{}", hash.as_str())
+}
+
+pub async fn a_report_is_complete_once_its_photos_arrive_and_a_retry_stores_one_copy(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let head = app.login_as(Who::Kim).await;
+    let jpeg = jpeg_with_exif(100);
+    let jpeg_hash = ContentHash::of_bytes(&jpeg);
+    let png = tiny_png();
+    let png_hash = ContentHash::of_bytes(&png);
+    let report = report_with_photos(KOTOBANGUN, 1, &[&jpeg_hash, &png_hash]);
+
+    // Before the report, nobody announced the photo.
+    let early = app
+        .put(Some(&head), &photo_path(&jpeg_hash))
+        .body(jpeg.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(early.status(), 409);
+    let pushed = app
+        .push_as(&head, vec![PushItem::new(report.clone())])
+        .await;
+    assert_eq!(
+        pushed.results[0].outcome,
+        kabar_shared::sync::PushOutcome::Accepted,
+        "{pushed:?}"
+    );
+
+    let pull: Value = app
+        .get(Some(&head), "/api/v1/sync/pull")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut both = vec![jpeg_hash.as_str(), png_hash.as_str()];
+    both.sort();
+    assert_eq!(
+        pull["incomplete"],
+        json!([{"report_id": report.id.to_string(), "missing_photos": both}])
+    );
+
+    let first = app
+        .put(Some(&head), &photo_path(&jpeg_hash))
+        .body(jpeg.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), 201);
+    let retry = app
+        .put(Some(&head), &photo_path(&jpeg_hash))
+        .body(jpeg.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(retry.status(), 200);
+    let body: Value = retry.json().await.unwrap();
+    assert_eq!(body["stored"], false);
+    let stored_files = std::fs::read_dir(app.dir.path().join("photos/photos"))
+        .unwrap()
+        .count();
+    assert_eq!(stored_files, 1, "one copy");
+
+    let pull: Value = app
+        .get(Some(&head), "/api/v1/sync/pull")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        pull["incomplete"][0]["missing_photos"],
+        json!([png_hash.as_str()])
+    );
+    app.put(Some(&head), &photo_path(&png_hash))
+        .body(png)
+        .send()
+        .await
+        .unwrap();
+    let pull: Value = app
+        .get(Some(&head), "/api/v1/sync/pull")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(pull["incomplete"], json!([]));
+
+    // What comes back has no location or device data left.
+    let download = app
+        .get(Some(&head), &photo_path(&jpeg_hash))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(download.status(), 200);
+    assert_eq!(download.headers()["content-type"], "image/jpeg");
+    let bytes = download.bytes().await.unwrap();
+    let contains = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    assert!(!contains(b"GPSLatitude"));
+    assert!(!contains(b"SM-A105"));
+    assert!(contains(b"JFIF"));
+}
+
+pub async fn bad_photos_get_clear_answers_and_store_nothing(backend: Backend) {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let first = spawn_app(backend).await;
+    let app = spawn_app_with(first.dir.clone(), first.database.clone(), |settings| {
+        settings.max_photo_bytes = 4096;
+    })
+    .await;
+    drop(dir);
+    let head = app.login_as(Who::Kim).await;
+    let big = jpeg_with_exif(8192);
+    let big_hash = ContentHash::of_bytes(&big);
+    let gif = b"GIF89a\x01\x00\x01\x00\x00\x00\x00;".to_vec();
+    let gif_hash = ContentHash::of_bytes(&gif);
+    let good = tiny_png();
+    let good_hash = ContentHash::of_bytes(&good);
+    let report = report_with_photos(KOTOBANGUN, 1, &[&big_hash, &gif_hash, &good_hash]);
+    app.push_as(&head, vec![PushItem::new(report)]).await;
+
+    let check = async |hash: &ContentHash, body: Vec<u8>, status: u16, code: &str| {
+        let response = app
+            .put(Some(&head), &photo_path(hash))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let got = response.status().as_u16();
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(
+            (got, body["error"]["code"].as_str().unwrap_or("")),
+            (status, code)
+        );
+    };
+    check(&big_hash, big, 413, "photo_too_large").await;
+    check(&gif_hash, gif, 415, "unsupported_photo_type").await;
+    check(
+        &good_hash,
+        b"\x89PNG\r\n\x1a\nbroken".to_vec(),
+        400,
+        "photo_hash_mismatch",
+    )
+    .await;
+    let pull: Value = app
+        .get(Some(&head), "/api/v1/sync/pull")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        pull["incomplete"][0]["missing_photos"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+}

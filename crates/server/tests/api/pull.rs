@@ -1,0 +1,339 @@
+//! The pull, edits after review, compression and the audit log.
+
+use super::support::{Backend, KOTOBANGUN, Who, report, spawn_app};
+use kabar_shared::sync::{PushItem, PushOutcome, PushRequest};
+use serde_json::{Value, json};
+use std::io::Write;
+
+pub async fn the_pull_sends_forms_and_villages_once_then_only_reviews_page_by_page(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let head = app.login_as(Who::Head).await;
+    let reviewer = app.login_as(Who::Reviewer).await;
+    let original = report(1, "Jalan rusak", "Di dekat masjid");
+    app.push_as(&head, vec![PushItem::new(original.clone())])
+        .await;
+
+    let pull = async |cursor: Option<&str>, limit: Option<usize>| -> Value {
+        let mut path = "/api/v1/sync/pull?".to_owned();
+        if let Some(cursor) = cursor {
+            path.push_str(&format!("cursor={cursor}&"));
+        }
+        if let Some(limit) = limit {
+            path.push_str(&format!("limit={limit}"));
+        }
+        let response = app.get(Some(&head), &path).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    };
+    let first = pull(None, None).await;
+    assert!(first["forms"].as_array().unwrap().len() >= 6);
+    assert_eq!(
+        first["villages"].as_array().unwrap().len(),
+        1,
+        "a village head caches its village"
+    );
+    assert_eq!(first["villages"][0]["code"], KOTOBANGUN);
+    assert_eq!(first["reviews"], json!([]));
+    let cursor = first["cursor"].as_str().unwrap().to_owned();
+
+    let quiet = pull(Some(&cursor), None).await;
+    assert_eq!(quiet.get("forms"), None, "nothing changed: no forms");
+    assert_eq!(quiet.get("villages"), None);
+    assert_eq!(quiet["reviews"], json!([]));
+    assert_eq!(quiet["cursor"], cursor.as_str());
+
+    let review_path = format!("/api/v1/reports/{}/review", original.id);
+    for body in [
+        json!({"status": "in_review"}),
+        json!({"comment": "Mohon tambahkan lokasi"}),
+        json!({"status": "needs_revision", "comment": "Lokasi belum jelas"}),
+    ] {
+        let response = app
+            .post(Some(&reviewer), &review_path)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    let page = pull(Some(&cursor), Some(2)).await;
+    assert_eq!(page["has_more"], true);
+    assert_eq!(page["reviews"].as_array().unwrap().len(), 2);
+    assert_eq!(page["reviews"][0]["status"], "in_review");
+    assert_eq!(page["reviews"][1]["comment"], "Mohon tambahkan lokasi");
+    assert_eq!(
+        page["reviews"][1]["reviewer"],
+        format!("Nama {}", Who::Reviewer.username())
+    );
+    let rest = pull(page["cursor"].as_str(), Some(2)).await;
+    assert_eq!(rest["has_more"], false);
+    assert_eq!(rest["reviews"].as_array().unwrap().len(), 1);
+    assert_eq!(rest["reviews"][0]["status"], "needs_revision");
+
+    let bad = app
+        .get(Some(&head), "/api/v1/sync/pull?cursor=garbage")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    let body: Value = bad.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "bad_cursor");
+    let unknown = app
+        .get(Some(&head), "/api/v1/sync/pull?surprise=1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 400);
+}
+
+pub async fn an_edit_replaces_a_report_sent_back_for_revision_but_not_an_approved_one(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let head = app.login_as(Who::Head).await;
+    let reviewer = app.login_as(Who::Reviewer).await;
+    let original = report(1, "Jalan rusak", "Di dekat masjid");
+    app.push_as(&head, vec![PushItem::new(original.clone())])
+        .await;
+    let review_path = format!("/api/v1/reports/{}/review", original.id);
+    app.post(Some(&reviewer), &review_path)
+        .json(&json!({"status": "needs_revision"}))
+        .send()
+        .await
+        .unwrap();
+
+    let mut edited = original.clone();
+    edited
+        .answers
+        .insert("body".into(), "Di depan SD Negeri 1".into());
+    let edit = PushItem::edit(edited.clone(), original.content_hash());
+    let response = app.push_as(&head, vec![edit.clone()]).await;
+    assert_eq!(response.results[0].outcome, PushOutcome::Accepted);
+    let replay = app.push_as(&head, vec![edit]).await;
+    assert_eq!(replay.results[0].outcome, PushOutcome::Duplicate);
+    let stored = app.stored_reports(&head).await;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(
+        stored[0]["report"]["answers"]["body"],
+        "Di depan SD Negeri 1"
+    );
+    assert_eq!(stored[0]["status"], "received");
+
+    app.post(Some(&reviewer), &review_path)
+        .json(&json!({"status": "approved"}))
+        .send()
+        .await
+        .unwrap();
+    let mut late = edited.clone();
+    late.answers.insert("body".into(), "Terlambat".into());
+    let response = app
+        .push_as(&head, vec![PushItem::edit(late, edited.content_hash())])
+        .await;
+    assert_eq!(response.results[0].outcome, PushOutcome::Conflict);
+}
+
+pub async fn catalog_forms_are_validated_like_on_the_phone_and_unasked_answers_are_not_kept(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let head = app.login_as(Who::Head).await;
+    let kim = app.login_as(Who::Kim).await;
+    let mut valid = super::photos::report_with_photos(KOTOBANGUN, 1, &[]);
+    // Contact details without consent: the form drops them.
+    valid.answers.insert("nama_warga".into(), "Budi".into());
+    let mut invalid = super::photos::report_with_photos(KOTOBANGUN, 2, &[]);
+    invalid.answers.remove("tanggal");
+    invalid.answers.insert("uraian".into(), "pendek".into());
+    let response = app
+        .push_as(
+            &kim,
+            vec![PushItem::new(valid.clone()), PushItem::new(invalid)],
+        )
+        .await;
+    assert_eq!(response.results[0].outcome, PushOutcome::Accepted);
+    let PushOutcome::Rejected { errors } = &response.results[1].outcome else {
+        panic!("expected a rejection: {:?}", response.results[1]);
+    };
+    let json = serde_json::to_value(errors).unwrap();
+    assert_eq!(
+        json,
+        json!([
+            {"field": "tanggal", "problem": "invalid", "detail": {"problem": "required"},
+             "message": {"id": "Wajib diisi.", "en": "Required."}},
+            {"field": "uraian", "problem": "invalid", "detail": {"problem": "too_short", "min_chars": 10},
+             "message": {"id": "Minimal 10 karakter.", "en": "At least 10 characters."}},
+        ])
+    );
+    let stored = app.stored_reports(&kim).await;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0]["report"]["answers"].get("nama_warga"), None);
+    assert_eq!(stored[0]["content_hash"], valid.content_hash().as_str());
+    // The replay is still recognized as the same report.
+    let replay = app.push_as(&kim, vec![PushItem::new(valid)]).await;
+    assert_eq!(replay.results[0].outcome, PushOutcome::Duplicate);
+
+    // A KIM volunteer may not file the village head's monthly report.
+    let monthly = kabar_shared::Report {
+        form: kabar_shared::report::FormRef {
+            id: "laporan-bulanan-kependudukan".into(),
+            version: 1,
+        },
+        answers: Default::default(),
+        ..report(3, "x", "")
+    };
+    let response = app.push_as(&kim, vec![PushItem::new(monthly)]).await;
+    let PushOutcome::Rejected { errors } = &response.results[0].outcome else {
+        panic!("expected a rejection");
+    };
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.field == "form"
+                && e.problem == kabar_shared::report::FieldProblem::NotAllowed)
+    );
+    let _ = head;
+}
+
+pub async fn compressed_requests_are_read_and_responses_compressed(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let head = app.login_as(Who::Head).await;
+    let request = |seed: u8| {
+        serde_json::to_vec(&PushRequest {
+            protocol_version: 1,
+            device_id: Some(head.device_id.clone()),
+            items: vec![PushItem::new(report(
+                seed,
+                "Jalan rusak",
+                &"isi ".repeat(200),
+            ))],
+        })
+        .unwrap()
+    };
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gzip.write_all(&request(1)).unwrap();
+    let gzip = gzip.finish().unwrap();
+    let mut brotli_body = Vec::new();
+    {
+        let mut writer = brotli::CompressorWriter::new(&mut brotli_body, 4096, 5, 22);
+        writer.write_all(&request(2)).unwrap();
+    }
+    for (encoding, body) in [("gzip", gzip), ("br", brotli_body)] {
+        let response = app
+            .post(Some(&head), "/api/v1/sync/push")
+            .header("content-type", "application/json")
+            .header("content-encoding", encoding)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{encoding}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["results"][0]["outcome"], "accepted", "{encoding}");
+    }
+    for encoding in ["gzip", "br"] {
+        let response = app
+            .get(Some(&head), "/api/v1/sync/pull")
+            .header("accept-encoding", encoding)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-encoding"], encoding);
+    }
+    let bogus = app
+        .post(Some(&head), "/api/v1/sync/push")
+        .header("content-type", "application/json")
+        .header("content-encoding", "gzip")
+        .body(b"not gzip at all".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bogus.status(), 400);
+    assert_eq!(app.stored_reports(&head).await.len(), 2);
+}
+
+pub async fn the_audit_log_records_who_did_what_and_cannot_be_rewritten(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let head = app.login_as(Who::Head).await;
+    let reviewer = app.login_as(Who::ChiefReviewer).await;
+    let admin = app.login_as(Who::Admin).await;
+    app.login(Who::Head.username(), "salah-kata-sandi", "device-0001")
+        .await
+        .unwrap_err();
+    let original = report(1, "Jalan rusak", "");
+    app.push_as(&head, vec![PushItem::new(original.clone())])
+        .await;
+    app.post(
+        Some(&reviewer),
+        &format!("/api/v1/reports/{}/review", original.id),
+    )
+    .json(&json!({"status": "approved"}))
+    .send()
+    .await
+    .unwrap();
+    app.stored_reports(&reviewer).await;
+
+    let log: Value = app
+        .get(Some(&admin), "/api/v1/admin/audit")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let actions: Vec<&str> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["action"].as_str().unwrap())
+        .collect();
+    for action in [
+        "user_created",
+        "login",
+        "login_failed",
+        "submission",
+        "review",
+        "export",
+    ] {
+        assert!(actions.contains(&action), "{action} in {actions:?}");
+    }
+    assert_eq!(
+        app.get(Some(&reviewer), "/api/v1/admin/audit")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert!(
+        app.store.try_tamper_with_audit_log().await.is_err(),
+        "append-only"
+    );
+}
+
+pub async fn the_openapi_document_lists_every_endpoint(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let response = app.get(None, "/api/openapi.json").send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let document: Value = response.json().await.unwrap();
+    assert!(document["openapi"].as_str().unwrap().starts_with("3."));
+    for path in [
+        "/api/health",
+        "/api/v1/auth/login",
+        "/api/v1/auth/logout",
+        "/api/v1/auth/me",
+        "/api/v1/sync/push",
+        "/api/v1/sync/pull",
+        "/api/v1/reports",
+        "/api/v1/reports/{id}",
+        "/api/v1/reports/{id}/review",
+        "/api/v1/photos/{sha256}",
+        "/api/v1/admin/sessions",
+        "/api/v1/admin/sessions/{id}/revoke",
+        "/api/v1/admin/audit",
+    ] {
+        assert!(document["paths"].get(path).is_some(), "{path} documented");
+    }
+}
