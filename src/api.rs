@@ -4,6 +4,7 @@
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use gloo_timers::callback::Timeout;
+use kabar_shared::account::{LoginRequest, Me};
 use kabar_shared::sync::{PushRequest, PushResponse};
 use serde::Deserialize;
 use web_sys::AbortController;
@@ -65,6 +66,52 @@ pub async fn push(request: &PushRequest) -> Result<PushResponse, ApiError> {
         .json()
         .await
         .map_err(|error| ApiError::Unreadable(error.to_string()))
+}
+
+/// Logs in this device. The session cookie is HttpOnly: the browser keeps it
+/// and sends it with every later call; the app never sees the token.
+pub async fn login(request: &LoginRequest) -> Result<Me, ApiError> {
+    let builder = Request::post("/api/v1/auth/login");
+    let response = with_deadline(PROBE_DEADLINE_MS * 3, |signal| async move {
+        let request = builder
+            .abort_signal(Some(&signal))
+            .json(request)
+            .map_err(|error| ApiError::Unreadable(error.to_string()))?;
+        request.send().await.map_err(|_| ApiError::Unreachable)
+    })
+    .await?;
+    if !response.ok() {
+        return Err(refusal(&response).await);
+    }
+    response
+        .json()
+        .await
+        .map_err(|error| ApiError::Unreadable(error.to_string()))
+}
+
+/// Who the server thinks this device is: `Ok(None)` when the session ended.
+pub async fn me() -> Result<Option<Me>, ApiError> {
+    let response = send_with_deadline(Request::get("/api/v1/auth/me"), PROBE_DEADLINE_MS).await?;
+    match response.status() {
+        401 => Ok(None),
+        _ if response.ok() => response
+            .json()
+            .await
+            .map(Some)
+            .map_err(|error| ApiError::Unreadable(error.to_string())),
+        _ => Err(refusal(&response).await),
+    }
+}
+
+/// Ends the session on the server; the outbox on the phone is untouched.
+pub async fn logout() -> Result<(), ApiError> {
+    let response =
+        send_with_deadline(Request::post("/api/v1/auth/logout"), PROBE_DEADLINE_MS).await?;
+    if response.ok() || response.status() == 401 {
+        Ok(())
+    } else {
+        Err(refusal(&response).await)
+    }
 }
 
 async fn send_with_deadline(

@@ -101,6 +101,15 @@ texts! {
     ERROR_PROTOCOL = "Versi aplikasi tidak cocok dengan server. Muat ulang aplikasi saat ada sinyal."
         / "This app version does not match the server. Reload the app when you have signal.";
     ERROR_STORAGE = "Penyimpanan ponsel bermasalah" / "The phone's storage failed";
+    LOGIN_TITLE = "🔑 Masuk" / "🔑 Log in";
+    LOGIN_HINT = "Masuk sekali saat ada sinyal. Setelah itu aplikasi bisa dipakai tanpa sinyal."
+        / "Log in once while you have signal. After that the app works without signal.";
+    USERNAME = "Nama pengguna" / "Username";
+    PASSWORD = "Kata sandi" / "Password";
+    LOGIN = "Masuk" / "Log in";
+    LOGOUT = "Keluar" / "Log out";
+    LOGIN_NEEDS_SIGNAL = "Masuk butuh sinyal ke server. Coba lagi saat ada sinyal."
+        / "Logging in needs a connection to the server. Try again when you have signal.";
     RETRY_HINT = "Akan dicoba lagi otomatis." / "It will be retried automatically.";
     FORM_PICKER = "Jenis laporan" / "Report type";
     REQUIRED_MARK = "wajib" / "required";

@@ -29,14 +29,16 @@ impl From<StorageError> for SyncError {
 /// Pushes batches until nothing waits or a round makes no progress. Returns
 /// how many reports changed state. A failure leaves every unanswered report
 /// waiting, so the next attempt picks it up again.
-pub async fn drain_outbox(db: &OutboxDb) -> Result<usize, SyncError> {
+pub async fn drain_outbox(db: &OutboxDb, device_id: &str) -> Result<usize, SyncError> {
     let mut changed = 0;
     loop {
         let entries = db.all().await?;
-        let Some(request) = next_push(entries.iter().map(|entry| (&entry.report, &entry.delivery)))
+        let Some(mut request) =
+            next_push(entries.iter().map(|entry| (&entry.report, &entry.delivery)))
         else {
             return Ok(changed);
         };
+        request.device_id = Some(device_id.to_owned());
         let response = api::push(&request).await?;
         let updates = apply_push_response(&request, &response).map_err(SyncError::Protocol)?;
         if updates.is_empty() {

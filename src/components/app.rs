@@ -2,9 +2,10 @@
 //! work (loading the outbox, syncing on start, on `online`, when the app comes
 //! back to the foreground, and on a timer).
 
+use super::login_view::LoginView;
 use super::report_form::ReportForm;
 use super::report_list::ReportList;
-use super::state::{AppState, Connection};
+use super::state::{AppState, Connection, Session};
 use super::sync_status::SyncStatus;
 use super::top_bar::TopBar;
 use gloo_timers::future::TimeoutFuture;
@@ -51,12 +52,19 @@ pub fn App() -> impl IntoView {
         visible.remove();
     });
 
+    let signed_in = move || {
+        state
+            .session
+            .with(|session| matches!(session, Session::SignedIn(_)))
+    };
     view! {
         <TopBar />
-        <main>
-            <SyncStatus />
-            <ReportForm />
-            <ReportList />
-        </main>
+        <Show when=signed_in fallback=|| view! { <LoginView /> }>
+            <main>
+                <SyncStatus />
+                <ReportForm />
+                <ReportList />
+            </main>
+        </Show>
     }
 }

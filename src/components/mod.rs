@@ -10,6 +10,7 @@ pub mod form_catalog;
 pub mod form_picker;
 pub mod form_state;
 pub mod form_view;
+pub mod login_view;
 pub mod photo_capture;
 pub mod report_form;
 pub mod report_list;

@@ -1,10 +1,11 @@
 //! The state every component shares, and the background work that keeps it
 //! current: loading the outbox from IndexedDB and syncing it.
 
-use crate::api;
+use crate::api::{self, ApiError};
 use crate::i18n::Lang;
 use crate::outbox_db::{DATABASE_NAME, OutboxDb, OutboxEntry, StorageError};
 use crate::sync_engine::{self, SyncError};
+use kabar_shared::account::Me;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::cell::{Cell, RefCell};
@@ -19,9 +20,20 @@ pub enum Connection {
     Sending,
 }
 
+/// Who uses this phone. The last confirmed identity is kept in localStorage,
+/// so the app opens as that user with no signal for weeks; the server stays
+/// the judge of whether the session still holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Session {
+    /// No identity known on this phone: the login screen shows.
+    SignedOut,
+    SignedIn(Me),
+}
+
 #[derive(Clone, Copy)]
 pub struct AppState {
     pub lang: RwSignal<Lang>,
+    pub session: RwSignal<Session>,
     pub entries: RwSignal<Vec<OutboxEntry>>,
     pub connection: RwSignal<Connection>,
     /// The last sync failure, cleared by the next successful sync.
@@ -34,6 +46,7 @@ impl AppState {
     pub fn new() -> AppState {
         AppState {
             lang: RwSignal::new(stored_language()),
+            session: RwSignal::new(stored_session()),
             entries: RwSignal::new(Vec::new()),
             connection: RwSignal::new(Connection::Checking),
             sync_error: RwSignal::new(None),
@@ -50,6 +63,25 @@ impl AppState {
         {
             let _ = element.set_attribute("lang", lang.code());
         }
+    }
+
+    /// Remembers a confirmed login on this phone.
+    pub fn signed_in(self, me: Me) {
+        if let Ok(json) = serde_json::to_string(&me) {
+            local_storage_set(SESSION_KEY, &json);
+        }
+        if let Some(village) = me.access.village() {
+            local_storage_set(VILLAGE_KEY, village.as_str());
+        }
+        self.session.set(Session::SignedIn(me));
+        self.request_sync();
+    }
+
+    /// Forgets the identity (logout, or the server ended the session). The
+    /// outbox stays: waiting reports go out after the next login.
+    pub fn signed_out(self) {
+        local_storage_remove(SESSION_KEY);
+        self.session.set(Session::SignedOut);
     }
 
     /// Rereads the outbox from IndexedDB into the `entries` signal.
@@ -92,6 +124,10 @@ impl AppState {
             self.connection.set(Connection::Offline);
             return;
         }
+        self.connection.set(Connection::Online);
+        if self.session.with_untracked(|s| *s == Session::SignedOut) {
+            return;
+        }
         let db = match database().await {
             Ok(db) => db,
             Err(error) => {
@@ -105,7 +141,15 @@ impl AppState {
         if waiting {
             self.connection.set(Connection::Sending);
         }
-        let result = sync_engine::drain_outbox(&db).await;
+        let result = sync_engine::drain_outbox(&db, &device_id()).await;
+        if matches!(
+            result,
+            Err(SyncError::Api(ApiError::Refused { status: 401, .. }))
+        ) {
+            // The session expired or was revoked: ask for the password again.
+            // Nothing is lost; the reports keep waiting.
+            self.signed_out();
+        }
         let lost_connection = matches!(
             result,
             Err(SyncError::Api(
@@ -145,12 +189,44 @@ pub async fn database() -> Result<Rc<OutboxDb>, StorageError> {
 }
 
 const LANGUAGE_KEY: &str = "kabar-desa.language";
+const SESSION_KEY: &str = "kabar-desa.session";
+const DEVICE_KEY: &str = "kabar-desa.device";
 pub const VILLAGE_KEY: &str = "kabar-desa.village";
 
 fn stored_language() -> Lang {
     local_storage_get(LANGUAGE_KEY)
         .map(|code| Lang::from_code(&code))
         .unwrap_or_default()
+}
+
+fn stored_session() -> Session {
+    local_storage_get(SESSION_KEY)
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .map_or(Session::SignedOut, Session::SignedIn)
+}
+
+/// This phone's id, made once and kept: the server binds sessions to it.
+pub fn device_id() -> String {
+    if let Some(id) = local_storage_get(DEVICE_KEY) {
+        return id;
+    }
+    let mut bytes = [0u8; 16];
+    let filled = web_sys::window()
+        .and_then(|window| window.crypto().ok())
+        .is_some_and(|crypto| crypto.get_random_values_with_u8_array(&mut bytes).is_ok());
+    if !filled {
+        let clock = (js_sys::Date::now() as u64).to_le_bytes();
+        bytes[..8].copy_from_slice(&clock);
+    }
+    let id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    local_storage_set(DEVICE_KEY, &id);
+    id
+}
+
+fn local_storage_remove(key: &str) {
+    if let Some(storage) = local_storage() {
+        let _ = storage.remove_item(key);
+    }
 }
 
 fn local_storage() -> Option<web_sys::Storage> {

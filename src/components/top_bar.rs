@@ -1,8 +1,10 @@
 //! The title bar: app name, connection state and the language switch.
 
-use super::state::{AppState, Connection};
+use super::state::{AppState, Connection, Session};
+use crate::api;
 use crate::i18n;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
 #[component]
 pub fn TopBar() -> impl IntoView {
@@ -23,10 +25,32 @@ pub fn TopBar() -> impl IntoView {
         Connection::Offline => "offline",
         Connection::Sending => "sending",
     };
+    let user_name = move || match state.session.get() {
+        Session::SignedIn(me) => Some(me.display_name),
+        Session::SignedOut => None,
+    };
+    let logout = move |_| {
+        spawn_local(async move {
+            // Forget the identity even when the server cannot be told: on a
+            // shared phone the next person must not act as this user.
+            let _ = api::logout().await;
+            state.signed_out();
+        });
+    };
     view! {
         <header class="topbar">
             <h1>{move || i18n::APP_TITLE.get(lang.get())}</h1>
             <span class="pill" role="status" data-connection=connection_name>{connection_text}</span>
+            {move || {
+                user_name()
+                    .map(|name| {
+                        view! {
+                            <button class="lang" title=name on:click=logout>
+                                {i18n::LOGOUT.get(lang.get())}
+                            </button>
+                        }
+                    })
+            }}
             <button
                 class="lang"
                 aria-label=move || i18n::SWITCH_LANGUAGE_LABEL.get(lang.get())

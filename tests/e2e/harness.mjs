@@ -1,7 +1,7 @@
 // Shared set-up for the end-to-end tests: a real kabar-server on a free
 // loopback port with its own SQLite file, and Debian's Chromium driven by
 // playwright-core.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -25,6 +25,15 @@ async function freePort() {
   });
 }
 
+/** The accounts every end-to-end test can use. */
+export const VILLAGE_HEAD = {
+  username: "sangadi.kotobangun",
+  password: "rahasia-desa-2026",
+  village: "71.74.02.1003",
+  name: "Lurah Kotobangun",
+};
+export const REVIEWER = { username: "petugas.cc", password: "rahasia-command-center", name: "Petugas Command Center" };
+
 /** A kabar-server that can be stopped and started again on the same port and
  * database, as a phone sees the city's server come and go. */
 export class TestServer {
@@ -33,14 +42,46 @@ export class TestServer {
     server.port = await freePort();
     server.dir = mkdtempSync(path.join(tmpdir(), "kabar-e2e-"));
     server.url = `http://127.0.0.1:${server.port}`;
+    server.admin(
+      ["user", "create", "--username", VILLAGE_HEAD.username, "--role", "village-head"],
+      ["--village", VILLAGE_HEAD.village, "--name", VILLAGE_HEAD.name],
+      VILLAGE_HEAD.password,
+    );
+    server.admin(["user", "create", "--username", REVIEWER.username, "--role", "reviewer"], ["--name", REVIEWER.name], REVIEWER.password);
     await server.start();
+    server.reviewerCookie = await server.login(REVIEWER);
     return server;
+  }
+
+  storageArgs() {
+    return ["--database", path.join(this.dir, "kabar.db"), "--photo-dir", path.join(this.dir, "photos")];
+  }
+
+  /** Runs an admin command of the server binary, as Diskominfo would. */
+  admin(command, options, password) {
+    const result = spawnSync(SERVER_BIN, [...this.storageArgs(), ...command, ...options, "--password-stdin"], {
+      input: `${password}\n`,
+      encoding: "utf8",
+    });
+    if (result.status !== 0) {
+      throw new Error(`kabar-server ${command.join(" ")} failed: ${result.stderr}`);
+    }
+  }
+
+  async login({ username, password }) {
+    const response = await fetch(`${this.url}/api/v1/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username, password, device_id: "e2e-checker", device_name: "e2e" }),
+    });
+    if (!response.ok) throw new Error(`login as ${username}: ${response.status} ${await response.text()}`);
+    return response.headers.get("set-cookie").split(";")[0];
   }
 
   async start() {
     this.process = spawn(
       SERVER_BIN,
-      ["--listen", `127.0.0.1:${this.port}`, "--database", path.join(this.dir, "kabar.db"), "--app-dir", APP_DIR],
+      ["--listen", `127.0.0.1:${this.port}`, ...this.storageArgs(), "--app-dir", APP_DIR],
       { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, RUST_LOG: "warn" } },
     );
     this.stderr = "";
@@ -68,8 +109,9 @@ export class TestServer {
     await exited;
   }
 
+  /** A GET as the Command Center reviewer, who sees every village. */
   async api(pathname) {
-    const response = await fetch(`${this.url}${pathname}`);
+    const response = await fetch(`${this.url}${pathname}`, { headers: { cookie: this.reviewerCookie } });
     if (!response.ok) throw new Error(`${pathname}: ${response.status}`);
     return response.json();
   }
@@ -107,6 +149,15 @@ export async function newPhone(browser) {
     locale: "id-ID",
     timezoneId: "Asia/Makassar",
   });
+}
+
+/** Opens the app and logs in as the village head. */
+export async function openAndLogIn(page, server, account = VILLAGE_HEAD) {
+  await page.goto(server.url);
+  await page.fill("#username", account.username);
+  await page.fill("#password", account.password);
+  await page.click("button[type=submit]");
+  await page.locator("#village").waitFor();
 }
 
 export async function screenshot(page, name) {

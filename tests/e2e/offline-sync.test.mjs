@@ -2,7 +2,7 @@
 // server exactly once when the signal returns.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { TestServer, launchBrowser, newPhone, screenshot, waitForOfflineShell } from "./harness.mjs";
+import { TestServer, launchBrowser, newPhone, openAndLogIn, screenshot, waitForOfflineShell } from "./harness.mjs";
 
 let server;
 let browser;
@@ -42,8 +42,7 @@ test("reports saved offline survive a reload and arrive exactly once when the se
   const errors = [];
   page.on("pageerror", (error) => errors.push(error.message));
 
-  await page.goto(server.url);
-  await page.getByRole("heading", { name: "Kabar Desa" }).waitFor();
+  await openAndLogIn(page, server);
   await page.locator("[data-connection=online]").waitFor();
   await waitForOfflineShell(page);
 
@@ -100,8 +99,7 @@ test("reports saved offline survive a reload and arrive exactly once when the se
 test("the page fits a 360 px wide phone without sideways scrolling", async () => {
   const context = await newPhone(browser);
   const page = await context.newPage();
-  await page.goto(server.url);
-  await page.getByRole("heading", { name: "Kabar Desa" }).waitFor();
+  await openAndLogIn(page, server);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `page is ${overflow}px wider than the screen`);
   const submit = await page.locator("button[type=submit]").boundingBox();

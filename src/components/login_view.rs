@@ -1,0 +1,117 @@
+//! The login screen. Logging in needs the server once; afterwards the phone
+//! works offline as this user until the session ends (30 days, renewed by
+//! every sync).
+
+use super::state::{AppState, device_id};
+use crate::api::{self, ApiError};
+use crate::i18n::{self, Lang};
+use kabar_shared::account::LoginRequest;
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+#[component]
+pub fn LoginView() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let lang = state.lang;
+    let username = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
+
+    let submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        let request = LoginRequest {
+            username: username.get_untracked().trim().to_owned(),
+            password: password.get_untracked(),
+            device_id: device_id(),
+            device_name: device_name(),
+        };
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            let result = api::login(&request).await;
+            busy.set(false);
+            match result {
+                Ok(me) => {
+                    password.set(String::new());
+                    state.signed_in(me);
+                }
+                Err(failure) => error.set(Some(failure)),
+            }
+        });
+    };
+
+    view! {
+        <main>
+            <section class="card">
+                <h2>{move || i18n::LOGIN_TITLE.get(lang.get())}</h2>
+                <p class="report-meta">{move || i18n::LOGIN_HINT.get(lang.get())}</p>
+                <form on:submit=submit>
+                    <label for="username">{move || i18n::USERNAME.get(lang.get())}</label>
+                    <input
+                        id="username"
+                        name="username"
+                        type="text"
+                        autocomplete="username"
+                        autocapitalize="none"
+                        prop:value=move || username.get()
+                        on:input=move |ev| username.set(event_target_value(&ev))
+                    />
+                    <label for="password">{move || i18n::PASSWORD.get(lang.get())}</label>
+                    <input
+                        id="password"
+                        name="password"
+                        type="password"
+                        autocomplete="current-password"
+                        prop:value=move || password.get()
+                        on:input=move |ev| password.set(event_target_value(&ev))
+                    />
+                    <button class="primary" type="submit" disabled=move || busy.get()>
+                        {move || i18n::LOGIN.get(lang.get())}
+                    </button>
+                    {move || {
+                        error
+                            .get()
+                            .map(|failure| {
+                                view! {
+                                    <p class="notice bad" role="alert">
+                                        {describe(&failure, lang.get())}
+                                    </p>
+                                }
+                            })
+                    }}
+                </form>
+            </section>
+        </main>
+    }
+}
+
+fn describe(failure: &ApiError, lang: Lang) -> String {
+    match failure {
+        ApiError::Unreachable | ApiError::TimedOut => i18n::LOGIN_NEEDS_SIGNAL.get(lang).to_owned(),
+        ApiError::Refused {
+            message_id,
+            message_en,
+            ..
+        } => {
+            if lang == Lang::Id {
+                message_id.clone()
+            } else {
+                message_en.clone()
+            }
+        }
+        ApiError::Unreadable(detail) => format!("{} {detail}", i18n::ERROR_PROTOCOL.get(lang)),
+    }
+}
+
+/// A label for the admin's session list, e.g. the phone's browser.
+fn device_name() -> String {
+    web_sys::window()
+        .and_then(|window| window.navigator().user_agent().ok())
+        .map(|agent| agent.chars().take(120).collect())
+        .unwrap_or_default()
+}
