@@ -9,7 +9,7 @@ use kabar_shared::form::Field;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::{Value as Json, json};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
 /// How long the phone may search before giving up. A cold GPS fix outdoors
@@ -101,9 +101,30 @@ fn describe(point: &Json, lang: Lang) -> Option<String> {
     let number = |key: &str| point.get(key).and_then(Json::as_f64);
     let (lat, lon, accuracy) = (number("lat")?, number("lon")?, number("accuracy_m")?);
     Some(format!(
-        "{lat:.5}, {lon:.5} ({}{accuracy:.0} m)",
-        i18n::GPS_ACCURACY.get(lang)
+        "{}, {} ({}{} m)",
+        fixed(lat, 5),
+        fixed(lon, 5),
+        i18n::GPS_ACCURACY.get(lang),
+        fixed(accuracy, 0)
     ))
+}
+
+/// A number with `decimals` digits after the point. Done with integers
+/// because `{:.5}` pulls the standard library's exact float formatting into
+/// the wasm, kilobytes for one line of text.
+fn fixed(value: f64, decimals: u32) -> String {
+    let scale = 10_i64.pow(decimals);
+    let scaled = (value * scale as f64).round() as i64;
+    let sign = if scaled < 0 { "-" } else { "" };
+    let (whole, fraction) = (scaled.abs() / scale, scaled.abs() % scale);
+    if decimals == 0 {
+        format!("{sign}{whole}")
+    } else {
+        format!(
+            "{sign}{whole}.{fraction:0width$}",
+            width = decimals as usize
+        )
+    }
 }
 
 /// Asks the browser for one position. The callback API is wrapped in a
@@ -154,7 +175,23 @@ fn get(object: &JsValue, key: &str) -> Option<JsValue> {
     if !object.is_object() {
         return None;
     }
-    js_sys::Reflect::get(object.unchecked_ref(), &JsValue::from_str(key))
+    js_sys::Reflect::get(object, &JsValue::from_str(key))
         .ok()
         .filter(|value| !value.is_undefined() && !value.is_null())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn points_read_with_five_decimals_and_whole_metres() {
+        let point = json!({"lat": 0.736_104, "lon": 124.316_995, "accuracy_m": 12.4});
+        assert_eq!(
+            describe(&point, Lang::Id).as_deref(),
+            Some("0.73610, 124.31700 (akurasi ±12 m)")
+        );
+        assert_eq!(fixed(-0.000_04, 5), "-0.00004");
+        assert_eq!(fixed(-1.5, 0), "-2");
+    }
 }

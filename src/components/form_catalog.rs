@@ -1,33 +1,53 @@
-//! The forms the app offers, parsed once per page load. Building the catalog
-//! parses every form file, so components share this one copy instead of
-//! calling `FormCatalog::builtin()` themselves.
+//! The forms the app knows, parsed once per page load and shared by every
+//! component.
+//!
+//! These are the built-in form files of `kabar-shared`, the same ones
+//! `FormCatalog::builtin()` holds. The app keeps them as a plain list rather
+//! than a `FormCatalog`: publishing into a catalog checks each definition and
+//! hashes its JSON, which the shared tests already do for built-in forms,
+//! and which would ship the definition checker and the definition
+//! serializer to every phone (about 20 kB of wasm) for nothing. Forms
+//! downloaded from the server, a later issue, do go through the catalog.
 
-use kabar_shared::form::{FieldKind, FormCatalog, FormDefinition};
+use kabar_shared::form::{FieldKind, FormDefinition, builtin_forms};
 use kabar_shared::report::{FormRef, Report, SHORT_REPORT_FORM};
 use std::sync::OnceLock;
 
-static CATALOG: OnceLock<FormCatalog> = OnceLock::new();
+static FORMS: OnceLock<Vec<FormDefinition>> = OnceLock::new();
 
-/// The built-in catalog. The app is offline-first: it ships every form it
-/// can file, and a later issue adds forms downloaded from the server.
-pub fn catalog() -> &'static FormCatalog {
-    CATALOG.get_or_init(FormCatalog::builtin)
+/// Every built-in form version, in file order.
+fn forms() -> &'static [FormDefinition] {
+    FORMS.get_or_init(builtin_forms)
+}
+
+/// The form version a report was filled against, if the app knows it.
+pub fn form(form: &FormRef) -> Option<&'static FormDefinition> {
+    forms()
+        .iter()
+        .find(|known| known.id == form.id && known.version == form.version)
+}
+
+/// The newest version of a form.
+pub fn latest(id: &str) -> Option<&'static FormDefinition> {
+    forms()
+        .iter()
+        .filter(|form| form.id == id)
+        .max_by_key(|form| form.version)
 }
 
 /// What the form picker offers: the latest version of each form, the short
-/// report first because it is what most reports are, then the others in
-/// catalog order.
+/// report first because it is what most reports are, then the others by id
+/// (the order `FormCatalog::latest_forms` gives).
 pub fn offered_forms() -> Vec<&'static FormDefinition> {
-    let mut forms = catalog().latest_forms();
-    forms.sort_by_key(|form| form.id != SHORT_REPORT_FORM);
-    forms
+    let mut ids: Vec<&str> = forms().iter().map(|form| form.id.as_str()).collect();
+    ids.sort_by_key(|id| (*id != SHORT_REPORT_FORM, *id));
+    ids.dedup();
+    ids.into_iter().filter_map(latest).collect()
 }
 
 /// The form a new report starts with.
 pub fn default_form() -> &'static FormDefinition {
-    catalog()
-        .latest(SHORT_REPORT_FORM)
-        .unwrap_or_else(|| offered_forms()[0])
+    latest(SHORT_REPORT_FORM).unwrap_or_else(|| offered_forms()[0])
 }
 
 /// A one-line title for a saved report in the list: the short report's own
@@ -38,7 +58,7 @@ pub fn report_title(report: &Report, lang: kabar_shared::form::Lang) -> String {
     if report.form.id == SHORT_REPORT_FORM {
         return report.title().to_owned();
     }
-    let Some(form) = catalog().get(&report.form) else {
+    let Some(form) = form(&report.form) else {
         // A form this app version does not know; its id is still telling.
         return describe_unknown(&report.form);
     };
@@ -67,4 +87,31 @@ fn first_short_text<'a>(
 
 fn describe_unknown(form: &FormRef) -> String {
     format!("{} v{}", form.id, form.version)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kabar_shared::form::FormCatalog;
+
+    #[test]
+    fn the_app_offers_what_the_catalog_holds_with_the_short_report_first() {
+        let catalog = FormCatalog::builtin();
+        let mut expected: Vec<&str> = catalog
+            .latest_forms()
+            .iter()
+            .map(|form| form.id.as_str())
+            .filter(|id| *id != SHORT_REPORT_FORM)
+            .collect();
+        expected.insert(0, SHORT_REPORT_FORM);
+        let offered: Vec<&str> = offered_forms()
+            .iter()
+            .map(|form| form.id.as_str())
+            .collect();
+        assert_eq!(offered, expected);
+        for offered in offered_forms() {
+            assert_eq!(Some(offered), catalog.latest(&offered.id));
+        }
+        assert_eq!(default_form().id, SHORT_REPORT_FORM);
+    }
 }

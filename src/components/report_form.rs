@@ -4,14 +4,14 @@
 //! changes. A valid report is written to IndexedDB first and the form is
 //! cleared only after the write completed, so a failed save loses nothing.
 
-use super::form_catalog::{catalog, default_form, offered_forms};
+use super::form_catalog::{default_form, latest};
 use super::form_picker::FormPicker;
 use super::form_state::{FormState, coerce, dom_id_of_path};
 use super::form_view::FormView;
 use super::state::{AppState, VILLAGE_KEY, database, local_storage_get, local_storage_set};
 use crate::i18n::{self, Lang};
 use crate::time::now_ms;
-use kabar_shared::form::{Date, FormDefinition, Problem, WITA_OFFSET_MINUTES, validate};
+use kabar_shared::form::{Date, Problem, WITA_OFFSET_MINUTES, validate};
 use kabar_shared::report::Answers;
 use kabar_shared::village::Gazetteer;
 use kabar_shared::{Report, ReportId, VillageCode};
@@ -45,7 +45,7 @@ pub fn ReportForm() -> impl IntoView {
     let saving = RwSignal::new(false);
 
     let pick_form = Callback::new(move |id: String| {
-        let Some(next) = latest_form(&id) else {
+        let Some(next) = latest(&id) else {
             return;
         };
         let previous = form_id.get_untracked();
@@ -70,7 +70,7 @@ pub fn ReportForm() -> impl IntoView {
         if saving.get_untracked() {
             return;
         }
-        let Some(form) = latest_form(&form_id.get_untracked()) else {
+        let Some(form) = latest(&form_id.get_untracked()) else {
             return;
         };
         let now = now_ms();
@@ -128,7 +128,7 @@ pub fn ReportForm() -> impl IntoView {
 
     // Only the form's id is read here, so typing never rebuilds the form.
     let form_view = move || {
-        let form = latest_form(&form_id.get()).unwrap_or_else(default_form);
+        let form = latest(&form_id.get()).unwrap_or_else(default_form);
         let form_state = FormState::new(form, answers, problems, lang, wita_today(now_ms()));
         view! { <FormView state=form_state /> }
     };
@@ -185,13 +185,6 @@ pub fn ReportForm() -> impl IntoView {
             </form>
         </section>
     }
-}
-
-/// The newest version of a form the picker offers.
-fn latest_form(id: &str) -> Option<&'static FormDefinition> {
-    catalog()
-        .latest(id)
-        .filter(|form| offered_forms().iter().any(|offered| offered.id == form.id))
 }
 
 /// Today in Kotamobagu (WITA), whatever time zone the phone is set to: the

@@ -1,0 +1,214 @@
+// Forms as data in the field app: a catalog form is rendered from its
+// definition, skip logic follows the answers, the shared validator's problems
+// appear in Indonesian next to their fields, and only the validator's cleaned
+// answers travel to the server.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import * as harness from "./harness.mjs";
+
+const { TestServer, launchBrowser, newPhone, screenshot } = harness;
+
+let server;
+let browser;
+
+before(async () => {
+  server = await TestServer.create();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.destroy();
+});
+
+/** Opens the app, logged in where the server asks for it. */
+async function openApp(page) {
+  if (harness.openAndLogIn) {
+    await harness.openAndLogIn(page, server);
+  } else {
+    await page.goto(server.url);
+  }
+  await page.getByRole("heading", { name: "Kabar Desa" }).waitFor();
+  await page.locator("#form-picker").waitFor();
+}
+
+/** Today's date in Kotamobagu (WITA, UTC+8), as the validator sees it. */
+function witaToday() {
+  return new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+}
+
+/** A 2400×1200 PNG drawn in the page, as a phone camera would hand over a
+ * picture larger than the app keeps. */
+async function bigPicture(page) {
+  const base64 = await page.evaluate(async () => {
+    const canvas = new OffscreenCanvas(2400, 1200);
+    const context = canvas.getContext("2d");
+    context.fillStyle = "#0f766e";
+    context.fillRect(0, 0, 2400, 1200);
+    context.fillStyle = "#fde68a";
+    context.fillRect(300, 300, 900, 600);
+    const blob = await canvas.convertToBlob({ type: "image/png" });
+    const bytes = new Uint8Array(await blob.arrayBuffer());
+    let text = "";
+    for (const byte of bytes) text += String.fromCharCode(byte);
+    return btoa(text);
+  });
+  return Buffer.from(base64, "base64");
+}
+
+/** What IndexedDB's photo store holds: keys and each JPEG's size. */
+async function storedPhotos(page) {
+  return page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open("kabar-desa");
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          const request = db.transaction("photos").objectStore("photos").getAll();
+          request.onerror = () => reject(request.error);
+          request.onsuccess = async () => {
+            const photos = [];
+            for (const record of request.result) {
+              const bitmap = await createImageBitmap(new Blob([record.bytes], { type: record.type }));
+              photos.push({ id: record.id, type: record.type, width: bitmap.width, height: bitmap.height });
+            }
+            db.close();
+            resolve(photos);
+          };
+        };
+      }),
+  );
+}
+
+test("an incident report is checked by the shared rules, skips what does not apply and arrives cleaned", async () => {
+  const context = await newPhone(browser);
+  await context.grantPermissions(["geolocation"], { origin: server.url });
+  await context.setGeolocation({ latitude: 0.7361, longitude: 124.317, accuracy: 12 });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  await openApp(page);
+  await page.locator("[data-connection=online]").waitFor();
+
+  // The short report comes first; the incident report is one pick away.
+  const offered = await page.$$eval("#form-picker option", (options) => options.map((o) => o.value));
+  assert.equal(offered[0], "laporan-singkat");
+  assert.ok(offered.includes("laporan-kejadian"));
+  await page.selectOption("#form-picker", "laporan-kejadian");
+  await page.locator("[data-form=laporan-kejadian]").waitFor();
+  if (await page.isEnabled("#village")) {
+    await page.selectOption("#village", "71.74.02.1003");
+  }
+
+  // "Other" asks for a description; another type takes the question away.
+  await page.selectOption("#jenis_kejadian", "lainnya");
+  await page.locator("#jenis_lainnya").waitFor();
+  await page.fill("#jenis_lainnya", "Pohon tumbang");
+  await page.selectOption("#jenis_kejadian", "angin_kencang");
+  await page.locator("#jenis_lainnya").waitFor({ state: "detached" });
+
+  await page.fill("#waktu_kejadian", `${witaToday()}T07:30`);
+  await page.fill("#lokasi", "Dusun III, depan SD Negeri 1");
+  await page.click("#titik_lokasi button");
+  await page.locator("#titik_lokasi .gps-point").waitFor();
+  assert.match(await page.textContent("#titik_lokasi .gps-point"), /0\.73610, 124\.31700 \(akurasi ±12 m\)/);
+
+  // Victims: the section appears with its zero defaults, and the total is
+  // calculated read-only.
+  assert.equal(await page.locator("#korban").count(), 0);
+  await page.check("#ada_korban-ya");
+  await page.locator("#korban").waitFor();
+  assert.equal((await page.textContent("#total_korban")).trim(), "0");
+
+  await page.check("#kerusakan-tidak_ada");
+  await page.check("#tingkat_urgensi-tinggi");
+  await page.locator("#kebutuhan_mendesak").waitFor();
+  await page.check("#tingkat_urgensi-sedang");
+  await page.locator("#kebutuhan_mendesak").waitFor({ state: "detached" });
+  await page.fill("#uraian", "Angin kencang merobohkan pohon di depan sekolah; jalan tertutup.");
+
+  await page.setInputFiles("#foto-file", { name: "kamera.png", mimeType: "image/png", buffer: await bigPicture(page) });
+  await page.locator("#foto li[data-photo] img[src^='blob:']").waitFor();
+
+  // Saving with victims answered "yes" but none counted: the form's own
+  // rule speaks, in Indonesian, next to the total; nothing is saved.
+  await page.click("button[type=submit]");
+  const totalProblem = page.locator("[data-field=total_korban] .field-error");
+  await totalProblem.waitFor();
+  assert.equal(await totalProblem.textContent(), "Anda menjawab ada korban: isi paling sedikit satu korban.");
+  await page.getByText("Ada isian yang perlu diperbaiki").waitFor();
+  assert.equal(await page.locator("ul.reports li").count(), 0);
+  assert.equal(await page.inputValue("#lokasi"), "Dusun III, depan SD Negeri 1", "what was typed stays");
+  await screenshot(page, "forms-kejadian-problem");
+
+  await page.fill("#korban_luka", "2");
+  assert.equal((await page.textContent("#total_korban")).trim(), "2");
+  await page.click("button[type=submit]");
+  await page.getByText("Tersimpan di ponsel").waitFor();
+  assert.equal(await page.inputValue("#lokasi"), "", "the form is cleared after saving");
+  assert.equal(await page.locator("[data-field=total_korban] .field-error").count(), 0);
+
+  await page.locator("ul.reports li[data-status=sent]").waitFor({ timeout: 60_000 });
+  assert.equal(
+    await page.textContent("ul.reports li .report-title"),
+    "Laporan Kejadian / Bencana: Dusun III, depan SD Negeri 1",
+  );
+  await screenshot(page, "forms-kejadian-sent");
+
+  // The photo is kept on the phone as a JPEG of at most 1600 px, under the
+  // reference the answer holds.
+  const photos = await storedPhotos(page);
+  assert.equal(photos.length, 1);
+  assert.match(photos[0].id, /^sha256:[0-9a-f]{64}$/);
+  assert.deepEqual([photos[0].type, photos[0].width, photos[0].height], ["image/jpeg", 1600, 800]);
+
+  const { reports } = await server.api("/api/v1/reports");
+  assert.equal(reports.length, 1);
+  const { report } = reports[0];
+  assert.deepEqual(report.form, { id: "laporan-kejadian", version: 1 });
+  assert.equal(report.village, "71.74.02.1003");
+  assert.deepEqual(report.answers, {
+    jenis_kejadian: "angin_kencang",
+    waktu_kejadian: `${witaToday()}T07:30`,
+    lokasi: "Dusun III, depan SD Negeri 1",
+    titik_lokasi: { lat: 0.7361, lon: 124.317, accuracy_m: 12 },
+    ada_korban: true,
+    korban_meninggal: 0,
+    korban_hilang: 0,
+    korban_luka: 2,
+    korban_mengungsi: 0,
+    total_korban: 2,
+    kerusakan: ["tidak_ada"],
+    tingkat_urgensi: "sedang",
+    uraian: "Angin kencang merobohkan pohon di depan sekolah; jalan tertutup.",
+    foto: [photos[0].id],
+  });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("a form's problems follow the language switch, and switching forms keeps the other form's answers", async () => {
+  const context = await newPhone(browser);
+  const page = await context.newPage();
+  await openApp(page);
+  await page.selectOption("#form-picker", "laporan-kejadian");
+  await page.fill("#lokasi", "Lingkungan II");
+  await page.click("button[type=submit]");
+  const problem = page.locator("[data-field=jenis_kejadian] .field-error");
+  await problem.waitFor();
+  assert.equal(await problem.textContent(), "Wajib diisi.");
+  await page.getByRole("button", { name: "Switch to English" }).click();
+  await page.getByText("Required.").first().waitFor();
+  assert.equal(await problem.textContent(), "Required.");
+  await page.getByRole("button", { name: "Ganti ke Bahasa Indonesia" }).click();
+  await page.getByText("Wajib diisi.").first().waitFor();
+
+  await page.selectOption("#form-picker", "laporan-singkat");
+  await page.locator("#title").waitFor();
+  await page.selectOption("#form-picker", "laporan-kejadian");
+  assert.equal(await page.inputValue("#lokasi"), "Lingkungan II");
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `page is ${overflow}px wider than the screen`);
+  await context.close();
+});
