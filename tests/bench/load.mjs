@@ -2,7 +2,7 @@
 // a cold start over a slow mobile link with a slow CPU, the same start when
 // the app is already cached, and how fast the server takes a full outbox.
 // Run through `cargo xtask bench`, which builds everything first.
-import { TestServer, launchBrowser, newPhone } from "../e2e/harness.mjs";
+import { TestServer, VILLAGE_HEAD, launchBrowser, newPhone } from "../e2e/harness.mjs";
 
 // Chrome DevTools' "Slow 3G" profile; EDGE is slower still.
 const NETWORKS = {
@@ -20,6 +20,8 @@ function median(values) {
 async function coldStart(browser, url, network) {
   const context = await newPhone(browser);
   const page = await context.newPage();
+  // The login screen is the first thing a new phone can use.
+  const usable = "#username";
   const session = await context.newCDPSession(page);
   await session.send("Network.enable");
   await session.send("Network.emulateNetworkConditions", { offline: false, ...network });
@@ -28,7 +30,7 @@ async function coldStart(browser, url, network) {
   session.on("Network.loadingFinished", (event) => (bytes += event.encodedDataLength));
   const started = Date.now();
   await page.goto(url);
-  await page.locator("button[type=submit]").waitFor({ timeout: 120_000 });
+  await page.locator(usable).waitFor({ timeout: 120_000 });
   const usableMs = Date.now() - started;
   // The warm start: service worker and HTTP cache filled, network gone.
   await page.waitForFunction(async () => !!(await (await caches.open("kabar-desa-shell-v1")).match("/index.html")), null, {
@@ -37,7 +39,7 @@ async function coldStart(browser, url, network) {
   await context.setOffline(true);
   const warmStarted = Date.now();
   await page.reload();
-  await page.locator("button[type=submit]").waitFor({ timeout: 60_000 });
+  await page.locator(usable).waitFor({ timeout: 60_000 });
   const warmMs = Date.now() - warmStarted;
   await context.close();
   return { usableMs, warmMs, bytes };
@@ -65,12 +67,18 @@ async function pushThroughput(server, count) {
     report,
     content_hash: "sha256:" + createHash("sha256").update(JSON.stringify(report)).digest("hex"),
   }));
+  const response = await fetch(`${server.url}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: VILLAGE_HEAD.username, password: VILLAGE_HEAD.password, device_id: "bench-phone" }),
+  });
+  const cookie = response.headers.get("set-cookie").split(";")[0];
   const started = process.hrtime.bigint();
   for (let i = 0; i < items.length; i += 100) {
     const response = await fetch(`${server.url}/api/v1/sync/push`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ protocol_version: 1, items: items.slice(i, i + 100) }),
+      headers: { "content-type": "application/json", cookie },
+      body: JSON.stringify({ protocol_version: 1, device_id: "bench-phone", items: items.slice(i, i + 100) }),
     });
     const body = await response.json();
     const accepted = body.results?.filter((r) => r.outcome === "accepted").length;

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 pub const APP_DIR: &str = "dist";
+const DATABASE: &str = "data/kabar-desa.db";
 
 /// `cargo xtask run`: build everything in release and serve it.
 pub fn run(args: &[String]) -> anyhow::Result<()> {
@@ -19,6 +20,17 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     tools::ensure_build_tools()?;
     build_app()?;
     let server = build_server("server")?;
+    let accounts = Command::new(&server)
+        .args(["--database", DATABASE, "user", "list"])
+        .output()?;
+    if String::from_utf8_lossy(&accounts.stdout).trim().is_empty() {
+        println!(
+            "\nNo accounts yet. Create one (the password is read from standard input), e.g.:\n  \
+             echo 'rahasia-desa-2026' | {} --database {DATABASE} user create --username sangadi.moyag \\\n    \
+             --role village-head --village 71.74.02.2001 --name \"Sangadi Moyag\" --password-stdin",
+            server.display()
+        );
+    }
     println!("\nKabar Desa: http://{listen}/  (data in ./data/, Ctrl+C stops)\n");
     run_command(Command::new(server).args([
         "--listen",
