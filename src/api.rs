@@ -2,10 +2,11 @@
 //! deadline: on EDGE a request can hang for minutes, and a hung request must
 //! not keep the outbox from trying again.
 
+use crate::outbox_db::StoredPhoto;
 use gloo_net::http::{Request, RequestBuilder, Response};
 use gloo_timers::callback::Timeout;
 use kabar_shared::account::{LoginRequest, Me};
-use kabar_shared::sync::{PushRequest, PushResponse};
+use kabar_shared::sync::{PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse};
 use serde::Deserialize;
 use web_sys::AbortController;
 
@@ -66,6 +67,50 @@ pub async fn push(request: &PushRequest) -> Result<PushResponse, ApiError> {
         .json()
         .await
         .map_err(|error| ApiError::Unreadable(error.to_string()))
+}
+
+/// One page of what changed on the server since `cursor`.
+pub async fn pull(cursor: Option<&str>) -> Result<PullResponse, ApiError> {
+    let mut builder = Request::get("/api/v1/sync/pull");
+    if let Some(cursor) = cursor {
+        builder = builder.query([("cursor", cursor)]);
+    }
+    let response = send_with_deadline(builder, PUSH_DEADLINE_MS).await?;
+    if !response.ok() {
+        return Err(refusal(&response).await);
+    }
+    let page: PullResponse = response
+        .json()
+        .await
+        .map_err(|error| ApiError::Unreadable(error.to_string()))?;
+    if page.protocol_version != PROTOCOL_VERSION {
+        return Err(ApiError::Unreadable(format!(
+            "protocol {}",
+            page.protocol_version
+        )));
+    }
+    Ok(page)
+}
+
+/// Uploads one photo to its content address. The server answers 201 for a
+/// new photo and 200 for one it already has, so a retry is harmless.
+pub async fn upload_photo(photo: &StoredPhoto) -> Result<(), ApiError> {
+    let url = format!("/api/v1/photos/{}", photo.reference.as_str());
+    let builder = Request::put(&url).header("content-type", &photo.mime);
+    let bytes = js_sys::Uint8Array::from(photo.bytes.as_slice());
+    let response = with_deadline(PUSH_DEADLINE_MS * 2, |signal| async move {
+        let request = builder
+            .abort_signal(Some(&signal))
+            .body(bytes)
+            .map_err(|error| ApiError::Unreadable(error.to_string()))?;
+        request.send().await.map_err(|_| ApiError::Unreachable)
+    })
+    .await?;
+    if response.ok() {
+        Ok(())
+    } else {
+        Err(refusal(&response).await)
+    }
 }
 
 /// Logs in this device. The session cookie is HttpOnly: the browser keeps it

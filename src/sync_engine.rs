@@ -5,7 +5,8 @@
 
 use crate::api::{self, ApiError};
 use crate::outbox_db::{OutboxDb, StorageError};
-use kabar_shared::sync::{ProtocolMismatch, apply_push_response, next_push};
+use kabar_shared::ContentHash;
+use kabar_shared::sync::{ProtocolMismatch, ReviewEvent, apply_push_response, next_push};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum SyncError {
@@ -49,4 +50,50 @@ pub async fn drain_outbox(db: &OutboxDb, device_id: &str) -> Result<usize, SyncE
         db.set_deliveries(&updates).await?;
         changed += updates.len();
     }
+}
+
+/// What a pull brought for the screen.
+#[derive(Debug, Default)]
+pub struct Pulled {
+    /// The cursor to send next time; store it only after `reviews` is stored.
+    pub cursor: Option<String>,
+    /// Status changes and reviewer comments on this user's reports.
+    pub reviews: Vec<ReviewEvent>,
+    /// Photos uploaded because the server still missed them.
+    pub photos_uploaded: usize,
+}
+
+/// Pulls every page since `cursor`, then uploads the photos the server says
+/// it is still missing. Photos go after their report, so the server knows
+/// which report announced them; a photo this phone does not hold (taken on
+/// another phone) is left for that phone to send.
+pub async fn pull_and_upload(
+    db: &OutboxDb,
+    mut cursor: Option<String>,
+) -> Result<Pulled, SyncError> {
+    let mut pulled = Pulled::default();
+    let mut missing: Vec<ContentHash> = Vec::new();
+    loop {
+        let page = api::pull(cursor.as_deref()).await?;
+        pulled.reviews.extend(page.reviews);
+        for report in page.incomplete {
+            for photo in report.missing_photos {
+                if !missing.contains(&photo) {
+                    missing.push(photo);
+                }
+            }
+        }
+        cursor = Some(page.cursor);
+        if !page.has_more {
+            break;
+        }
+    }
+    for reference in &missing {
+        if let Some(photo) = db.photo(reference).await? {
+            api::upload_photo(&photo).await?;
+            pulled.photos_uploaded += 1;
+        }
+    }
+    pulled.cursor = cursor;
+    Ok(pulled)
 }

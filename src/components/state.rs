@@ -5,10 +5,13 @@ use crate::api::{self, ApiError};
 use crate::i18n::Lang;
 use crate::outbox_db::{DATABASE_NAME, OutboxDb, OutboxEntry, StorageError};
 use crate::sync_engine::{self, SyncError};
+use kabar_shared::ReportId;
 use kabar_shared::account::Me;
+use kabar_shared::sync::ReviewEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// What the app knows about its link to the server.
@@ -34,6 +37,10 @@ pub enum Session {
 pub struct AppState {
     pub lang: RwSignal<Lang>,
     pub session: RwSignal<Session>,
+    /// What the Command Center said about this user's reports, oldest first
+    /// per report. Pulled from the server and kept in localStorage: it can
+    /// always be pulled again, unlike the reports themselves.
+    pub reviews: RwSignal<BTreeMap<ReportId, Vec<ReviewEvent>>>,
     pub entries: RwSignal<Vec<OutboxEntry>>,
     pub connection: RwSignal<Connection>,
     /// The last sync failure, cleared by the next successful sync.
@@ -47,6 +54,7 @@ impl AppState {
         AppState {
             lang: RwSignal::new(stored_language()),
             session: RwSignal::new(stored_session()),
+            reviews: RwSignal::new(stored_reviews()),
             entries: RwSignal::new(Vec::new()),
             connection: RwSignal::new(Connection::Checking),
             sync_error: RwSignal::new(None),
@@ -81,6 +89,10 @@ impl AppState {
     /// outbox stays: waiting reports go out after the next login.
     pub fn signed_out(self) {
         local_storage_remove(SESSION_KEY);
+        // The next user of a shared phone starts from their own cursor.
+        local_storage_remove(REVIEWS_KEY);
+        local_storage_remove(CURSOR_KEY);
+        self.reviews.set(BTreeMap::new());
         self.session.set(Session::SignedOut);
     }
 
@@ -156,6 +168,10 @@ impl AppState {
                 api::ApiError::Unreachable | api::ApiError::TimedOut
             ))
         );
+        let result = match result {
+            Ok(_) => self.pull(&db).await,
+            Err(error) => Err(error),
+        };
         self.sync_error.set(result.err());
         self.connection.set(if lost_connection {
             Connection::Offline
@@ -163,6 +179,31 @@ impl AppState {
             Connection::Online
         });
         self.reload_entries().await;
+    }
+}
+
+impl AppState {
+    /// Pulls review news and uploads missing photos; stores the reviews
+    /// before the cursor, so a crash in between only repeats a page.
+    async fn pull(self, db: &OutboxDb) -> Result<(), SyncError> {
+        let pulled = sync_engine::pull_and_upload(db, local_storage_get(CURSOR_KEY)).await?;
+        if !pulled.reviews.is_empty() {
+            self.reviews.update(|reviews| {
+                for event in pulled.reviews {
+                    let events = reviews.entry(event.report_id).or_default();
+                    if !events.contains(&event) {
+                        events.push(event);
+                    }
+                }
+            });
+            if let Ok(json) = self.reviews.with_untracked(serde_json::to_string) {
+                local_storage_set(REVIEWS_KEY, &json);
+            }
+        }
+        if let Some(cursor) = pulled.cursor {
+            local_storage_set(CURSOR_KEY, &cursor);
+        }
+        Ok(())
     }
 }
 
@@ -191,6 +232,8 @@ pub async fn database() -> Result<Rc<OutboxDb>, StorageError> {
 const LANGUAGE_KEY: &str = "kabar-desa.language";
 const SESSION_KEY: &str = "kabar-desa.session";
 const DEVICE_KEY: &str = "kabar-desa.device";
+const REVIEWS_KEY: &str = "kabar-desa.reviews";
+const CURSOR_KEY: &str = "kabar-desa.pull-cursor";
 pub const VILLAGE_KEY: &str = "kabar-desa.village";
 
 fn stored_language() -> Lang {
@@ -203,6 +246,12 @@ fn stored_session() -> Session {
     local_storage_get(SESSION_KEY)
         .and_then(|json| serde_json::from_str(&json).ok())
         .map_or(Session::SignedOut, Session::SignedIn)
+}
+
+fn stored_reviews() -> BTreeMap<ReportId, Vec<ReviewEvent>> {
+    local_storage_get(REVIEWS_KEY)
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or_default()
 }
 
 /// This phone's id, made once and kept: the server binds sessions to it.
