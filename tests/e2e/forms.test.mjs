@@ -188,11 +188,14 @@ test("an incident report is checked by the shared rules, skips what does not app
   await context.close();
 });
 
-test("a form's problems follow the language switch, and switching forms keeps the other form's answers", async () => {
+test("a refused location, problems in both languages, and switching forms keeps the other form's answers", async () => {
+  // No geolocation permission in this context: the browser refuses.
   const context = await newPhone(browser);
   const page = await context.newPage();
   await openApp(page);
   await page.selectOption("#form-picker", "laporan-kejadian");
+  await page.click("#titik_lokasi button");
+  await page.locator("#titik_lokasi [role=alert]").getByText("Izin lokasi ditolak").waitFor();
   await page.fill("#lokasi", "Lingkungan II");
   await page.click("button[type=submit]");
   const problem = page.locator("[data-field=jenis_kejadian] .field-error");
