@@ -101,6 +101,10 @@ texts! {
     ERROR_PROTOCOL = "Versi aplikasi tidak cocok dengan server. Muat ulang aplikasi saat ada sinyal."
         / "This app version does not match the server. Reload the app when you have signal.";
     ERROR_STORAGE = "Penyimpanan ponsel bermasalah" / "The phone's storage failed";
+    REVIEW_RECEIVED = "📥 Diterima Command Center" / "📥 Received by the Command Center";
+    REVIEW_IN_REVIEW = "🔍 Sedang ditinjau" / "🔍 Being reviewed";
+    REVIEW_APPROVED = "👍 Disetujui" / "👍 Approved";
+    REVIEW_NEEDS_REVISION = "✏️ Perlu perbaikan" / "✏️ Needs changes";
     LOGIN_TITLE = "🔑 Masuk" / "🔑 Log in";
     LOGIN_HINT = "Masuk sekali saat ada sinyal. Setelah itu aplikasi bisa dipakai tanpa sinyal."
         / "Log in once while you have signal. After that the app works without signal.";

@@ -8,7 +8,9 @@ use super::form_catalog::{default_form, latest};
 use super::form_picker::FormPicker;
 use super::form_state::{FormState, coerce, dom_id_of_path};
 use super::form_view::FormView;
-use super::state::{AppState, VILLAGE_KEY, database, local_storage_get, local_storage_set};
+use super::state::{
+    AppState, Session, VILLAGE_KEY, database, local_storage_get, local_storage_set,
+};
 use crate::i18n::{self, Lang};
 use crate::time::now_ms;
 use kabar_shared::form::{Date, Problem, WITA_OFFSET_MINUTES, validate};
@@ -32,8 +34,33 @@ enum Notice {
 pub fn ReportForm() -> impl IntoView {
     let state = expect_context::<AppState>();
     let lang = state.lang;
-    let gazetteer = StoredValue::new(Gazetteer::kotamobagu());
-    let village = RwSignal::new(local_storage_get(VILLAGE_KEY).unwrap_or_default());
+    // Only the villages this account may file for: the server refuses a push
+    // for any other, so offering them would only strand reports.
+    let access = state.session.with_untracked(|session| match session {
+        Session::SignedIn(me) => Some(me.access.clone()),
+        Session::SignedOut => None,
+    });
+    let mut allowed = Gazetteer::kotamobagu();
+    for district in &mut allowed.districts {
+        district.villages.retain(|v| {
+            access
+                .as_ref()
+                .is_some_and(|access| access.can_file_for(&v.code))
+        });
+    }
+    allowed
+        .districts
+        .retain(|district| !district.villages.is_empty());
+    let only_village = match allowed.villages().collect::<Vec<_>>().as_slice() {
+        [single] => Some(single.code.to_string()),
+        _ => None,
+    };
+    let gazetteer = StoredValue::new(allowed);
+    let remembered = local_storage_get(VILLAGE_KEY).filter(|code| {
+        VillageCode::parse(code)
+            .is_ok_and(|code| gazetteer.with_value(|g| g.village(&code).is_some()))
+    });
+    let village = RwSignal::new(only_village.or(remembered).unwrap_or_default());
     let village_missing = RwSignal::new(false);
     let form_id = RwSignal::new(default_form().id.clone());
     let answers = RwSignal::new(default_form().initial_answers());

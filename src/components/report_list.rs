@@ -5,7 +5,8 @@ use super::state::AppState;
 use crate::i18n::{self, Lang};
 use crate::outbox_db::OutboxEntry;
 use crate::time::format_wita;
-use kabar_shared::sync::Delivery;
+use kabar_shared::report::{FormRef, ReviewStatus};
+use kabar_shared::sync::{Delivery, ReviewEvent};
 use kabar_shared::village::Gazetteer;
 use leptos::prelude::*;
 
@@ -52,7 +53,15 @@ fn ReportItem(entry: OutboxEntry, village: String) -> impl IntoView {
     let saved_at = entry.saved_at_ms;
     let details = delivery.clone();
     let report = entry.report.clone();
+    let report_id = entry.report.id;
+    let form = entry.report.form.clone();
     let title = move || report_title(&report, lang.get().shared());
+    // The Command Center's latest word on this report, if any.
+    let review = move || {
+        state
+            .reviews
+            .with(|reviews| reviews.get(&report_id).map(|events| latest_review(events)))
+    };
     view! {
         <li data-report-id=entry.report.id.to_string() data-status=status data-form=entry.report.form.id.clone()>
             <div class="report-title">{title}</div>
@@ -60,7 +69,21 @@ fn ReportItem(entry: OutboxEntry, village: String) -> impl IntoView {
                 {move || format!("{village} · {} {}", i18n::SAVED_AT.get(lang.get()), format_wita(saved_at, lang.get()))}
             </div>
             <span class=format!("status {status}")>{move || status_label(&delivery, lang.get())}</span>
-            {move || delivery_details(&details, lang.get())}
+            {move || delivery_details(&details, &form, lang.get())}
+            {move || {
+                review()
+                    .map(|(status, comment)| {
+                        let lang = lang.get();
+                        view! {
+                            <div class="review" data-review=status.map(review_key)>
+                                {status.map(|status| view! { <span class="status review-status">{review_label(status, lang)}</span> })}
+                                {comment.map(|(reviewer, text)| view! {
+                                    <p class="review-comment">{format!("💬 {reviewer}: {text}")}</p>
+                                })}
+                            </div>
+                        }
+                    })
+            }}
         </li>
     }
 }
@@ -83,16 +106,60 @@ fn status_label(delivery: &Delivery, lang: Lang) -> &'static str {
     }
 }
 
-fn delivery_details(delivery: &Delivery, lang: Lang) -> Option<String> {
+fn delivery_details(delivery: &Delivery, form: &FormRef, lang: Lang) -> Option<String> {
     match delivery {
         Delivery::Conflict => Some(i18n::CONFLICT_EXPLAINED.get(lang).to_owned()),
         Delivery::Rejected { errors } => Some(
             errors
                 .iter()
-                .map(|error| i18n::field_error(error, lang))
+                .map(|error| {
+                    // A path such as `births[1].nik` is labelled by the form's
+                    // field of its first segment, in the user's language.
+                    let code = error.field.split(['[', '.']).next().unwrap_or_default();
+                    let label = super::form_catalog::form(form)
+                        .and_then(|definition| definition.field(code))
+                        .map(|field| field.label.get(lang.shared()).to_owned());
+                    match label {
+                        Some(label) => {
+                            format!("{label}: {}", i18n::field_problem(&error.problem, lang))
+                        }
+                        None => i18n::field_error(error, lang),
+                    }
+                })
                 .collect::<Vec<_>>()
                 .join(" "),
         ),
         Delivery::Waiting | Delivery::Sent => None,
+    }
+}
+
+/// The latest status and the latest comment (with its reviewer) among a
+/// report's review events, which arrive oldest first.
+fn latest_review(events: &[ReviewEvent]) -> (Option<ReviewStatus>, Option<(String, String)>) {
+    let status = events.iter().rev().find_map(|event| event.status);
+    let comment = events.iter().rev().find_map(|event| {
+        event
+            .comment
+            .clone()
+            .map(|text| (event.reviewer.clone(), text))
+    });
+    (status, comment)
+}
+
+fn review_key(status: ReviewStatus) -> &'static str {
+    match status {
+        ReviewStatus::Received => "received",
+        ReviewStatus::InReview => "in_review",
+        ReviewStatus::Approved => "approved",
+        ReviewStatus::NeedsRevision => "needs_revision",
+    }
+}
+
+fn review_label(status: ReviewStatus, lang: Lang) -> &'static str {
+    match status {
+        ReviewStatus::Received => i18n::REVIEW_RECEIVED.get(lang),
+        ReviewStatus::InReview => i18n::REVIEW_IN_REVIEW.get(lang),
+        ReviewStatus::Approved => i18n::REVIEW_APPROVED.get(lang),
+        ReviewStatus::NeedsRevision => i18n::REVIEW_NEEDS_REVISION.get(lang),
     }
 }

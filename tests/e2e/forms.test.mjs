@@ -3,23 +3,14 @@
 // appear in Indonesian next to their fields, and only the validator's cleaned
 // answers travel to the server.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import * as harness from "./harness.mjs";
 
-const { TestServer, launchBrowser, newPhone, screenshot } = harness;
+const { newPhone, screenshot, withServerAndBrowser } = harness;
 
 let server;
 let browser;
-
-before(async () => {
-  server = await TestServer.create();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.destroy();
-});
+withServerAndBrowser((started) => ({ server, browser } = started));
 
 /** Opens the app, logged in where the server asks for it. */
 async function openApp(page) {
@@ -184,6 +175,19 @@ test("an incident report is checked by the shared rules, skips what does not app
     uraian: "Angin kencang merobohkan pohon di depan sekolah; jalan tertutup.",
     foto: [photos[0].id],
   });
+
+  // The photo follows its report: the pull tells the phone the server still
+  // misses it, and the phone uploads it from IndexedDB.
+  const deadline = Date.now() + 30_000;
+  let missing = reports[0].missing_photos;
+  while (missing.length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    missing = (await server.api("/api/v1/reports")).reports[0].missing_photos;
+  }
+  assert.deepEqual(missing, []);
+  const photo = await fetch(`${server.url}/api/v1/photos/${photos[0].id}`, { headers: { cookie: server.reviewerCookie } });
+  assert.equal(photo.status, 200);
+  assert.equal(photo.headers.get("content-type"), "image/jpeg");
   assert.deepEqual(errors, []);
   await context.close();
 });

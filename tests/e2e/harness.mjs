@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { after, before } from "node:test";
 import { chromium } from "playwright-core";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -180,4 +181,19 @@ export async function waitForOfflineShell(page) {
     null,
     { timeout: 30_000, polling: 200 },
   );
+}
+
+/** Starts one server and one browser for a test file and stops them after
+ * its last test; `use` receives `{ server, browser }` once they run. */
+export function withServerAndBrowser(use) {
+  const started = {};
+  before(async () => {
+    started.server = await TestServer.create();
+    started.browser = await launchBrowser();
+    use(started);
+  });
+  after(async () => {
+    await started.browser?.close();
+    await started.server?.destroy();
+  });
 }

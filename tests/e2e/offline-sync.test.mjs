@@ -1,21 +1,12 @@
 // The walking skeleton's acceptance: a report saved with no signal reaches the
 // server exactly once when the signal returns.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { TestServer, launchBrowser, newPhone, openAndLogIn, screenshot, waitForOfflineShell } from "./harness.mjs";
+import { test } from "node:test";
+import { newPhone, openAndLogIn, screenshot, waitForOfflineShell, withServerAndBrowser } from "./harness.mjs";
 
 let server;
 let browser;
-
-before(async () => {
-  server = await TestServer.create();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.destroy();
-});
+withServerAndBrowser((started) => ({ server, browser } = started));
 
 async function saveReport(page, village, title, body) {
   await page.selectOption("#village", village);
