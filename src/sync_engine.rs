@@ -6,7 +6,9 @@
 use crate::api::{self, ApiError};
 use crate::outbox_db::{OutboxDb, StorageError};
 use kabar_shared::ContentHash;
+use kabar_shared::form::FormDefinition;
 use kabar_shared::sync::{ProtocolMismatch, ReviewEvent, apply_push_response, next_push};
+use kabar_shared::village::Village;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum SyncError {
@@ -61,6 +63,10 @@ pub struct Pulled {
     pub reviews: Vec<ReviewEvent>,
     /// Photos uploaded because the server still missed them.
     pub photos_uploaded: usize,
+    /// Every published form version, when the server's set changed.
+    pub forms: Option<Vec<FormDefinition>>,
+    /// The villages in the user's scope, with their profiles, when changed.
+    pub villages: Option<Vec<Village>>,
 }
 
 /// Pulls every page since `cursor`, then uploads the photos the server says
@@ -76,6 +82,12 @@ pub async fn pull_and_upload(
     loop {
         let page = api::pull(cursor.as_deref()).await?;
         pulled.reviews.extend(page.reviews);
+        if page.forms.is_some() {
+            pulled.forms = page.forms;
+        }
+        if page.villages.is_some() {
+            pulled.villages = page.villages;
+        }
         for report in page.incomplete {
             for photo in report.missing_photos {
                 if !missing.contains(&photo) {

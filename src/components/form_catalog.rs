@@ -6,8 +6,12 @@
 //! than a `FormCatalog`: publishing into a catalog checks each definition and
 //! hashes its JSON, which the shared tests already do for built-in forms,
 //! and which would ship the definition checker and the definition
-//! serializer to every phone (about 20 kB of wasm) for nothing. Forms
-//! downloaded from the server, a later issue, do go through the catalog.
+//! serializer to every phone (about 20 kB of wasm) for nothing.
+//!
+//! Form versions the server published later arrive with the pull and are
+//! kept in localStorage (see `state::AppState::pull`); they join the list at
+//! the next start of the app, so a form never changes under a user who is
+//! filling it.
 
 use kabar_shared::form::{FieldKind, FormDefinition, builtin_forms};
 use kabar_shared::report::{FormRef, Report, SHORT_REPORT_FORM};
@@ -15,9 +19,29 @@ use std::sync::OnceLock;
 
 static FORMS: OnceLock<Vec<FormDefinition>> = OnceLock::new();
 
-/// Every built-in form version, in file order.
+/// Where pulled form definitions are kept between starts of the app.
+pub const PULLED_FORMS_KEY: &str = "kabar-desa.forms";
+
+/// Every built-in form version, in file order, then the versions the server
+/// published that this build does not carry.
 fn forms() -> &'static [FormDefinition] {
-    FORMS.get_or_init(builtin_forms)
+    FORMS.get_or_init(|| {
+        let mut forms = builtin_forms();
+        let pulled: Vec<FormDefinition> = super::state::local_storage_get(PULLED_FORMS_KEY)
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default();
+        for form in pulled {
+            // A published version is immutable, so a known id and version
+            // is the same form; only new versions are added.
+            if !forms
+                .iter()
+                .any(|known| known.id == form.id && known.version == form.version)
+            {
+                forms.push(form);
+            }
+        }
+        forms
+    })
 }
 
 /// The form version a report was filled against, if the app knows it.

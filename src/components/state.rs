@@ -92,6 +92,7 @@ impl AppState {
         // The next user of a shared phone starts from their own cursor.
         local_storage_remove(REVIEWS_KEY);
         local_storage_remove(CURSOR_KEY);
+        local_storage_remove(VILLAGES_KEY);
         self.reviews.set(BTreeMap::new());
         self.session.set(Session::SignedOut);
     }
@@ -200,6 +201,18 @@ impl AppState {
                 local_storage_set(REVIEWS_KEY, &json);
             }
         }
+        // Reference data is cached as the server sent it; forms join the
+        // picker at the next start (see `form_catalog`).
+        if let Some(forms) = &pulled.forms
+            && let Ok(json) = serde_json::to_string(forms)
+        {
+            local_storage_set(super::form_catalog::PULLED_FORMS_KEY, &json);
+        }
+        if let Some(villages) = &pulled.villages
+            && let Ok(json) = serde_json::to_string(villages)
+        {
+            local_storage_set(VILLAGES_KEY, &json);
+        }
         if let Some(cursor) = pulled.cursor {
             local_storage_set(CURSOR_KEY, &cursor);
         }
@@ -234,6 +247,8 @@ const SESSION_KEY: &str = "kabar-desa.session";
 const DEVICE_KEY: &str = "kabar-desa.device";
 const REVIEWS_KEY: &str = "kabar-desa.reviews";
 const CURSOR_KEY: &str = "kabar-desa.pull-cursor";
+/// The villages in the user's scope with their profiles, as last pulled.
+pub const VILLAGES_KEY: &str = "kabar-desa.villages";
 pub const VILLAGE_KEY: &str = "kabar-desa.village";
 
 fn stored_language() -> Lang {

@@ -38,9 +38,21 @@ test("a reviewer's request for changes and comment show on the phone after a syn
   assert.match(await item.textContent(), /Petugas Command Center: Mohon sebutkan nama jalannya\./);
   await screenshot(page, "review-needs-revision");
 
+  // The pull also brought the reference data the phone caches for offline use.
+  const cached = await page.evaluate(() => ({
+    forms: JSON.parse(localStorage.getItem("kabar-desa.forms")),
+    villages: JSON.parse(localStorage.getItem("kabar-desa.villages")),
+  }));
+  assert.ok(cached.forms.some((form) => form.id === "laporan-kejadian"));
+  assert.deepEqual(
+    cached.villages.map((village) => village.code),
+    ["71.74.02.1003"],
+  );
+
   // Logging out forgets the user's identity and review news on this phone.
   await page.getByRole("button", { name: "Keluar" }).click();
   await page.locator("#username").waitFor();
   assert.equal(await page.evaluate(() => localStorage.getItem("kabar-desa.reviews")), null);
+  assert.equal(await page.evaluate(() => localStorage.getItem("kabar-desa.villages")), null);
   await context.close();
 });
