@@ -6,7 +6,7 @@
 //! same machine only. Results are printed and written to
 //! `target/bench/report.json`.
 
-use crate::build::{APP_DIR, brotli_bytes, build_app, build_server, gzip_bytes};
+use crate::build::{APP_DIR, brotli_bytes, build_app, build_server, gzip_bytes, target_dir};
 use crate::command::{project_root, run_tee, tool_path};
 use crate::tools;
 use anyhow::{Context, bail};
@@ -39,7 +39,7 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         .context("no JSON from load.mjs")?;
 
     let report = format!("{{\"first_load\":{sizes},\"browser_and_server\":{timings}}}");
-    let directory = project_root().join("target/bench");
+    let directory = target_dir().join("bench");
     std::fs::create_dir_all(&directory)?;
     std::fs::write(directory.join("report.json"), &report)?;
     println!("\nbench report: {report}");

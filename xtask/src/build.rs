@@ -63,10 +63,22 @@ pub fn build_server(profile: &str) -> anyhow::Result<PathBuf> {
         profile,
     ]))?;
     let directory = if profile == "dev" { "debug" } else { profile };
-    Ok(project_root()
-        .join("target")
-        .join(directory)
-        .join("kabar-server"))
+    Ok(target_dir().join(directory).join("kabar-server"))
+}
+
+/// Cargo's target directory: `CARGO_TARGET_DIR` when set (CI keeps one
+/// between runs of fresh clones), else `target/` in the project.
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|dir| {
+            if dir.is_absolute() {
+                dir
+            } else {
+                project_root().join(dir)
+            }
+        })
+        .unwrap_or_else(|| project_root().join("target"))
 }
 
 fn precompress(directory: &Path) -> anyhow::Result<()> {
