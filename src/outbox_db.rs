@@ -32,6 +32,17 @@ pub struct OutboxEntry {
     pub report: Report,
     pub delivery: Delivery,
     pub saved_at_ms: i64,
+    /// The username that saved it. Phones are shared: a report waits for its
+    /// own author's session, and others using the phone do not see it.
+    /// Empty for reports saved before accounts existed.
+    pub owner: String,
+}
+
+impl OutboxEntry {
+    /// Whether `username` may see and send this report.
+    pub fn belongs_to(&self, username: &str) -> bool {
+        self.owner.is_empty() || self.owner == username
+    }
 }
 
 /// A photo kept on the phone, as the camera pipeline stored it.
@@ -89,11 +100,17 @@ impl OutboxDb {
     /// Stores a newly saved report as waiting. Resolves only when IndexedDB
     /// reports the transaction complete, so "saved" on screen means saved.
     /// An id that is already stored is an error, never an overwrite.
-    pub async fn save_new(&self, report: &Report, saved_at_ms: i64) -> Result<(), StorageError> {
+    pub async fn save_new(
+        &self,
+        report: &Report,
+        saved_at_ms: i64,
+        owner: &str,
+    ) -> Result<(), StorageError> {
         let entry = OutboxEntry {
             report: report.clone(),
             delivery: Delivery::Waiting,
             saved_at_ms,
+            owner: owner.to_owned(),
         };
         let transaction = self
             .rexie
@@ -235,6 +252,7 @@ fn to_record(entry: &OutboxEntry) -> Result<JsValue, StorageError> {
     set("id", JsValue::from_str(&entry.report.id.to_string()))?;
     set("state", JsValue::from_str(state_name(&entry.delivery)))?;
     set("saved_at_ms", JsValue::from_f64(entry.saved_at_ms as f64))?;
+    set("owner", JsValue::from_str(&entry.owner))?;
     set("report", JsValue::from_str(&to_json(&entry.report)?))?;
     set("delivery", JsValue::from_str(&to_json(&entry.delivery)?))?;
     Ok(object.into())
@@ -255,10 +273,15 @@ fn from_record(record: &JsValue) -> Result<OutboxEntry, StorageError> {
         .map_err(|error| StorageError(format!("a stored report does not parse: {error}")))?;
     let delivery = serde_json::from_str(&get_string("delivery")?)
         .map_err(|error| StorageError(format!("a stored delivery does not parse: {error}")))?;
+    let owner = js_sys::Reflect::get(record, &JsValue::from_str("owner"))
+        .ok()
+        .and_then(|value| value.as_string())
+        .unwrap_or_default();
     Ok(OutboxEntry {
         report,
         delivery,
         saved_at_ms,
+        owner,
     })
 }
 

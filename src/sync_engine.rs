@@ -32,10 +32,17 @@ impl From<StorageError> for SyncError {
 /// Pushes batches until nothing waits or a round makes no progress. Returns
 /// how many reports changed state. A failure leaves every unanswered report
 /// waiting, so the next attempt picks it up again.
-pub async fn drain_outbox(db: &OutboxDb, device_id: &str) -> Result<usize, SyncError> {
+pub async fn drain_outbox(
+    db: &OutboxDb,
+    device_id: &str,
+    username: &str,
+) -> Result<usize, SyncError> {
     let mut changed = 0;
     loop {
-        let entries = db.all().await?;
+        // Only the signed-in user's reports: on a shared phone another
+        // person's reports wait for their own session.
+        let mut entries = db.all().await?;
+        entries.retain(|entry| entry.belongs_to(username));
         let Some(mut request) =
             next_push(entries.iter().map(|entry| (&entry.report, &entry.delivery)))
         else {

@@ -30,7 +30,9 @@ fn report(seed: u8, title: &str) -> Report {
 async fn a_saved_report_reads_back_exactly_and_waiting() {
     let db = fresh_database("test-read-back").await;
     let saved = report(1, "Jalan rusak");
-    db.save_new(&saved, 1_764_000_000_123).await.unwrap();
+    db.save_new(&saved, 1_764_000_000_123, "sangadi")
+        .await
+        .unwrap();
 
     let entries = db.all().await.unwrap();
     assert_eq!(
@@ -38,7 +40,8 @@ async fn a_saved_report_reads_back_exactly_and_waiting() {
         vec![OutboxEntry {
             report: saved.clone(),
             delivery: Delivery::Waiting,
-            saved_at_ms: 1_764_000_000_123
+            saved_at_ms: 1_764_000_000_123,
+            owner: "sangadi".into(),
         }]
     );
     // Byte-for-byte the same content, so the hash the server checks matches.
@@ -50,8 +53,12 @@ async fn a_saved_report_reads_back_exactly_and_waiting() {
 async fn saved_reports_survive_closing_and_reopening_the_database() {
     let name = "test-reopen";
     let db = fresh_database(name).await;
-    db.save_new(&report(2, "Banjir"), 2).await.unwrap();
-    db.save_new(&report(1, "Jalan rusak"), 1).await.unwrap();
+    db.save_new(&report(2, "Banjir"), 2, "sangadi")
+        .await
+        .unwrap();
+    db.save_new(&report(1, "Jalan rusak"), 1, "sangadi")
+        .await
+        .unwrap();
     db.close();
 
     let reopened = OutboxDb::open(name).await.unwrap();
@@ -67,13 +74,37 @@ async fn saved_reports_survive_closing_and_reopening_the_database() {
 }
 
 #[wasm_bindgen_test]
+async fn on_a_shared_phone_each_report_keeps_its_author() {
+    let name = "test-owners";
+    let db = fresh_database(name).await;
+    db.save_new(&report(1, "Punya sangadi"), 1, "sangadi")
+        .await
+        .unwrap();
+    db.save_new(&report(2, "Punya relawan KIM"), 2, "relawan")
+        .await
+        .unwrap();
+    db.close();
+
+    let entries = OutboxDb::open(name).await.unwrap().all().await.unwrap();
+    let visible_to = |username: &str| -> Vec<String> {
+        entries
+            .iter()
+            .filter(|entry| entry.belongs_to(username))
+            .map(|entry| entry.report.title().to_owned())
+            .collect()
+    };
+    assert_eq!(visible_to("sangadi"), vec!["Punya sangadi"]);
+    assert_eq!(visible_to("relawan"), vec!["Punya relawan KIM"]);
+}
+
+#[wasm_bindgen_test]
 async fn saving_the_same_id_twice_fails_and_keeps_the_first() {
     let db = fresh_database("test-no-overwrite").await;
     let original = report(1, "Asli");
-    db.save_new(&original, 1).await.unwrap();
+    db.save_new(&original, 1, "sangadi").await.unwrap();
     let mut imposter = original.clone();
     imposter.answers.insert("title".into(), "Palsu".into());
-    assert!(db.save_new(&imposter, 2).await.is_err());
+    assert!(db.save_new(&imposter, 2, "sangadi").await.is_err());
     assert_eq!(db.all().await.unwrap()[0].report, original);
     db.close();
 }
@@ -83,8 +114,8 @@ async fn delivery_updates_change_only_the_delivery() {
     let db = fresh_database("test-deliveries").await;
     let first = report(1, "Satu");
     let second = report(2, "Dua");
-    db.save_new(&first, 1).await.unwrap();
-    db.save_new(&second, 2).await.unwrap();
+    db.save_new(&first, 1, "sangadi").await.unwrap();
+    db.save_new(&second, 2, "sangadi").await.unwrap();
     let rejected = Delivery::Rejected {
         errors: vec![FieldError {
             field: "title".into(),
@@ -202,7 +233,9 @@ async fn upgrading_a_version_1_database_keeps_its_reports_and_adds_the_photo_sto
         vec![OutboxEntry {
             report: saved,
             delivery: Delivery::Waiting,
-            saved_at_ms: 3
+            saved_at_ms: 3,
+            // Saved before accounts: whoever is signed in may send it.
+            owner: String::new(),
         }]
     );
     let reference = upgraded

@@ -101,6 +101,7 @@ pub fn ReportForm() -> impl IntoView {
             return;
         };
         let now = now_ms();
+        let owner = state.username_untracked().unwrap_or_default();
         let village_code = VillageCode::parse(&village.get_untracked())
             .ok()
             .filter(|code| gazetteer.with_value(|g| g.village(code).is_some()));
@@ -133,7 +134,7 @@ pub fn ReportForm() -> impl IntoView {
         saving.set(true);
         spawn_local(async move {
             let saved = match database().await {
-                Ok(db) => db.save_new(&report, now).await,
+                Ok(db) => db.save_new(&report, now, &owner).await,
                 Err(error) => Err(error),
             };
             saving.set(false);

@@ -73,6 +73,14 @@ impl AppState {
         }
     }
 
+    /// The signed-in username, without subscribing to changes.
+    pub fn username_untracked(self) -> Option<String> {
+        self.session.with_untracked(|session| match session {
+            Session::SignedIn(me) => Some(me.username.as_str().to_owned()),
+            Session::SignedOut => None,
+        })
+    }
+
     /// Remembers a confirmed login on this phone.
     pub fn signed_in(self, me: Me) {
         if let Ok(json) = serde_json::to_string(&me) {
@@ -82,6 +90,7 @@ impl AppState {
             local_storage_set(VILLAGE_KEY, village.as_str());
         }
         self.session.set(Session::SignedIn(me));
+        spawn_local(async move { self.reload_entries().await });
         self.request_sync();
     }
 
@@ -94,6 +103,7 @@ impl AppState {
         local_storage_remove(CURSOR_KEY);
         local_storage_remove(VILLAGES_KEY);
         self.reviews.set(BTreeMap::new());
+        self.entries.set(Vec::new());
         self.session.set(Session::SignedOut);
     }
 
@@ -101,7 +111,9 @@ impl AppState {
     pub async fn reload_entries(self) {
         match database().await {
             Ok(db) => match db.all().await {
-                Ok(entries) => {
+                Ok(mut entries) => {
+                    let username = self.username_untracked().unwrap_or_default();
+                    entries.retain(|entry| entry.belongs_to(&username));
                     self.entries.set(entries);
                     self.storage_error.set(None);
                 }
@@ -154,7 +166,8 @@ impl AppState {
         if waiting {
             self.connection.set(Connection::Sending);
         }
-        let result = sync_engine::drain_outbox(&db, &device_id()).await;
+        let username = self.username_untracked().unwrap_or_default();
+        let result = sync_engine::drain_outbox(&db, &device_id(), &username).await;
         if matches!(
             result,
             Err(SyncError::Api(ApiError::Refused { status: 401, .. }))

@@ -33,6 +33,12 @@ export const VILLAGE_HEAD = {
   village: "71.74.02.1003",
   name: "Lurah Kotobangun",
 };
+export const KIM_VOLUNTEER = {
+  username: "relawan.moyag",
+  password: "rahasia-relawan-2026",
+  village: "71.74.02.2001",
+  name: "Relawan KIM Moyag",
+};
 export const REVIEWER = { username: "petugas.cc", password: "rahasia-command-center", name: "Petugas Command Center" };
 
 /** A kabar-server that can be stopped and started again on the same port and
@@ -47,6 +53,11 @@ export class TestServer {
       ["user", "create", "--username", VILLAGE_HEAD.username, "--role", "village-head"],
       ["--village", VILLAGE_HEAD.village, "--name", VILLAGE_HEAD.name],
       VILLAGE_HEAD.password,
+    );
+    server.admin(
+      ["user", "create", "--username", KIM_VOLUNTEER.username, "--role", "kim-volunteer"],
+      ["--village", KIM_VOLUNTEER.village, "--name", KIM_VOLUNTEER.name],
+      KIM_VOLUNTEER.password,
     );
     server.admin(["user", "create", "--username", REVIEWER.username, "--role", "reviewer"], ["--name", REVIEWER.name], REVIEWER.password);
     await server.start();
@@ -154,7 +165,7 @@ export async function newPhone(browser) {
 
 /** Opens the app and logs in as the village head. */
 export async function openAndLogIn(page, server, account = VILLAGE_HEAD) {
-  await page.goto(server.url);
+  if (page.url() !== `${server.url}/`) await page.goto(server.url);
   await page.fill("#username", account.username);
   await page.fill("#password", account.password);
   await page.click("button[type=submit]");

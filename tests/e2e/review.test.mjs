@@ -2,7 +2,7 @@
 // sends a report back with a comment, and the phone shows it on its next sync.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { newPhone, openAndLogIn, screenshot, withServerAndBrowser } from "./harness.mjs";
+import { KIM_VOLUNTEER, newPhone, openAndLogIn, screenshot, withServerAndBrowser } from "./harness.mjs";
 
 let server;
 let browser;
@@ -54,5 +54,11 @@ test("a reviewer's request for changes and comment show on the phone after a syn
   await page.locator("#username").waitFor();
   assert.equal(await page.evaluate(() => localStorage.getItem("kabar-desa.reviews")), null);
   assert.equal(await page.evaluate(() => localStorage.getItem("kabar-desa.villages")), null);
+
+  // The next person on this shared phone sees none of the first one's reports.
+  await openAndLogIn(page, server, KIM_VOLUNTEER);
+  await page.getByText("Belum ada laporan.").waitFor();
+  const villagesNow = await page.$$eval("#village option", (options) => options.map((o) => o.value).filter(Boolean));
+  assert.deepEqual(villagesNow, [KIM_VOLUNTEER.village]);
   await context.close();
 });
