@@ -51,22 +51,7 @@ pub async fn server_reachable() -> bool {
 }
 
 pub async fn push(request: &PushRequest) -> Result<PushResponse, ApiError> {
-    let builder = Request::post("/api/v1/sync/push");
-    let response = with_deadline(PUSH_DEADLINE_MS, |signal| async move {
-        let request = builder
-            .abort_signal(Some(&signal))
-            .json(request)
-            .map_err(|error| ApiError::Unreadable(error.to_string()))?;
-        request.send().await.map_err(|_| ApiError::Unreachable)
-    })
-    .await?;
-    if !response.ok() {
-        return Err(refusal(&response).await);
-    }
-    response
-        .json()
-        .await
-        .map_err(|error| ApiError::Unreadable(error.to_string()))
+    post_json("/api/v1/sync/push", request, PUSH_DEADLINE_MS).await
 }
 
 /// One page of what changed on the server since `cursor`.
@@ -116,22 +101,7 @@ pub async fn upload_photo(photo: &StoredPhoto) -> Result<(), ApiError> {
 /// Logs in this device. The session cookie is HttpOnly: the browser keeps it
 /// and sends it with every later call; the app never sees the token.
 pub async fn login(request: &LoginRequest) -> Result<Me, ApiError> {
-    let builder = Request::post("/api/v1/auth/login");
-    let response = with_deadline(PROBE_DEADLINE_MS * 3, |signal| async move {
-        let request = builder
-            .abort_signal(Some(&signal))
-            .json(request)
-            .map_err(|error| ApiError::Unreadable(error.to_string()))?;
-        request.send().await.map_err(|_| ApiError::Unreachable)
-    })
-    .await?;
-    if !response.ok() {
-        return Err(refusal(&response).await);
-    }
-    response
-        .json()
-        .await
-        .map_err(|error| ApiError::Unreadable(error.to_string()))
+    post_json("/api/v1/auth/login", request, PROBE_DEADLINE_MS * 3).await
 }
 
 /// Who the server thinks this device is: `Ok(None)` when the session ended.
@@ -157,6 +127,34 @@ pub async fn logout() -> Result<(), ApiError> {
     } else {
         Err(refusal(&response).await)
     }
+}
+
+/// POSTs `body` as JSON and reads a JSON answer, or the server's refusal.
+async fn post_json<Body, Answer>(
+    url: &str,
+    body: &Body,
+    deadline_ms: u32,
+) -> Result<Answer, ApiError>
+where
+    Body: serde::Serialize + ?Sized,
+    Answer: serde::de::DeserializeOwned,
+{
+    let builder = Request::post(url);
+    let response = with_deadline(deadline_ms, |signal| async move {
+        let request = builder
+            .abort_signal(Some(&signal))
+            .json(body)
+            .map_err(|error| ApiError::Unreadable(error.to_string()))?;
+        request.send().await.map_err(|_| ApiError::Unreachable)
+    })
+    .await?;
+    if !response.ok() {
+        return Err(refusal(&response).await);
+    }
+    response
+        .json()
+        .await
+        .map_err(|error| ApiError::Unreadable(error.to_string()))
 }
 
 async fn send_with_deadline(
