@@ -307,6 +307,10 @@ fn local_storage_remove(key: &str) {
 }
 
 fn local_storage() -> Option<web_sys::Storage> {
+    // The app's unit tests run natively, where there is no browser to ask.
+    if !cfg!(target_arch = "wasm32") {
+        return None;
+    }
     web_sys::window()?.local_storage().ok()?
 }
 
