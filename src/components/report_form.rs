@@ -40,7 +40,7 @@ pub fn ReportForm() -> impl IntoView {
         Session::SignedIn(me) => Some(me.access.clone()),
         Session::SignedOut => None,
     });
-    let mut allowed = Gazetteer::kotamobagu();
+    let mut allowed = Gazetteer::kotamobagu().clone();
     for district in &mut allowed.districts {
         district.villages.retain(|v| {
             access

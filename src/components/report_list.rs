@@ -14,7 +14,6 @@ use leptos::prelude::*;
 pub fn ReportList() -> impl IntoView {
     let state = expect_context::<AppState>();
     let lang = state.lang;
-    let gazetteer = StoredValue::new(Gazetteer::kotamobagu());
     let newest_first = move || {
         let mut entries = state.entries.get();
         entries.reverse();
@@ -32,9 +31,9 @@ pub fn ReportList() -> impl IntoView {
                         each=newest_first
                         key=|entry| (entry.report.id, state_key(&entry.delivery))
                         children=move |entry: OutboxEntry| {
-                            let village = gazetteer
-                                .with_value(|g| g.village(&entry.report.village).map(|v| v.name.clone()))
-                                .unwrap_or_else(|| entry.report.village.to_string());
+                            let village = Gazetteer::kotamobagu()
+                                .village(&entry.report.village)
+                                .map_or_else(|| entry.report.village.to_string(), |v| v.name.clone());
                             view! { <ReportItem entry=entry village=village /> }
                         }
                     />

@@ -196,7 +196,7 @@ async fn pull(
         Some(text) => Cursor::parse(text).ok_or(ApiError::BadCursor)?,
     };
     let limit = query.limit.unwrap_or(MAX_PULL_PAGE).clamp(1, MAX_PULL_PAGE);
-    let villages = user.access.scope().villages(&Gazetteer::kotamobagu());
+    let villages = user.access.scope().villages(Gazetteer::kotamobagu());
     let villages_fingerprint = fingerprint(&villages);
 
     let mut reviews = state

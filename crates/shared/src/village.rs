@@ -182,8 +182,14 @@ pub struct Gazetteer {
 pub const KOTAMOBAGU_JSON: &str = include_str!("../data/kotamobagu.json");
 
 impl Gazetteer {
-    pub fn kotamobagu() -> Gazetteer {
-        serde_json::from_str(KOTAMOBAGU_JSON).expect("data/kotamobagu.json is checked by tests")
+    /// Parsed once per process: every pushed report, every session check and
+    /// every form on the phone asks for it, and the data never changes at
+    /// run time.
+    pub fn kotamobagu() -> &'static Gazetteer {
+        static KOTAMOBAGU: std::sync::OnceLock<Gazetteer> = std::sync::OnceLock::new();
+        KOTAMOBAGU.get_or_init(|| {
+            serde_json::from_str(KOTAMOBAGU_JSON).expect("data/kotamobagu.json is checked by tests")
+        })
     }
 
     pub fn villages(&self) -> impl Iterator<Item = &Village> {
