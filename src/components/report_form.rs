@@ -9,7 +9,7 @@ use super::form_picker::FormPicker;
 use super::form_state::{FormState, coerce, dom_id_of_path};
 use super::form_view::FormView;
 use super::state::{
-    AppState, Session, VILLAGE_KEY, database, local_storage_get, local_storage_set,
+    AppState, Session, VILLAGE_KEY, database, local_storage_get, local_storage_set, random_bytes,
 };
 use crate::i18n::{self, Lang};
 use crate::time::now_ms;
@@ -255,19 +255,4 @@ fn notice_view(notice: Notice, lang: Lang) -> impl IntoView {
         ),
     };
     view! { <p class=class role=role>{text}</p> }
-}
-
-/// Ten bytes from the browser's CSPRNG for the UUIDv7's random part.
-fn random_bytes() -> [u8; 10] {
-    let mut bytes = [0u8; 10];
-    let filled = web_sys::window()
-        .and_then(|window| window.crypto().ok())
-        .is_some_and(|crypto| crypto.get_random_values_with_u8_array(&mut bytes).is_ok());
-    if !filled {
-        // Every browser that runs wasm has crypto.getRandomValues; this only
-        // keeps ids distinct if one somehow does not.
-        let seed = (js_sys::Math::random() * f64::from(u32::MAX)) as u64;
-        bytes.copy_from_slice(&(seed.to_le_bytes(), [0u8; 2]).0.repeat(2)[..10]);
-    }
-    bytes
 }

@@ -282,20 +282,31 @@ fn stored_reviews() -> BTreeMap<ReportId, Vec<ReviewEvent>> {
         .unwrap_or_default()
 }
 
+/// Bytes from the browser's CSPRNG, for report ids and the device id.
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    let filled = web_sys::window()
+        .and_then(|window| window.crypto().ok())
+        .is_some_and(|crypto| crypto.get_random_values_with_u8_array(&mut bytes).is_ok());
+    if !filled {
+        // Every browser that runs wasm has crypto.getRandomValues; this only
+        // keeps ids distinct if one somehow does not.
+        for byte in &mut bytes {
+            *byte = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    bytes
+}
+
 /// This phone's id, made once and kept: the server binds sessions to it.
 pub fn device_id() -> String {
     if let Some(id) = local_storage_get(DEVICE_KEY) {
         return id;
     }
-    let mut bytes = [0u8; 16];
-    let filled = web_sys::window()
-        .and_then(|window| window.crypto().ok())
-        .is_some_and(|crypto| crypto.get_random_values_with_u8_array(&mut bytes).is_ok());
-    if !filled {
-        let clock = (js_sys::Date::now() as u64).to_le_bytes();
-        bytes[..8].copy_from_slice(&clock);
-    }
-    let id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let id: String = random_bytes::<16>()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     local_storage_set(DEVICE_KEY, &id);
     id
 }
