@@ -250,7 +250,7 @@ fn to_record(entry: &OutboxEntry) -> Result<JsValue, StorageError> {
             .map_err(|_| StorageError(format!("cannot set {key} on a record")))
     };
     set("id", JsValue::from_str(&entry.report.id.to_string()))?;
-    set("state", JsValue::from_str(state_name(&entry.delivery)))?;
+    set("state", JsValue::from_str(entry.delivery.name()))?;
     set("saved_at_ms", JsValue::from_f64(entry.saved_at_ms as f64))?;
     set("owner", JsValue::from_str(&entry.owner))?;
     set("report", JsValue::from_str(&to_json(&entry.report)?))?;
@@ -283,15 +283,6 @@ fn from_record(record: &JsValue) -> Result<OutboxEntry, StorageError> {
         saved_at_ms,
         owner,
     })
-}
-
-fn state_name(delivery: &Delivery) -> &'static str {
-    match delivery {
-        Delivery::Waiting => "waiting",
-        Delivery::Sent => "sent",
-        Delivery::Conflict => "conflict",
-        Delivery::Rejected { .. } => "rejected",
-    }
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StorageError> {

@@ -29,7 +29,7 @@ pub fn ReportList() -> impl IntoView {
                 <ul class="reports">
                     <For
                         each=newest_first
-                        key=|entry| (entry.report.id, state_key(&entry.delivery))
+                        key=|entry| (entry.report.id, entry.delivery.name())
                         children=move |entry: OutboxEntry| {
                             let village = Gazetteer::kotamobagu()
                                 .village(&entry.report.village)
@@ -48,7 +48,7 @@ fn ReportItem(entry: OutboxEntry, village: String) -> impl IntoView {
     let state = expect_context::<AppState>();
     let lang = state.lang;
     let delivery = entry.delivery.clone();
-    let status = state_key(&delivery);
+    let status = delivery.name();
     let saved_at = entry.saved_at_ms;
     let details = delivery.clone();
     let report = entry.report.clone();
@@ -84,15 +84,6 @@ fn ReportItem(entry: OutboxEntry, village: String) -> impl IntoView {
                     })
             }}
         </li>
-    }
-}
-
-fn state_key(delivery: &Delivery) -> &'static str {
-    match delivery {
-        Delivery::Waiting => "waiting",
-        Delivery::Sent => "sent",
-        Delivery::Conflict => "conflict",
-        Delivery::Rejected { .. } => "rejected",
     }
 }
 

@@ -282,6 +282,17 @@ impl Delivery {
     pub fn is_waiting(&self) -> bool {
         matches!(self, Delivery::Waiting)
     }
+
+    /// The state's name as its JSON tag spells it, for storage indexes and
+    /// page markup.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Delivery::Waiting => "waiting",
+            Delivery::Sent => "sent",
+            Delivery::Conflict => "conflict",
+            Delivery::Rejected { .. } => "rejected",
+        }
+    }
 }
 
 /// The next push the phone should make, or `None` when nothing waits.
