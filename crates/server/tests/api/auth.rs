@@ -22,14 +22,7 @@ pub async fn login_sets_an_http_only_cookie_and_me_says_who_and_where(backend: B
     ] {
         assert!(cookie.contains(attribute), "{attribute} in {cookie}");
     }
-    let me: Value = app
-        .get(Some(&head), "/api/v1/auth/me")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = app.get_json(Some(&head), "/api/v1/auth/me").await;
     assert_eq!(me["username"], Who::Head.username());
     assert_eq!(me["role"], "village_head");
     assert_eq!(me["scope"], json!({"kind": "village", "code": KOTOBANGUN}));
@@ -135,14 +128,7 @@ pub async fn disabled_users_and_revoked_sessions_lose_access_at_once(backend: Ba
     let admin = app.login_as(Who::Admin).await;
 
     // An admin revokes the volunteer's phone over HTTP.
-    let sessions: Value = app
-        .get(Some(&admin), "/api/v1/admin/sessions")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let sessions: Value = app.get_json(Some(&admin), "/api/v1/admin/sessions").await;
     let kim_session = sessions["sessions"]
         .as_array()
         .unwrap()

@@ -92,14 +92,7 @@ pub async fn a_report_is_complete_once_its_photos_arrive_and_a_retry_stores_one_
         "{pushed:?}"
     );
 
-    let pull: Value = app
-        .get(Some(&head), "/api/v1/sync/pull")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let pull: Value = app.get_json(Some(&head), "/api/v1/sync/pull").await;
     let mut both = vec![jpeg_hash.as_str(), png_hash.as_str()];
     both.sort();
     assert_eq!(
@@ -128,14 +121,7 @@ pub async fn a_report_is_complete_once_its_photos_arrive_and_a_retry_stores_one_
         .count();
     assert_eq!(stored_files, 1, "one copy");
 
-    let pull: Value = app
-        .get(Some(&head), "/api/v1/sync/pull")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let pull: Value = app.get_json(Some(&head), "/api/v1/sync/pull").await;
     assert_eq!(
         pull["incomplete"][0]["missing_photos"],
         json!([png_hash.as_str()])
@@ -145,14 +131,7 @@ pub async fn a_report_is_complete_once_its_photos_arrive_and_a_retry_stores_one_
         .send()
         .await
         .unwrap();
-    let pull: Value = app
-        .get(Some(&head), "/api/v1/sync/pull")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let pull: Value = app.get_json(Some(&head), "/api/v1/sync/pull").await;
     assert_eq!(pull["incomplete"], json!([]));
 
     // What comes back has no location or device data left.
@@ -211,14 +190,7 @@ pub async fn bad_photos_get_clear_answers_and_store_nothing(backend: Backend) {
         "photo_hash_mismatch",
     )
     .await;
-    let pull: Value = app
-        .get(Some(&head), "/api/v1/sync/pull")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let pull: Value = app.get_json(Some(&head), "/api/v1/sync/pull").await;
     assert_eq!(
         pull["incomplete"][0]["missing_photos"]
             .as_array()

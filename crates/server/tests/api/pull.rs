@@ -275,14 +275,7 @@ pub async fn the_audit_log_records_who_did_what_and_cannot_be_rewritten(backend:
     .unwrap();
     app.stored_reports(&reviewer).await;
 
-    let log: Value = app
-        .get(Some(&admin), "/api/v1/admin/audit")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let log: Value = app.get_json(Some(&admin), "/api/v1/admin/audit").await;
     let actions: Vec<&str> = log["entries"]
         .as_array()
         .unwrap()

@@ -340,6 +340,17 @@ impl TestApp {
         with_cookie(self.client.get(self.url(path)), session)
     }
 
+    /// A GET whose answer is read as JSON, whatever its status.
+    pub async fn get_json(&self, session: Option<&Session>, path: &str) -> Value {
+        self.get(session, path)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     pub fn post(&self, session: Option<&Session>, path: &str) -> reqwest::RequestBuilder {
         with_cookie(self.client.post(self.url(path)), session)
     }
