@@ -104,20 +104,6 @@ pub async fn login(request: &LoginRequest) -> Result<Me, ApiError> {
     post_json("/api/v1/auth/login", request, PROBE_DEADLINE_MS * 3).await
 }
 
-/// Who the server thinks this device is: `Ok(None)` when the session ended.
-pub async fn me() -> Result<Option<Me>, ApiError> {
-    let response = send_with_deadline(Request::get("/api/v1/auth/me"), PROBE_DEADLINE_MS).await?;
-    match response.status() {
-        401 => Ok(None),
-        _ if response.ok() => response
-            .json()
-            .await
-            .map(Some)
-            .map_err(|error| ApiError::Unreadable(error.to_string())),
-        _ => Err(refusal(&response).await),
-    }
-}
-
 /// Ends the session on the server; the outbox on the phone is untouched.
 pub async fn logout() -> Result<(), ApiError> {
     let response =
