@@ -17,6 +17,8 @@ const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const WASM_OPT_VERSION: &str = "version_132";
 const PLAYWRIGHT_VERSION: &str = "1.65.1";
 const POSTGRES_ADDRESS: &str = "127.0.0.1:5432";
+/// The S3-compatible server the photo-store tests run against.
+const MOTO_VERSION: &str = "5.2.1";
 
 /// What `cargo xtask run` needs to build the app.
 pub fn ensure_build_tools() -> anyhow::Result<()> {
@@ -32,6 +34,7 @@ pub fn ensure_build_tools() -> anyhow::Result<()> {
 pub fn ensure_test_tools() -> anyhow::Result<()> {
     ensure_build_tools()?;
     ensure_chromium()?;
+    ensure_moto()?;
     ensure_postgres()
 }
 
@@ -90,6 +93,27 @@ fn ensure_npm_packages() -> anyhow::Result<()> {
     run(Command::new("npm")
         .args(["ci", "--no-audit", "--no-fund"])
         .current_dir(&root))
+}
+
+/// moto's S3 server, from PyPI, for the server tests that keep photos in a
+/// bucket (they start one per test on a loopback port).
+fn ensure_moto() -> anyhow::Result<()> {
+    let probe = "import flask, moto.server; print(moto.__version__)";
+    if output_of("python3", &["-c", probe])
+        .as_deref()
+        .map(str::trim)
+        == Some(MOTO_VERSION)
+    {
+        return Ok(());
+    }
+    run(Command::new("python3").args([
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        &format!("moto[server]=={MOTO_VERSION}"),
+    ]))
 }
 
 fn ensure_chromium() -> anyhow::Result<()> {

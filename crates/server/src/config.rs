@@ -47,6 +47,71 @@ impl Database {
     }
 }
 
+/// Where photos are kept. A directory is the default; an S3-compatible
+/// bucket lets several servers share the photos and the city keep them off
+/// the database machine. Switching is a configuration change only: the
+/// server sees both through `object_store`.
+#[derive(Clone, PartialEq, Eq)]
+pub enum PhotoStore {
+    Directory(PathBuf),
+    /// A bucket, and a key prefix inside it ("" for the bucket's root).
+    /// Credentials, region and endpoint come from the standard `AWS_*`
+    /// environment variables; `options` (object_store's lower-case keys,
+    /// such as `aws_endpoint`) override them.
+    S3 {
+        bucket: String,
+        prefix: String,
+        options: Vec<(String, String)>,
+    },
+}
+
+impl PhotoStore {
+    /// Accepts `s3://BUCKET[/PREFIX]`, `file:///DIR` and a plain directory.
+    pub fn parse(url: &str) -> anyhow::Result<PhotoStore> {
+        if let Some(rest) = url.strip_prefix("s3://") {
+            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+            let valid_bucket = (3..=63).contains(&bucket.len())
+                && bucket
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-.".contains(&b));
+            if !valid_bucket {
+                bail!("photo store {url:?} needs an S3 bucket name: s3://BUCKET[/PREFIX]");
+            }
+            Ok(PhotoStore::S3 {
+                bucket: bucket.to_owned(),
+                prefix: prefix.trim_matches('/').to_owned(),
+                options: Vec::new(),
+            })
+        } else if let Some(path) = url.strip_prefix("file://") {
+            if path.is_empty() {
+                bail!("photo store {url:?} needs a directory: file:///DIR");
+            }
+            Ok(PhotoStore::Directory(path.into()))
+        } else if url.contains("://") {
+            bail!("photo store {url:?} must be s3://BUCKET[/PREFIX] or a directory")
+        } else if url.is_empty() {
+            bail!("the photo store needs a directory or s3://BUCKET[/PREFIX]")
+        } else {
+            Ok(PhotoStore::Directory(url.into()))
+        }
+    }
+
+    /// For logs: never the options, which may hold secrets.
+    pub fn describe(&self) -> String {
+        match self {
+            PhotoStore::Directory(path) => format!("file://{}", path.display()),
+            PhotoStore::S3 { bucket, prefix, .. } if prefix.is_empty() => format!("s3://{bucket}"),
+            PhotoStore::S3 { bucket, prefix, .. } => format!("s3://{bucket}/{prefix}"),
+        }
+    }
+}
+
+impl std::fmt::Debug for PhotoStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// Where to listen; port 0 picks a free port (tests use that).
@@ -56,8 +121,8 @@ pub struct Settings {
     /// The built field app (Trunk's `dist/`), served at `/`. When it does not
     /// exist only the API is served.
     pub app_dir: PathBuf,
-    /// Where photos are kept: a directory on the local file system.
-    pub photo_dir: PathBuf,
+    /// Where photos are kept.
+    pub photo_store: PhotoStore,
     /// The largest photo accepted, in bytes.
     pub max_photo_bytes: usize,
     /// Whether the session cookie carries `Secure`. Turn on whenever the
@@ -71,7 +136,7 @@ impl Default for Settings {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             database: Database::Sqlite(PathBuf::from("data/kabar-desa.db")),
             app_dir: PathBuf::from("dist"),
-            photo_dir: PathBuf::from("data/photos"),
+            photo_store: PhotoStore::Directory(PathBuf::from("data/photos")),
             max_photo_bytes: 10 * 1024 * 1024,
             cookie_secure: false,
         }
@@ -90,6 +155,11 @@ Options (each also read from the environment variable shown):
                                                       KABAR_DATABASE
   --app-dir DIR           built field app to serve    KABAR_APP_DIR        dist
   --photo-dir DIR         where photos are stored     KABAR_PHOTO_DIR      data/photos
+  --photo-store URL       s3://BUCKET[/PREFIX] or file:///DIR instead of --photo-dir
+                                                      KABAR_PHOTO_STORE
+                          S3 reads AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+                          AWS_REGION, AWS_ENDPOINT (for MinIO, Ceph, ...) and
+                          AWS_ALLOW_HTTP=true (for a plain-HTTP endpoint)
   --max-photo-bytes N     largest photo accepted      KABAR_MAX_PHOTO_BYTES 10485760
   --cookie-secure         mark the session cookie Secure (use behind HTTPS)
                                                       KABAR_COOKIE_SECURE=1
@@ -161,7 +231,10 @@ pub fn parse_command_line(
         settings.app_dir = path.into();
     }
     if let Ok(path) = std::env::var("KABAR_PHOTO_DIR") {
-        settings.photo_dir = path.into();
+        settings.photo_store = PhotoStore::Directory(path.into());
+    }
+    if let Ok(url) = std::env::var("KABAR_PHOTO_STORE") {
+        settings.photo_store = PhotoStore::parse(&url)?;
     }
     if let Ok(bytes) = std::env::var("KABAR_MAX_PHOTO_BYTES") {
         settings.max_photo_bytes = parse_bytes(&bytes)?;
@@ -183,7 +256,8 @@ pub fn parse_command_line(
             "--database" => settings.database = Database::Sqlite(value()?.into()),
             "--database-url" => settings.database = Database::parse(&value()?)?,
             "--app-dir" => settings.app_dir = value()?.into(),
-            "--photo-dir" => settings.photo_dir = value()?.into(),
+            "--photo-dir" => settings.photo_store = PhotoStore::Directory(value()?.into()),
+            "--photo-store" => settings.photo_store = PhotoStore::parse(&value()?)?,
             "--max-photo-bytes" => settings.max_photo_bytes = parse_bytes(&value()?)?,
             "--cookie-secure" => settings.cookie_secure = true,
             "--help" | "-h" => {
@@ -291,6 +365,26 @@ mod tests {
         check("sqlite://", None);
         check("sqlite://x.db?mode=ro", None);
         check("mysql://x", None);
+    }
+
+    #[test]
+    fn photo_store_urls_pick_a_directory_or_a_bucket() {
+        fn check(input: &str, expect: Option<&str>) {
+            let got = PhotoStore::parse(input).ok().map(|store| store.describe());
+            assert_eq!(got.as_deref(), expect, "{input:?}");
+        }
+        check("data/photos", Some("file://data/photos"));
+        check("file:///srv/kabar/photos", Some("file:///srv/kabar/photos"));
+        check("s3://kabar-desa-foto", Some("s3://kabar-desa-foto"));
+        check(
+            "s3://kabar-desa-foto/produksi/",
+            Some("s3://kabar-desa-foto/produksi"),
+        );
+        check("s3://", None);
+        check("s3://Kabar_Desa", None);
+        check("gs://kabar-desa-foto", None);
+        check("file://", None);
+        check("", None);
     }
 
     #[test]

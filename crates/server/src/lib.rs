@@ -21,12 +21,10 @@ pub use config::{Command, Database, Settings};
 
 use crate::error::ApiError;
 use crate::store::Store;
-use anyhow::Context;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequest};
 use kabar_shared::form::FormCatalog;
 use object_store::ObjectStore;
-use object_store::local::LocalFileSystem;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -53,20 +51,7 @@ pub struct AppState {
 impl AppState {
     pub async fn new(settings: Settings) -> anyhow::Result<AppState> {
         let store = Store::open(&settings.database).await?;
-        tokio::fs::create_dir_all(&settings.photo_dir)
-            .await
-            .with_context(|| {
-                format!(
-                    "creating the photo directory {}",
-                    settings.photo_dir.display()
-                )
-            })?;
-        let photos = LocalFileSystem::new_with_prefix(&settings.photo_dir).with_context(|| {
-            format!(
-                "opening the photo directory {}",
-                settings.photo_dir.display()
-            )
-        })?;
+        let photos = photos::open_store(&settings.photo_store).await?;
         let catalog = FormCatalog::builtin();
         let forms: Vec<_> = catalog.forms().collect();
         let forms_fingerprint = sync::fingerprint(&forms);
@@ -75,7 +60,7 @@ impl AppState {
             settings: Arc::new(settings),
             catalog: Arc::new(catalog),
             forms_fingerprint,
-            photos: Arc::new(photos),
+            photos,
         })
     }
 }
@@ -117,7 +102,7 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let app_dir = settings.app_dir.clone();
         let listen = settings.listen;
-        tracing::info!(database = %settings.database.describe(), photos = %settings.photo_dir.display(), "opening storage");
+        tracing::info!(database = %settings.database.describe(), photos = %settings.photo_store.describe(), "opening storage");
         let state = AppState::new(settings).await?;
         let listener = TcpListener::bind(listen).await?;
         let router = Router::new()

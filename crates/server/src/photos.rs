@@ -11,8 +11,10 @@
 
 use crate::AppState;
 use crate::auth::{Client, CurrentUser};
+use crate::config::PhotoStore;
 use crate::error::ApiError;
 use crate::store::{AuditEntry, NewPhoto, now_ms};
+use anyhow::Context;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, State};
@@ -22,8 +24,12 @@ use axum::routing::put;
 use axum::{Json, Router};
 use kabar_shared::ContentHash;
 use object_store::ObjectStore;
+use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
+use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
+use object_store::prefix::PrefixStore;
 use serde::Serialize;
+use std::sync::Arc;
 
 pub fn router(max_photo_bytes: usize) -> Router<AppState> {
     Router::new().route(
@@ -182,6 +188,44 @@ fn strip_webp(bytes: &[u8]) -> Option<Vec<u8>> {
     let riff_size = u32::try_from(out.len() - 8).ok()?;
     out[4..8].copy_from_slice(&riff_size.to_le_bytes());
     Some(out)
+}
+
+/// Opens the configured photo store. A directory is created when missing; a
+/// bucket must exist already (creating buckets is the operator's business,
+/// with the permissions that takes), and an unreachable one is found at the
+/// first upload, which then fails with a 500 and is retried by the phone.
+pub async fn open_store(store: &PhotoStore) -> anyhow::Result<Arc<dyn ObjectStore>> {
+    match store {
+        PhotoStore::Directory(dir) => {
+            tokio::fs::create_dir_all(dir)
+                .await
+                .with_context(|| format!("creating the photo directory {}", dir.display()))?;
+            let local = LocalFileSystem::new_with_prefix(dir)
+                .with_context(|| format!("opening the photo directory {}", dir.display()))?;
+            Ok(Arc::new(local))
+        }
+        PhotoStore::S3 {
+            bucket,
+            prefix,
+            options,
+        } => {
+            let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
+            for (key, value) in options {
+                let key: AmazonS3ConfigKey = key
+                    .parse()
+                    .with_context(|| format!("unknown S3 option {key:?}"))?;
+                builder = builder.with_config(key, value);
+            }
+            let s3 = builder
+                .build()
+                .with_context(|| format!("configuring {}", store.describe()))?;
+            if prefix.is_empty() {
+                Ok(Arc::new(s3))
+            } else {
+                Ok(Arc::new(PrefixStore::new(s3, prefix.as_str())))
+            }
+        }
+    }
 }
 
 fn object_path(hash: &ContentHash) -> ObjectPath {

@@ -1,7 +1,8 @@
 //! The server's integration tests: each test spawns the real application on
 //! port 0 with its own database and talks HTTP to it. Every test runs twice,
-//! on SQLite and on PostgreSQL (see `support` for how to run without
-//! PostgreSQL).
+//! on SQLite and on PostgreSQL, and the photo tests a third time with the
+//! photos in an S3 bucket (see `support` for how to run without PostgreSQL
+//! or S3).
 
 #[path = "api/support.rs"]
 #[macro_use]
@@ -55,6 +56,11 @@ on_both_backends! {
     compressed_requests_are_read_and_responses_compressed,
     the_audit_log_records_who_did_what_and_cannot_be_rewritten,
     the_openapi_document_lists_every_endpoint,
+}
+
+with_photos_on_s3! {
+    a_report_is_complete_once_its_photos_arrive_and_a_retry_stores_one_copy,
+    bad_photos_get_clear_answers_and_store_nothing,
 }
 
 async fn health_answers_ok(backend: Backend) {

@@ -116,10 +116,7 @@ pub async fn a_report_is_complete_once_its_photos_arrive_and_a_retry_stores_one_
     assert_eq!(retry.status(), 200);
     let body: Value = retry.json().await.unwrap();
     assert_eq!(body["stored"], false);
-    let stored_files = std::fs::read_dir(app.dir.path().join("photos/photos"))
-        .unwrap()
-        .count();
-    assert_eq!(stored_files, 1, "one copy");
+    assert_eq!(app.stored_photo_objects().await, 1, "one copy");
 
     let pull: Value = app.get_json(Some(&head), "/api/v1/sync/pull").await;
     assert_eq!(
@@ -198,4 +195,5 @@ pub async fn bad_photos_get_clear_answers_and_store_nothing(backend: Backend) {
             .len(),
         3
     );
+    assert_eq!(app.stored_photo_objects().await, 0);
 }

@@ -8,9 +8,16 @@
 //! PostgreSQL is unreachable the PostgreSQL variants FAIL, so a CI without
 //! the database cannot pass silently; set `KABAR_SKIP_POSTGRES=1` to skip
 //! them on a machine without PostgreSQL.
+//!
+//! The photo tests also run with photos in an S3 bucket: each such test
+//! starts its own moto server (PyPI `moto[server]`, which `cargo xtask test`
+//! installs) on a free loopback port with `KABAR_TEST_PYTHON` (default
+//! `python3`). Without moto those variants fail; `KABAR_SKIP_S3=1` skips
+//! them.
 
 #![allow(dead_code)]
 
+use kabar_server::config::PhotoStore;
 use kabar_server::{Command, Database, Settings, store::Store};
 use kabar_shared::sync::{PushItem, PushRequest, PushResponse};
 use kabar_shared::{Report, ReportBody, ReportId, ReportTitle, VillageCode};
@@ -24,10 +31,125 @@ use tempfile::TempDir;
 pub enum Backend {
     Sqlite,
     Postgres,
+    /// SQLite for the records, an S3 bucket for the photos.
+    SqliteAndS3,
 }
 
 pub fn skip_postgres() -> bool {
     std::env::var("KABAR_SKIP_POSTGRES").is_ok_and(|value| value == "1")
+}
+
+pub fn skip_s3() -> bool {
+    std::env::var("KABAR_SKIP_S3").is_ok_and(|value| value == "1")
+}
+
+/// Runs each named `async fn(Backend)` as a test `s3::NAME`, with photos
+/// in a bucket of a real S3-compatible server.
+macro_rules! with_photos_on_s3 {
+    ($($name:ident),* $(,)?) => {
+        mod s3 {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    if super::support::skip_s3() {
+                        eprintln!("KABAR_SKIP_S3=1: skipped");
+                        return;
+                    }
+                    super::$name(super::support::Backend::SqliteAndS3).await;
+                }
+            )*
+        }
+    };
+}
+
+/// A moto S3 server of one test, stopped when the test's storage is gone.
+struct S3Server {
+    child: std::process::Child,
+    endpoint: String,
+}
+
+impl S3Server {
+    fn start() -> S3Server {
+        let python = std::env::var("KABAR_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+        // The port is picked by binding port 0 and letting it go; moto then
+        // binds it, a small race that loopback in a test run does not lose.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new(&python)
+            .args([
+                "-m",
+                "moto.server",
+                "-H",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|error| {
+                panic!(
+                    "cannot start {python} -m moto.server ({error}). Install it with \
+                     `pip install 'moto[server]'` (cargo xtask test does), or set \
+                     KABAR_SKIP_S3=1 to skip the S3 tests."
+                )
+            });
+        let mut server = S3Server {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Ok(Some(status)) = server.child.try_wait() {
+                panic!(
+                    "{python} -m moto.server exited with {status}: is `moto[server]` \
+                     installed? (pip install 'moto[server]', or KABAR_SKIP_S3=1)"
+                );
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "moto did not listen on port {port} within 30 s"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        server
+    }
+
+    /// A new bucket, and the photo store that keeps photos under a prefix
+    /// in it, as a city sharing one bucket between uses would.
+    async fn new_bucket(&self) -> PhotoStore {
+        let bucket = format!("kabar-test-{}", uuid::Uuid::new_v4().simple());
+        let created = reqwest::Client::new()
+            .put(format!("{}/{bucket}", self.endpoint))
+            .send()
+            .await
+            .unwrap();
+        assert!(created.status().is_success(), "{created:?}");
+        PhotoStore::S3 {
+            bucket,
+            prefix: "kabar-desa".into(),
+            options: [
+                ("aws_endpoint", self.endpoint.as_str()),
+                ("aws_access_key_id", "testing"),
+                ("aws_secret_access_key", "testing"),
+                ("aws_region", "us-east-1"),
+                ("aws_allow_http", "true"),
+            ]
+            .into_iter()
+            .map(|(key, value)| (key.to_owned(), value.to_owned()))
+            .collect(),
+        }
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// Runs each named `async fn(Backend)` as two tests, `sqlite::NAME` and
@@ -57,20 +179,35 @@ macro_rules! on_both_backends {
     };
 }
 
-/// One test's database; a PostgreSQL one is dropped when the last user of
-/// it is gone.
+/// One test's database and photo store; a PostgreSQL database is dropped
+/// and a moto server stopped when the last user of them is gone.
 pub struct TestDatabase {
     pub database: Database,
+    pub photo_store: PhotoStore,
     postgres: Option<(String, String)>,
+    _s3: Option<S3Server>,
 }
 
 impl TestDatabase {
     async fn create(backend: Backend, dir: &TempDir) -> TestDatabase {
+        let sqlite = Database::Sqlite(dir.path().join("data/kabar.db"));
+        let photo_dir = PhotoStore::Directory(dir.path().join("photos"));
         match backend {
             Backend::Sqlite => TestDatabase {
-                database: Database::Sqlite(dir.path().join("data/kabar.db")),
+                database: sqlite,
+                photo_store: photo_dir,
                 postgres: None,
+                _s3: None,
             },
+            Backend::SqliteAndS3 => {
+                let s3 = S3Server::start();
+                TestDatabase {
+                    database: sqlite,
+                    photo_store: s3.new_bucket().await,
+                    postgres: None,
+                    _s3: Some(s3),
+                }
+            }
             Backend::Postgres => {
                 let admin_url = std::env::var("KABAR_TEST_POSTGRES_URL")
                     .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
@@ -96,7 +233,9 @@ impl TestDatabase {
                     .unwrap();
                 TestDatabase {
                     database: Database::Postgres(format!("{base}/{name}")),
+                    photo_store: photo_dir,
                     postgres: Some((admin_url, name)),
+                    _s3: None,
                 }
             }
         }
@@ -158,7 +297,7 @@ pub async fn spawn_app_with(
         listen: "127.0.0.1:0".parse().unwrap(),
         database: database.database.clone(),
         app_dir: app_dir(&dir),
-        photo_dir: dir.path().join("photos"),
+        photo_store: database.photo_store.clone(),
         ..Settings::default()
     };
     adjust(&mut settings);
@@ -357,6 +496,17 @@ impl TestApp {
 
     pub fn put(&self, session: Option<&Session>, path: &str) -> reqwest::RequestBuilder {
         with_cookie(self.client.put(self.url(path)), session)
+    }
+
+    /// How many photo objects the store holds, read through the store
+    /// itself (a directory or a bucket).
+    pub async fn stored_photo_objects(&self) -> usize {
+        use futures_util::TryStreamExt;
+        let store = kabar_server::photos::open_store(&self.database.photo_store)
+            .await
+            .unwrap();
+        let objects: Vec<_> = store.list(None).try_collect().await.unwrap();
+        objects.len()
     }
 
     pub async fn push_as(&self, session: &Session, items: Vec<PushItem>) -> PushResponse {
