@@ -12,6 +12,9 @@ use web_sys::AbortController;
 
 const PROBE_DEADLINE_MS: u32 = 10_000;
 const PUSH_DEADLINE_MS: u32 = 60_000;
+/// Smaller bodies (a login) are sent as they are: gzip's header and the
+/// compressor's start-up would cost more than they save.
+const GZIP_FROM_BYTES: usize = 512;
 
 /// Why a call to the server did not give an answer we can use.
 #[derive(Debug, Clone, PartialEq)]
@@ -115,7 +118,8 @@ pub async fn logout() -> Result<(), ApiError> {
     }
 }
 
-/// POSTs `body` as JSON and reads a JSON answer, or the server's refusal.
+/// POSTs `body` as JSON, gzipped when it is large enough to gain, and reads
+/// a JSON answer, or the server's refusal.
 async fn post_json<Body, Answer>(
     url: &str,
     body: &Body,
@@ -125,11 +129,20 @@ where
     Body: serde::Serialize + ?Sized,
     Answer: serde::de::DeserializeOwned,
 {
-    let builder = Request::post(url);
+    let json = serde_json::to_vec(body).map_err(|error| ApiError::Unreadable(error.to_string()))?;
+    let mut builder = Request::post(url).header("content-type", "application/json");
+    let mut bytes = json;
+    if bytes.len() >= GZIP_FROM_BYTES
+        && let Some(compressed) = crate::gzip::gzip(&bytes).await
+    {
+        builder = builder.header("content-encoding", "gzip");
+        bytes = compressed;
+    }
+    let body = js_sys::Uint8Array::from(bytes.as_slice());
     let response = with_deadline(deadline_ms, |signal| async move {
         let request = builder
             .abort_signal(Some(&signal))
-            .json(body)
+            .body(body)
             .map_err(|error| ApiError::Unreadable(error.to_string()))?;
         request.send().await.map_err(|_| ApiError::Unreachable)
     })

@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod components;
+pub mod gzip;
 pub mod i18n;
 pub mod outbox_db;
 pub mod sync_engine;

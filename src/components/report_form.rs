@@ -97,6 +97,8 @@ pub fn ReportForm() -> impl IntoView {
         if saving.get_untracked() {
             return;
         }
+        // A notice of the previous save must not pass for this one's.
+        notice.set(None);
         let Some(form) = latest(&form_id.get_untracked()) else {
             return;
         };

@@ -13,6 +13,9 @@ async function saveReport(page, village, title, body) {
   await page.fill("#title", title);
   await page.fill("#body", body);
   await page.click("button[type=submit]");
+  // The notice of an earlier save may still show; the report in the list is
+  // what proves this one was written.
+  await page.locator("ul.reports .report-title", { hasText: title }).waitFor();
   await page.getByText("Tersimpan di ponsel").waitFor();
   // The form is cleared only after IndexedDB committed.
   assert.equal(await page.inputValue("#title"), "");
@@ -32,6 +35,13 @@ test("reports saved offline survive a reload and arrive exactly once when the se
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (error) => errors.push(error.message));
+  // Pushes travel gzipped: every byte is paid for on EDGE.
+  const pushEncodings = [];
+  page.on("request", (request) => {
+    if (request.url().endsWith("/api/v1/sync/push")) {
+      pushEncodings.push(request.allHeaders().then((headers) => headers["content-encoding"]));
+    }
+  });
 
   await openAndLogIn(page, server);
   await page.locator("[data-connection=online]").waitFor();
@@ -77,6 +87,8 @@ test("reports saved offline survive a reload and arrive exactly once when the se
   const titles = reports.map((r) => r.report.answers.title).sort();
   assert.deepEqual(titles, ["Banjir di RT 03", "Jalan rusak di Dusun II"]);
   assert.equal(new Set(reports.map((r) => r.report.id)).size, 2);
+  const encodings = await Promise.all(pushEncodings);
+  assert.ok(encodings.includes("gzip"), `push encodings: ${JSON.stringify(encodings)}`);
 
   // Another start of the app sends nothing again.
   await page.reload();

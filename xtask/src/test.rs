@@ -98,7 +98,14 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         "browser tests (wasm-bindgen-test)",
         Command::new("cargo")
             .args(["test", "--target", "wasm32-unknown-unknown"])
-            .args(["--package", "kabar-desa", "--test", "outbox_db"])
+            .args([
+                "--package",
+                "kabar-desa",
+                "--test",
+                "outbox_db",
+                "--test",
+                "gzip",
+            ])
             .args(["--package", "kabar-shared", "--test", "vectors"]),
         cargo_test_counts,
     );
