@@ -81,6 +81,10 @@ texts! {
         / "✅ Saved on this phone. It will be sent automatically when there is signal.";
     SAVE_FAILED = "❌ Gagal menyimpan di ponsel. Isian Anda masih ada; coba lagi."
         / "❌ Could not save on this phone. Your entries are still here; try again.";
+    DRAFT_RESTORED = "📝 Melanjutkan draf, terakhir diubah" / "📝 Continuing a draft, last changed";
+    DISCARD_DRAFT = "🗑️ Buang draf" / "🗑️ Discard draft";
+    DISCARD_DRAFT_CONFIRM = "Buang draf ini? Isian yang belum disimpan akan hilang."
+        / "Discard this draft? The unsaved entries will be lost.";
     VILLAGE_REQUIRED = "Pilih desa atau kelurahan." / "Choose a village.";
     MY_REPORTS = "📋 Laporan saya" / "📋 My reports";
     NO_REPORTS = "Belum ada laporan." / "No reports yet.";

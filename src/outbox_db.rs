@@ -10,8 +10,14 @@
 //! `sha256:<hex>`: the hash of the stored bytes, which is what a report's
 //! photo answer holds. A photo is stored when it is taken, before the report
 //! is saved, so a saved report never names a photo the phone does not have.
+//!
+//! Drafts live in a third store, `drafts`: the answers of a form being
+//! filled, one per user and form, written as the user types. Low-end phones
+//! kill a backgrounded tab to free memory; the draft brings the half-filled
+//! form back. Saving a report deletes its draft in the same transaction, so
+//! a report is never both saved and still offered as unfinished.
 
-use kabar_shared::report::ContentHash;
+use kabar_shared::report::{Answers, ContentHash};
 use kabar_shared::sync::Delivery;
 use kabar_shared::{Report, ReportId};
 use rexie::{ObjectStore, Rexie, TransactionMode};
@@ -20,11 +26,13 @@ use wasm_bindgen::{JsCast, JsValue};
 
 /// The database the app uses; tests open others.
 pub const DATABASE_NAME: &str = "kabar-desa";
-/// Version 1 had only the outbox; version 2 added the photos store. The
-/// upgrade creates missing stores and keeps existing ones with their records.
-const VERSION: u32 = 2;
+/// Version 1 had only the outbox; version 2 added the photos store and
+/// version 3 the drafts store. The upgrade creates missing stores and keeps
+/// existing ones with their records.
+const VERSION: u32 = 3;
 const OUTBOX: &str = "outbox";
 const PHOTOS: &str = "photos";
+const DRAFTS: &str = "drafts";
 
 /// One saved report and where it stands with the server.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,6 +50,24 @@ impl OutboxEntry {
     /// Whether `username` may see and send this report.
     pub fn belongs_to(&self, username: &str) -> bool {
         self.owner.is_empty() || self.owner == username
+    }
+}
+
+/// A form being filled, as typed: half-typed values stay as they are.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Draft {
+    pub owner: String,
+    pub form_id: String,
+    /// The village chosen so far, as the picker holds it ("" for none).
+    pub village: String,
+    pub answers: Answers,
+    pub saved_at_ms: i64,
+}
+
+impl Draft {
+    fn key(owner: &str, form_id: &str) -> JsValue {
+        // Usernames and form ids never hold a newline.
+        JsValue::from_str(&format!("{owner}\n{form_id}"))
     }
 }
 
@@ -83,6 +109,7 @@ impl OutboxDb {
             .version(VERSION)
             .add_object_store(ObjectStore::new(OUTBOX).key_path("id"))
             .add_object_store(ObjectStore::new(PHOTOS).key_path("id"))
+            .add_object_store(ObjectStore::new(DRAFTS).key_path("id"))
             .build()
             .await?;
         Ok(OutboxDb { rexie })
@@ -97,9 +124,11 @@ impl OutboxDb {
         Ok(Rexie::delete(name).await?)
     }
 
-    /// Stores a newly saved report as waiting. Resolves only when IndexedDB
-    /// reports the transaction complete, so "saved" on screen means saved.
-    /// An id that is already stored is an error, never an overwrite.
+    /// Stores a newly saved report as waiting, and deletes the owner's
+    /// draft of its form in the same transaction. Resolves only when
+    /// IndexedDB reports the transaction complete, so "saved" on screen means
+    /// saved. An id that is already stored is an error, never an overwrite,
+    /// and then the draft stays.
     pub async fn save_new(
         &self,
         report: &Report,
@@ -114,10 +143,14 @@ impl OutboxDb {
         };
         let transaction = self
             .rexie
-            .transaction(&[OUTBOX], TransactionMode::ReadWrite)?;
+            .transaction(&[OUTBOX, DRAFTS], TransactionMode::ReadWrite)?;
         transaction
             .store(OUTBOX)?
             .add(&to_record(&entry)?, None)
+            .await?;
+        transaction
+            .store(DRAFTS)?
+            .delete(Draft::key(owner, &report.form.id))
             .await?;
         transaction.done().await?;
         Ok(())
@@ -236,6 +269,78 @@ impl OutboxDb {
             .filter_map(JsValue::as_string)
             .map(ContentHash::from_stored)
             .collect())
+    }
+}
+
+impl OutboxDb {
+    /// Writes (or replaces) the draft of one user's form.
+    pub async fn save_draft(&self, draft: &Draft) -> Result<(), StorageError> {
+        let object = js_sys::Object::new();
+        let set = |key: &str, value: JsValue| {
+            js_sys::Reflect::set(&object, &JsValue::from_str(key), &value)
+                .map(|_| ())
+                .map_err(|_| StorageError(format!("cannot set {key} on a draft")))
+        };
+        set("id", Draft::key(&draft.owner, &draft.form_id))?;
+        set("owner", JsValue::from_str(&draft.owner))?;
+        set("form_id", JsValue::from_str(&draft.form_id))?;
+        set("village", JsValue::from_str(&draft.village))?;
+        set("answers", JsValue::from_str(&to_json(&draft.answers)?))?;
+        set("saved_at_ms", JsValue::from_f64(draft.saved_at_ms as f64))?;
+        let transaction = self
+            .rexie
+            .transaction(&[DRAFTS], TransactionMode::ReadWrite)?;
+        transaction.store(DRAFTS)?.put(&object.into(), None).await?;
+        transaction.done().await?;
+        Ok(())
+    }
+
+    /// Every draft of one user, the most recently edited first.
+    pub async fn drafts_of(&self, owner: &str) -> Result<Vec<Draft>, StorageError> {
+        let transaction = self
+            .rexie
+            .transaction(&[DRAFTS], TransactionMode::ReadOnly)?;
+        let records = transaction.store(DRAFTS)?.get_all(None, None).await?;
+        transaction.done().await?;
+        let mut drafts = Vec::new();
+        for record in &records {
+            let get = |key: &str| {
+                js_sys::Reflect::get(record, &JsValue::from_str(key))
+                    .ok()
+                    .and_then(|value| value.as_string())
+                    .unwrap_or_default()
+            };
+            if get("owner") != owner {
+                continue;
+            }
+            let answers = serde_json::from_str(&get("answers"))
+                .map_err(|error| StorageError(format!("a draft does not parse: {error}")))?;
+            drafts.push(Draft {
+                owner: owner.to_owned(),
+                form_id: get("form_id"),
+                village: get("village"),
+                answers,
+                saved_at_ms: js_sys::Reflect::get(record, &JsValue::from_str("saved_at_ms"))
+                    .ok()
+                    .and_then(|value| value.as_f64())
+                    .unwrap_or(0.0) as i64,
+            });
+        }
+        drafts.sort_by_key(|draft| std::cmp::Reverse(draft.saved_at_ms));
+        Ok(drafts)
+    }
+
+    /// Forgets one user's draft of a form; nothing happens when there is none.
+    pub async fn discard_draft(&self, owner: &str, form_id: &str) -> Result<(), StorageError> {
+        let transaction = self
+            .rexie
+            .transaction(&[DRAFTS], TransactionMode::ReadWrite)?;
+        transaction
+            .store(DRAFTS)?
+            .delete(Draft::key(owner, form_id))
+            .await?;
+        transaction.done().await?;
+        Ok(())
     }
 }
 

@@ -2,7 +2,7 @@
 //! wasm-bindgen-test: `cargo test --target wasm32-unknown-unknown --test outbox_db`.
 #![cfg(target_arch = "wasm32")]
 
-use kabar_desa::outbox_db::{OutboxDb, OutboxEntry};
+use kabar_desa::outbox_db::{Draft, OutboxDb, OutboxEntry};
 use kabar_shared::report::{FieldError, FieldProblem};
 use kabar_shared::sync::Delivery;
 use kabar_shared::{Report, ReportBody, ReportId, ReportTitle, VillageCode};
@@ -184,7 +184,7 @@ async fn a_photo_is_stored_under_its_hash_once_and_reads_back_exactly() {
 }
 
 #[wasm_bindgen_test]
-async fn upgrading_a_version_1_database_keeps_its_reports_and_adds_the_photo_store() {
+async fn upgrading_a_version_1_database_keeps_its_reports_and_adds_photos_and_drafts() {
     use rexie::{ObjectStore, Rexie, TransactionMode};
     use wasm_bindgen::JsValue;
     let name = "test-upgrade-v1";
@@ -243,5 +243,84 @@ async fn upgrading_a_version_1_database_keeps_its_reports_and_adds_the_photo_sto
         .await
         .unwrap();
     assert_eq!(upgraded.photo_references().await.unwrap(), vec![reference]);
+    let draft = draft("sangadi.moyag", "aspirasi-warga", 5);
+    upgraded.save_draft(&draft).await.unwrap();
+    assert_eq!(
+        upgraded.drafts_of("sangadi.moyag").await.unwrap(),
+        vec![draft]
+    );
     upgraded.close();
+}
+
+fn draft(owner: &str, form_id: &str, saved_at_ms: i64) -> Draft {
+    let answers = serde_json::json!({
+        "uraian": "Lampu jalan mati sejak",
+        "jumlah": "1,",
+        "foto": ["sha256:00"],
+    });
+    Draft {
+        owner: owner.into(),
+        form_id: form_id.into(),
+        village: "71.74.02.2001".into(),
+        answers: serde_json::from_value(answers).unwrap(),
+        saved_at_ms,
+    }
+}
+
+#[wasm_bindgen_test]
+async fn drafts_come_back_per_user_newest_first_and_saving_the_report_ends_its_draft() {
+    let db = fresh_database("kabar-desa-test-drafts").await;
+    let older = draft("sangadi.moyag", "laporan-singkat", 10);
+    let newer = draft("sangadi.moyag", "aspirasi-warga", 20);
+    let someone_else = draft("relawan.moyag", "laporan-singkat", 30);
+    for draft in [&older, &newer, &someone_else] {
+        db.save_draft(draft).await.unwrap();
+    }
+    assert_eq!(
+        db.drafts_of("sangadi.moyag").await.unwrap(),
+        vec![newer.clone(), older.clone()]
+    );
+
+    // Typing on replaces the draft; it never piles up copies.
+    let mut typed_on = older.clone();
+    typed_on
+        .answers
+        .insert("title".into(), "Jalan rusak".into());
+    typed_on.saved_at_ms = 40;
+    db.save_draft(&typed_on).await.unwrap();
+    assert_eq!(
+        db.drafts_of("sangadi.moyag").await.unwrap(),
+        vec![typed_on.clone(), newer.clone()]
+    );
+
+    // Saving the short report ends the author's draft of that form only.
+    db.save_new(&report(1, "Jalan rusak"), 50, "sangadi.moyag")
+        .await
+        .unwrap();
+    assert_eq!(
+        db.drafts_of("sangadi.moyag").await.unwrap(),
+        vec![newer.clone()]
+    );
+    assert_eq!(
+        db.drafts_of("relawan.moyag").await.unwrap(),
+        vec![someone_else]
+    );
+
+    // A failed save (the id exists) keeps the draft.
+    db.save_draft(&typed_on).await.unwrap();
+    assert!(
+        db.save_new(&report(1, "Jalan rusak"), 60, "sangadi.moyag")
+            .await
+            .is_err()
+    );
+    assert_eq!(db.drafts_of("sangadi.moyag").await.unwrap().len(), 2);
+
+    db.discard_draft("sangadi.moyag", "aspirasi-warga")
+        .await
+        .unwrap();
+    db.discard_draft("sangadi.moyag", "no-such-form")
+        .await
+        .unwrap();
+    assert_eq!(db.drafts_of("sangadi.moyag").await.unwrap(), vec![typed_on]);
+    db.close();
 }

@@ -2,6 +2,7 @@
 //! [`state::AppState`]; browser side effects run in effects and spawned tasks.
 
 pub mod app;
+pub mod draft_keeper;
 pub mod field_gps;
 pub mod field_input;
 pub mod field_photo;

@@ -4,6 +4,7 @@
 //! changes. A valid report is written to IndexedDB first and the form is
 //! cleared only after the write completed, so a failed save loses nothing.
 
+use super::draft_keeper::DraftKeeper;
 use super::form_catalog::{default_form, latest};
 use super::form_picker::FormPicker;
 use super::form_state::{FormState, coerce, dom_id_of_path};
@@ -14,13 +15,11 @@ use super::state::{
 use crate::i18n::{self, Lang};
 use crate::time::now_ms;
 use kabar_shared::form::{Date, Problem, WITA_OFFSET_MINUTES, validate};
-use kabar_shared::report::Answers;
 use kabar_shared::village::Gazetteer;
 use kabar_shared::{Report, ReportId, VillageCode};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use std::collections::BTreeMap;
 use wasm_bindgen::JsCast;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -65,9 +64,15 @@ pub fn ReportForm() -> impl IntoView {
     let form_id = RwSignal::new(default_form().id.clone());
     let answers = RwSignal::new(default_form().initial_answers());
     let problems = RwSignal::new(Vec::<Problem>::new());
-    // What was typed into the other forms, so switching forms and back does
-    // not throw work away. Kept in memory only, like the open form.
-    let drafts = StoredValue::new(BTreeMap::<String, Answers>::new());
+    // What is typed is kept as a draft per form, so switching forms, a
+    // reload or a killed tab does not throw work away.
+    let drafts = DraftKeeper::start(
+        state.username_untracked().unwrap_or_default(),
+        form_id,
+        answers,
+        village,
+        state.storage_error,
+    );
     let notice = RwSignal::new(None::<Notice>);
     let saving = RwSignal::new(false);
 
@@ -75,21 +80,12 @@ pub fn ReportForm() -> impl IntoView {
         let Some(next) = latest(&id) else {
             return;
         };
-        let previous = form_id.get_untracked();
-        if previous == next.id {
+        if form_id.get_untracked() == next.id {
             return;
         }
-        drafts.update_value(|drafts| {
-            drafts.insert(previous, answers.get_untracked());
-        });
-        let restored = drafts
-            .try_update_value(|drafts| drafts.remove(&next.id))
-            .flatten()
-            .unwrap_or_else(|| next.initial_answers());
         problems.set(Vec::new());
         notice.set(None);
-        answers.set(restored);
-        form_id.set(next.id.clone());
+        drafts.switch_to(next);
     });
 
     let submit = move |event: SubmitEvent| {
@@ -134,6 +130,7 @@ pub fn ReportForm() -> impl IntoView {
             answers: validated.answers,
         };
         saving.set(true);
+        drafts.cancel_pending();
         spawn_local(async move {
             let saved = match database().await {
                 Ok(db) => db.save_new(&report, now, &owner).await,
@@ -145,7 +142,7 @@ pub fn ReportForm() -> impl IntoView {
                     local_storage_set(VILLAGE_KEY, village_code.as_str());
                     // The picker is disabled while saving, so the open form
                     // is still the one just saved.
-                    answers.set(form.initial_answers());
+                    drafts.saved();
                     problems.set(Vec::new());
                     notice.set(Some(Notice::Saved));
                     state.reload_entries().await;
@@ -168,6 +165,7 @@ pub fn ReportForm() -> impl IntoView {
             <h2>{move || i18n::NEW_REPORT.get(lang.get())}</h2>
             <form on:submit=submit novalidate>
                 <FormPicker selected=form_id on_pick=pick_form disabled=saving />
+                {drafts.notice(lang)}
 
                 <label for="village">{move || i18n::VILLAGE.get(lang.get())}</label>
                 <select
