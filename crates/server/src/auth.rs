@@ -25,9 +25,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use ipnet::IpNet;
 use kabar_shared::account::{Access, LoginRequest, Me, NewPassword, Username, valid_device_id};
 use sha2::{Digest, Sha256};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::OnceLock;
 
 pub const SESSION_COOKIE: &str = "kabar_session";
@@ -105,22 +106,59 @@ pub fn token_hash(token: &str) -> String {
         .collect()
 }
 
-/// The client's address as the socket saw it. Behind a load balancer every
-/// request comes from the balancer, so per-client throttling then counts the
-/// balancer; the per-account lock still protects each account.
+/// The client's address, for per-client throttling and the audit log: the
+/// socket's peer, or, when that peer is a trusted proxy, the address its
+/// `X-Forwarded-For` names. Without it, every phone behind a city load
+/// balancer would share one throttle, and one guesser would lock out all.
 #[derive(Debug, Clone)]
 pub struct Client(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for Client {
+impl FromRequestParts<AppState> for Client {
     type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Client, Self::Rejection> {
-        let address = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(address)| address.ip().to_string())
-            .unwrap_or_else(|| "unknown".into());
-        Ok(Client(address))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Client, Self::Rejection> {
+        let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() else {
+            return Ok(Client("unknown".into()));
+        };
+        let forwarded = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|value| value.to_str().ok());
+        let address = client_address(peer.ip(), forwarded, &state.settings.trusted_proxies);
+        Ok(Client(address.to_string()))
     }
+}
+
+/// Walks `X-Forwarded-For` from the right (the hop nearest to us) past the
+/// trusted proxies; the first address not trusted is the client. Only hops
+/// the trusted proxies appended are believed: whatever a phone writes into
+/// the header itself sits further left and is never reached while a
+/// trusted proxy stands between. A malformed header falls back to the last
+/// trusted hop.
+pub fn client_address<'a>(
+    peer: IpAddr,
+    forwarded_for: impl DoubleEndedIterator<Item = &'a str>,
+    trusted: &[IpNet],
+) -> IpAddr {
+    let is_trusted = |address: &IpAddr| trusted.iter().any(|network| network.contains(address));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let mut nearest = peer;
+    let hops = forwarded_for.rev().flat_map(|value| value.rsplit(','));
+    for hop in hops {
+        let Ok(address) = hop.trim().parse::<IpAddr>() else {
+            return nearest;
+        };
+        if !is_trusted(&address) {
+            return address;
+        }
+        nearest = address;
+    }
+    nearest
 }
 
 /// The logged-in user of a request. Extracting it from a request without a
@@ -413,6 +451,56 @@ async fn me(user: CurrentUser) -> Json<Me> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_client_is_the_first_untrusted_hop_from_the_right() {
+        fn check(peer: &str, forwarded_for: &[&str], trusted: &str, expect: &str) {
+            let trusted: Vec<IpNet> = trusted
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(|s| s.parse().unwrap())
+                .collect();
+            let got = client_address(
+                peer.parse().unwrap(),
+                forwarded_for.iter().copied(),
+                &trusted,
+            );
+            assert_eq!(
+                got.to_string(),
+                expect,
+                "{peer} {forwarded_for:?} {trusted:?}"
+            );
+        }
+        // Nobody trusted: the header is ignored, however it is set.
+        check("203.0.113.7", &["198.51.100.1"], "", "203.0.113.7");
+        // The balancer appended the phone's address.
+        check("10.0.0.2", &["203.0.113.7"], "10.0.0.0/8", "203.0.113.7");
+        // A phone that writes its own header only fools itself: the hop the
+        // balancer added is the one believed.
+        check(
+            "10.0.0.2",
+            &["1.2.3.4, 203.0.113.7"],
+            "10.0.0.0/8",
+            "203.0.113.7",
+        );
+        // Two trusted hops (nginx behind the balancer), header split in two.
+        check(
+            "10.0.0.2",
+            &["203.0.113.7", "10.0.0.9"],
+            "10.0.0.0/8",
+            "203.0.113.7",
+        );
+        // A request from the trusted proxy itself, or a broken header.
+        check("10.0.0.2", &[], "10.0.0.0/8", "10.0.0.2");
+        check(
+            "10.0.0.2",
+            &["10.0.0.9, nonsense"],
+            "10.0.0.0/8",
+            "10.0.0.2",
+        );
+        check("10.0.0.2", &["unknown, 10.0.0.9"], "10.0.0.0/8", "10.0.0.9");
+        check("::1", &["2001:db8::7"], "::1/128", "2001:db8::7");
+    }
 
     #[tokio::test]
     async fn passwords_hash_with_argon2id_at_owasp_parameters_and_verify() {

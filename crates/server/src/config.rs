@@ -2,6 +2,7 @@
 //! command-line flags, and the command the binary was asked to run.
 
 use anyhow::{Context, bail};
+use ipnet::IpNet;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -125,6 +126,10 @@ pub struct Settings {
     pub photo_store: PhotoStore,
     /// The largest photo accepted, in bytes.
     pub max_photo_bytes: usize,
+    /// Load balancers and reverse proxies whose `X-Forwarded-For` is
+    /// believed. Empty (the default) believes none: the socket's peer is the
+    /// client, and a forged header changes nothing.
+    pub trusted_proxies: Vec<IpNet>,
     /// Whether the session cookie carries `Secure`. Turn on whenever the
     /// server is reached over HTTPS (every deployment but a laptop demo).
     pub cookie_secure: bool,
@@ -138,6 +143,7 @@ impl Default for Settings {
             app_dir: PathBuf::from("dist"),
             photo_store: PhotoStore::Directory(PathBuf::from("data/photos")),
             max_photo_bytes: 10 * 1024 * 1024,
+            trusted_proxies: Vec::new(),
             cookie_secure: false,
         }
     }
@@ -161,6 +167,9 @@ Options (each also read from the environment variable shown):
                           AWS_REGION, AWS_ENDPOINT (for MinIO, Ceph, ...) and
                           AWS_ALLOW_HTTP=true (for a plain-HTTP endpoint)
   --max-photo-bytes N     largest photo accepted      KABAR_MAX_PHOTO_BYTES 10485760
+  --trusted-proxies LIST  comma-separated addresses or CIDR ranges of the load
+                          balancers whose X-Forwarded-For names the client
+                                                      KABAR_TRUSTED_PROXIES
   --cookie-secure         mark the session cookie Secure (use behind HTTPS)
                                                       KABAR_COOKIE_SECURE=1
 
@@ -239,6 +248,9 @@ pub fn parse_command_line(
     if let Ok(bytes) = std::env::var("KABAR_MAX_PHOTO_BYTES") {
         settings.max_photo_bytes = parse_bytes(&bytes)?;
     }
+    if let Ok(list) = std::env::var("KABAR_TRUSTED_PROXIES") {
+        settings.trusted_proxies = parse_networks(&list)?;
+    }
     if let Ok(flag) = std::env::var("KABAR_COOKIE_SECURE") {
         settings.cookie_secure = matches!(flag.as_str(), "1" | "true" | "yes");
     }
@@ -259,6 +271,7 @@ pub fn parse_command_line(
             "--photo-dir" => settings.photo_store = PhotoStore::Directory(value()?.into()),
             "--photo-store" => settings.photo_store = PhotoStore::parse(&value()?)?,
             "--max-photo-bytes" => settings.max_photo_bytes = parse_bytes(&value()?)?,
+            "--trusted-proxies" => settings.trusted_proxies = parse_networks(&value()?)?,
             "--cookie-secure" => settings.cookie_secure = true,
             "--help" | "-h" => {
                 println!("{USAGE}");
@@ -332,6 +345,19 @@ fn parse_listen(text: &str) -> anyhow::Result<SocketAddr> {
         .with_context(|| format!("listen address {text:?} is not ADDR:PORT"))
 }
 
+/// `10.0.0.0/8, 192.168.1.5`: networks, or single addresses as /32 or /128.
+fn parse_networks(text: &str) -> anyhow::Result<Vec<IpNet>> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            item.parse::<IpNet>()
+                .or_else(|_| item.parse::<std::net::IpAddr>().map(IpNet::from))
+                .with_context(|| format!("{item:?} is not an address or a CIDR range"))
+        })
+        .collect()
+}
+
 fn parse_bytes(text: &str) -> anyhow::Result<usize> {
     text.parse()
         .with_context(|| format!("{text:?} is not a number of bytes"))
@@ -385,6 +411,25 @@ mod tests {
         check("gs://kabar-desa-foto", None);
         check("file://", None);
         check("", None);
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_ranges() {
+        fn check(input: &str, expect: Option<&[&str]>) {
+            let got = parse_networks(input)
+                .ok()
+                .map(|networks| networks.iter().map(IpNet::to_string).collect::<Vec<_>>());
+            let expect = expect.map(|list| list.iter().map(|s| s.to_string()).collect());
+            assert_eq!(got, expect, "{input:?}");
+        }
+        check(
+            "10.0.0.0/8, 192.168.1.5",
+            Some(&["10.0.0.0/8", "192.168.1.5/32"]),
+        );
+        check("::1", Some(&["::1/128"]));
+        check("", Some(&[]));
+        check("10.0.0.0/33", None);
+        check("balancer.local", None);
     }
 
     #[test]

@@ -45,6 +45,7 @@ on_both_backends! {
     logout_ends_the_session_and_clears_the_cookie,
     five_wrong_passwords_lock_the_account_for_fifteen_minutes,
     a_client_that_keeps_failing_is_throttled_whatever_the_username,
+    behind_a_trusted_balancer_each_phone_is_throttled_on_its_own,
     disabled_users_and_revoked_sessions_lose_access_at_once,
     a_push_that_claims_another_village_or_device_is_refused_whole,
     every_scoped_endpoint_answers_200_403_or_401_by_village,

@@ -2,6 +2,7 @@
 
 use super::support::{
     Backend, KOTOBANGUN, MONGONDOW, PASSWORD, TUMUBUI, Who, report, report_in, spawn_app,
+    spawn_app_with,
 };
 use kabar_server::Command;
 use kabar_shared::sync::{PushItem, PushRequest};
@@ -104,8 +105,15 @@ pub async fn five_wrong_passwords_lock_the_account_for_fifteen_minutes(backend: 
 pub async fn a_client_that_keeps_failing_is_throttled_whatever_the_username(backend: Backend) {
     let app = spawn_app(backend).await;
     for i in 0..20 {
+        // No proxy is trusted, so a forged X-Forwarded-For changes nothing.
+        let forged = format!("198.51.100.{i}");
         let (status, _) = app
-            .login(&format!("tidak-ada-{i}"), "salah-kata-sandi", "device-0001")
+            .login_forwarded_for(
+                Some(&forged),
+                &format!("tidak-ada-{i}"),
+                "salah-kata-sandi",
+                "device-0001",
+            )
             .await
             .unwrap_err();
         assert_eq!(status, 401);
@@ -398,4 +406,51 @@ pub async fn every_scoped_endpoint_answers_200_403_or_401_by_village(backend: Ba
         401
     );
     let _ = MONGONDOW;
+}
+
+pub async fn behind_a_trusted_balancer_each_phone_is_throttled_on_its_own(backend: Backend) {
+    let first = spawn_app(backend).await;
+    let app = spawn_app_with(first.dir.clone(), first.database.clone(), |settings| {
+        settings.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    })
+    .await;
+    app.create_user(Who::Head).await;
+    let guesser = "203.0.113.7";
+    for i in 0..20 {
+        let (status, _) = app
+            .login_forwarded_for(
+                Some(guesser),
+                &format!("tidak-ada-{i}"),
+                "salah",
+                "device-0001",
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(status, 401);
+    }
+    let (status, _) = app
+        .login_forwarded_for(Some(guesser), Who::Head.username(), PASSWORD, "device-0001")
+        .await
+        .unwrap_err();
+    assert_eq!(status, 429, "the guesser is throttled");
+    // Another phone behind the same balancer logs in; so does one whose
+    // own forged header names the guesser, since the balancer's hop wins.
+    for forwarded in ["198.51.100.9", "203.0.113.7, 198.51.100.10"] {
+        app.login_forwarded_for(
+            Some(forwarded),
+            Who::Head.username(),
+            PASSWORD,
+            "device-0002",
+        )
+        .await
+        .unwrap_or_else(|(status, body)| panic!("{forwarded}: {status} {body}"));
+    }
+    let audit = app.store.audit_log(100).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|entry| entry.action == "login"
+                && entry.client.as_deref() == Some("198.51.100.9")),
+        "the audit log names the phone, not the balancer"
+    );
 }

@@ -445,9 +445,24 @@ impl TestApp {
         password: &str,
         device_id: &str,
     ) -> Result<Session, (u16, Value)> {
-        let response = self
-            .client
-            .post(self.url("/api/v1/auth/login"))
+        self.login_forwarded_for(None, username, password, device_id)
+            .await
+    }
+
+    /// A login that arrives through a proxy naming the client in
+    /// `X-Forwarded-For` (or that forges the header).
+    pub async fn login_forwarded_for(
+        &self,
+        forwarded_for: Option<&str>,
+        username: &str,
+        password: &str,
+        device_id: &str,
+    ) -> Result<Session, (u16, Value)> {
+        let mut request = self.client.post(self.url("/api/v1/auth/login"));
+        if let Some(forwarded_for) = forwarded_for {
+            request = request.header("x-forwarded-for", forwarded_for);
+        }
+        let response = request
             .json(&serde_json::json!({
                 "username": username,
                 "password": password,
