@@ -28,6 +28,8 @@ struct Endpoint {
     summary: &'static str,
     /// The request body's media type and the shared type it carries.
     body: Option<(&'static str, &'static str)>,
+    /// Optional query parameters and what they do.
+    query: &'static [(&'static str, &'static str)],
     /// Status codes and what they mean; every error is `{"error": {"code",
     /// "message", "message_en"}}`.
     responses: &'static [(&'static str, &'static str)],
@@ -41,6 +43,7 @@ const ENDPOINTS: &[Endpoint] = &[
         tag: "meta",
         summary: "Liveness and database reachability; {status, protocol_version}",
         body: None,
+        query: &[],
         responses: &[("200", "ok"), ("500", "the database is not reachable")],
         public: true,
     },
@@ -50,6 +53,7 @@ const ENDPOINTS: &[Endpoint] = &[
         tag: "meta",
         summary: "This document",
         body: None,
+        query: &[],
         responses: &[("200", "the OpenAPI document")],
         public: true,
     },
@@ -59,6 +63,7 @@ const ENDPOINTS: &[Endpoint] = &[
         tag: "auth",
         summary: "Log in a device; sets the kabar_session cookie and answers Me",
         body: Some(("application/json", "kabar_shared::account::LoginRequest")),
+        query: &[],
         responses: &[
             ("200", "logged in: Me, with Set-Cookie kabar_session"),
             ("400", "bad_json / invalid_request (device_id)"),
@@ -77,6 +82,7 @@ const ENDPOINTS: &[Endpoint] = &[
         tag: "auth",
         summary: "End this device's session and clear the cookie",
         body: None,
+        query: &[],
         responses: &[("204", "logged out"), ("401", "unauthenticated")],
         public: false,
     },
@@ -86,6 +92,7 @@ const ENDPOINTS: &[Endpoint] = &[
         tag: "auth",
         summary: "Who is logged in (kabar_shared::account::Me)",
         body: None,
+        query: &[],
         responses: &[("200", "Me"), ("401", "unauthenticated")],
         public: false,
     },
@@ -96,6 +103,7 @@ const ENDPOINTS: &[Endpoint] = &[
         summary: "Push up to 100 reports; answers per item (kabar_shared::sync::PushResponse). \
                   gzip or br request bodies are accepted.",
         body: Some(("application/json", "kabar_shared::sync::PushRequest")),
+        query: &[],
         responses: &[
             (
                 "200",
@@ -122,6 +130,13 @@ const ENDPOINTS: &[Endpoint] = &[
         summary: "What the phone should cache since ?cursor (opaque), at most ?limit review \
                   events (kabar_shared::sync::PullResponse)",
         body: None,
+        query: &[
+            (
+                "cursor",
+                "the cursor of the previous pull's answer; none on the first",
+            ),
+            ("limit", "review events per page"),
+        ],
         responses: &[
             ("200", "PullResponse"),
             ("400", "bad_cursor / invalid_request"),
@@ -133,12 +148,31 @@ const ENDPOINTS: &[Endpoint] = &[
         method: HttpMethod::Get,
         path: "/api/v1/reports",
         tag: "reports",
-        summary: "Reports in the reader's scope, optionally ?village=CODE; {reports: [...]}",
+        summary: "Reports in the reader's scope, newest first, a page at a time; {reports: [...], next_before}",
         body: None,
+        query: &[
+            (
+                "village",
+                "only this village (a Kemendagri code inside the reader's scope)",
+            ),
+            (
+                "status",
+                "only this review status: received, in_review, approved or needs_revision",
+            ),
+            (
+                "before",
+                "only reports older than this report id: the next_before of the previous page",
+            ),
+            ("limit", "reports per page, 1 to 500 (default 100)"),
+        ],
         responses: &[
             (
                 "200",
-                "{reports: [{report, content_hash, received_at_ms, status, submitted_by, missing_photos}]}",
+                "{reports: [{report, content_hash, received_at_ms, status, submitted_by, missing_photos}], next_before: report id or null on the last page}",
+            ),
+            (
+                "400",
+                "invalid_request: a bad village, status, before or limit",
             ),
             ("401", "unauthenticated"),
             (
@@ -154,6 +188,7 @@ const ENDPOINTS: &[Endpoint] = &[
         tag: "reports",
         summary: "One report",
         body: None,
+        query: &[],
         responses: &[
             ("200", "the stored report"),
             ("401", "unauthenticated"),
@@ -168,6 +203,7 @@ const ENDPOINTS: &[Endpoint] = &[
         tag: "reports",
         summary: "Set a report's review status and/or comment (reviewers and admins in scope)",
         body: Some(("application/json", "kabar_shared::report::ReviewRequest")),
+        query: &[],
         responses: &[
             ("200", "{report}"),
             ("400", "invalid_request"),
@@ -184,6 +220,7 @@ const ENDPOINTS: &[Endpoint] = &[
         summary: "Upload a photo announced by a report of the user's village; body is the \
                   JPEG, PNG or WebP file whose SHA-256 is in the path",
         body: Some(("application/octet-stream", "the photo file")),
+        query: &[],
         responses: &[
             ("201", "stored: {sha256, stored: true}"),
             ("200", "already stored: {sha256, stored: false}"),
@@ -202,6 +239,7 @@ const ENDPOINTS: &[Endpoint] = &[
         tag: "photos",
         summary: "A stored photo, without its location metadata",
         body: None,
+        query: &[],
         responses: &[
             ("200", "the image"),
             ("401", "unauthenticated"),
@@ -216,6 +254,7 @@ const ENDPOINTS: &[Endpoint] = &[
         tag: "admin",
         summary: "Every device session (admins)",
         body: None,
+        query: &[],
         responses: &[
             ("200", "{sessions: [...]}"),
             ("401", "unauthenticated"),
@@ -229,6 +268,7 @@ const ENDPOINTS: &[Endpoint] = &[
         tag: "admin",
         summary: "End a device session (admins)",
         body: None,
+        query: &[],
         responses: &[
             ("204", "revoked"),
             ("401", "unauthenticated"),
@@ -243,6 +283,7 @@ const ENDPOINTS: &[Endpoint] = &[
         tag: "admin",
         summary: "The newest 500 audit log entries (admins)",
         body: None,
+        query: &[],
         responses: &[
             ("200", "{entries: [...]}"),
             ("401", "unauthenticated"),
@@ -286,6 +327,15 @@ fn build() -> OpenApi {
                         .required(Required::True),
                 );
             }
+        }
+        for (name, description) in endpoint.query {
+            operation = operation.parameter(
+                ParameterBuilder::new()
+                    .name(*name)
+                    .parameter_in(ParameterIn::Query)
+                    .required(Required::False)
+                    .description(Some(*description)),
+            );
         }
         if !endpoint.public {
             operation =

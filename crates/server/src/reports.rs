@@ -4,13 +4,13 @@
 
 use crate::auth::{Client, CurrentUser};
 use crate::error::ApiError;
-use crate::store::{AuditEntry, NewReview, ReportFilter, StoredReport, now_ms};
+use crate::store::{AuditEntry, NewReview, ReportFilter, ReportPage, StoredReport, now_ms};
 use crate::{ApiJson, AppState};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use kabar_shared::report::ReviewRequest;
+use kabar_shared::report::{ReviewRequest, ReviewStatus};
 use kabar_shared::{ReportId, VillageCode};
 use serde::{Deserialize, Serialize};
 
@@ -21,15 +21,17 @@ pub fn router() -> Router<AppState> {
         .route("/v1/reports/{id}/review", post(review))
 }
 
-#[derive(Serialize)]
-struct ReportList {
-    reports: Vec<StoredReport>,
-}
+/// Reports per page unless `limit` says otherwise, and the most it may say.
+pub const DEFAULT_PAGE: u16 = 100;
+pub const MAX_PAGE: u16 = 500;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ListQuery {
     village: Option<String>,
+    status: Option<String>,
+    before: Option<String>,
+    limit: Option<u16>,
 }
 
 async fn list(
@@ -37,7 +39,7 @@ async fn list(
     Client(client): Client,
     user: CurrentUser,
     query: Result<Query<ListQuery>, QueryRejection>,
-) -> Result<Json<ReportList>, ApiError> {
+) -> Result<Json<ReportPage>, ApiError> {
     let Query(query) =
         query.map_err(|rejection| ApiError::InvalidRequest(rejection.body_text()))?;
     let village = query
@@ -51,11 +53,37 @@ async fn list(
     {
         return Err(ApiError::Forbidden);
     }
-    let reports = state
+    let status = query
+        .status
+        .as_deref()
+        .map(|text| {
+            ReviewStatus::parse(text).ok_or_else(|| {
+                ApiError::InvalidRequest(format!(
+                    "status must be one of received, in_review, approved, needs_revision, not {text:?}"
+                ))
+            })
+        })
+        .transpose()?;
+    let before = query
+        .before
+        .as_deref()
+        .map(ReportId::parse)
+        .transpose()
+        .map_err(|error| ApiError::InvalidRequest(format!("before: {error}")))?;
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(ApiError::InvalidRequest(format!(
+            "limit must be from 1 to {MAX_PAGE}"
+        )));
+    }
+    let page = state
         .store
         .reports(&ReportFilter {
             scope: user.access.scope().clone(),
             village: village.clone(),
+            status,
+            before,
+            limit,
         })
         .await?;
     // Listing is how the Command Center exports reports; who took which
@@ -67,11 +95,16 @@ async fn list(
             action: "export",
             target: village.map(String::from),
             client: Some(client),
-            detail: serde_json::json!({ "reports": reports.len(), "scope": user.access.scope() }),
+            detail: serde_json::json!({
+                "reports": page.reports.len(),
+                "scope": user.access.scope(),
+                "status": status.map(ReviewStatus::as_str),
+                "before": before.map(|id| id.to_string()),
+            }),
         };
         state.store.audit(&entry, now_ms()).await?;
     }
-    Ok(Json(ReportList { reports }))
+    Ok(Json(page))
 }
 
 fn parse_id(id: &str) -> Result<ReportId, ApiError> {

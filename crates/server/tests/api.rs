@@ -13,10 +13,13 @@ mod auth;
 mod photos;
 #[path = "api/pull.rs"]
 mod pull;
+#[path = "api/reports.rs"]
+mod reports;
 
 use auth::*;
 use photos::*;
 use pull::*;
+use reports::*;
 
 use kabar_shared::sync::{PushItem, PushOutcome, PushRequest, PushResponse};
 use serde_json::{Value, json};
@@ -57,6 +60,7 @@ on_both_backends! {
     compressed_requests_are_read_and_responses_compressed,
     the_audit_log_records_who_did_what_and_cannot_be_rewritten,
     the_openapi_document_lists_every_endpoint,
+    the_report_list_pages_newest_first_and_filters_by_village_and_status,
 }
 
 with_photos_on_s3! {
@@ -88,13 +92,14 @@ async fn pushed_reports_are_stored_and_listed(backend: Backend) {
         vec![PushOutcome::Accepted, PushOutcome::Accepted]
     );
 
+    // Newest first.
     let stored = app.stored_reports(&head).await;
     assert_eq!(stored.len(), 2);
-    assert_eq!(stored[0]["report"]["id"], first.id.to_string());
-    assert_eq!(stored[0]["report"]["answers"]["title"], "Jalan rusak");
-    assert_eq!(stored[0]["status"], "received");
-    assert_eq!(stored[0]["submitted_by"], Who::Head.username());
-    assert_eq!(stored[1]["content_hash"], second.content_hash().as_str());
+    assert_eq!(stored[1]["report"]["id"], first.id.to_string());
+    assert_eq!(stored[1]["report"]["answers"]["title"], "Jalan rusak");
+    assert_eq!(stored[1]["status"], "received");
+    assert_eq!(stored[1]["submitted_by"], Who::Head.username());
+    assert_eq!(stored[0]["content_hash"], second.content_hash().as_str());
 }
 
 async fn a_batch_replayed_twice_is_acknowledged_and_stored_once(backend: Backend) {

@@ -77,7 +77,7 @@ impl Store {
 
     pub async fn missing_photos_of(&self, id: ReportId) -> anyhow::Result<Vec<ContentHash>> {
         Ok(self
-            .missing_photos_where("r.id = $1", &id.to_string())
+            .missing_photos_between(id, id)
             .await?
             .into_iter()
             .map(|(_, hash)| hash)
@@ -114,20 +114,20 @@ impl Store {
         Ok(incomplete)
     }
 
-    /// Missing photos of the reports `r` matching `clause` (one `$1`).
-    pub(super) async fn missing_photos_where(
+    /// Missing photos of the reports with ids from `oldest` to `newest`.
+    pub(super) async fn missing_photos_between(
         &self,
-        clause: &str,
-        value: &str,
+        oldest: ReportId,
+        newest: ReportId,
     ) -> anyhow::Result<Vec<(ReportId, ContentHash)>> {
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query(
             "SELECT rp.report_id, rp.sha256 FROM report_photos rp
-             JOIN reports r ON r.id = rp.report_id
              LEFT JOIN photos p ON p.sha256 = rp.sha256
-             WHERE p.sha256 IS NULL AND {clause}
-             ORDER BY rp.report_id, rp.sha256"
-        ))
-        .bind(value.to_owned())
+             WHERE p.sha256 IS NULL AND rp.report_id >= $1 AND rp.report_id <= $2
+             ORDER BY rp.report_id, rp.sha256",
+        )
+        .bind(oldest.to_string())
+        .bind(newest.to_string())
         .fetch_all(&self.writer)
         .await?;
         rows.iter()

@@ -40,6 +40,19 @@ pub struct StoredReport {
 pub struct ReportFilter {
     pub scope: Scope,
     pub village: Option<VillageCode>,
+    pub status: Option<ReviewStatus>,
+    /// Only reports older than this one: the page after a page ending there.
+    pub before: Option<ReportId>,
+    /// The page size; the caller bounds it.
+    pub limit: u16,
+}
+
+/// One page of a report list, newest first.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ReportPage {
+    pub reports: Vec<StoredReport>,
+    /// Where the next page starts (`before=` this id); absent on the last.
+    pub next_before: Option<ReportId>,
 }
 
 /// Who pushed a report, from where.
@@ -172,40 +185,80 @@ impl Store {
         Ok(true)
     }
 
-    /// Reports in the filter's scope, oldest first.
-    pub async fn reports(&self, filter: &ReportFilter) -> anyhow::Result<Vec<StoredReport>> {
-        let (clause, value) = match (&filter.village, &filter.scope) {
-            (Some(village), _) => ("r.village_code = $1", village.as_str().to_owned()),
-            (None, Scope::Village(village)) => ("r.village_code = $1", village.as_str().to_owned()),
-            (None, Scope::District(district)) => {
-                ("r.village_code LIKE $1", format!("{}.%", district.as_str()))
-            }
-            (None, Scope::All) => ("$1 = $1", String::new()),
-        };
+    /// One page of the reports in the filter's scope, newest first (ids are
+    /// UUIDv7, so id order is the order the phones created them), and
+    /// whether more follow.
+    pub async fn reports(&self, filter: &ReportFilter) -> anyhow::Result<ReportPage> {
         if let Some(village) = &filter.village
             && !filter.scope.contains(village)
         {
-            return Ok(Vec::new());
+            return Ok(ReportPage::default());
         }
-        let rows = sqlx::query(&format!(
+        let mut conditions = Vec::new();
+        let mut values = Vec::new();
+        let mut condition = |sql: &str, value: String| {
+            values.push(value);
+            conditions.push(sql.replace('?', &format!("${}", values.len())));
+        };
+        match (&filter.village, &filter.scope) {
+            (Some(village), _) | (None, Scope::Village(village)) => {
+                condition("r.village_code = ?", village.as_str().to_owned());
+            }
+            (None, Scope::District(district)) => {
+                condition("r.village_code LIKE ?", format!("{}.%", district.as_str()));
+            }
+            (None, Scope::All) => {}
+        }
+        if let Some(status) = filter.status {
+            condition("r.status = ?", status.as_str().to_owned());
+        }
+        if let Some(before) = filter.before {
+            condition("r.id < ?", before.to_string());
+        }
+        let clause = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conditions.join(" AND "))
+        };
+        let sql = format!(
             "SELECT {REPORT_COLUMNS} FROM reports r LEFT JOIN users u ON u.id = r.submitted_by
-             WHERE {clause} ORDER BY r.id"
-        ))
-        .bind(value.clone())
-        .fetch_all(&self.reader)
-        .await?;
-        let missing = self.missing_photos_where(clause, &value).await?;
-        rows.iter()
-            .map(|row| {
-                let mut report = stored_report(row)?;
+             {clause} ORDER BY r.id DESC LIMIT ${}",
+            values.len() + 1
+        );
+        let mut query = sqlx::query(&sql);
+        for value in values {
+            query = query.bind(value);
+        }
+        // One row more than asked says whether another page follows.
+        let rows = query
+            .bind(i64::from(filter.limit) + 1)
+            .fetch_all(&self.reader)
+            .await?;
+        let has_more = rows.len() > usize::from(filter.limit);
+        let mut reports = rows
+            .iter()
+            .take(usize::from(filter.limit))
+            .map(stored_report)
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        if let (Some(newest), Some(oldest)) = (reports.first(), reports.last()) {
+            let missing = self
+                .missing_photos_between(oldest.report.id, newest.report.id)
+                .await?;
+            for report in &mut reports {
                 report.missing_photos = missing
                     .iter()
                     .filter(|(id, _)| *id == report.report.id)
                     .map(|(_, hash)| hash.clone())
                     .collect();
-                Ok(report)
-            })
-            .collect()
+            }
+        }
+        let next_before = has_more
+            .then(|| reports.last().map(|last| last.report.id))
+            .flatten();
+        Ok(ReportPage {
+            reports,
+            next_before,
+        })
     }
 
     /// One report, whatever its village; the caller checks the scope.

@@ -329,4 +329,11 @@ pub async fn the_openapi_document_lists_every_endpoint(backend: Backend) {
     ] {
         assert!(document["paths"].get(path).is_some(), "{path} documented");
     }
+    let list_parameters: Vec<&str> = document["paths"]["/api/v1/reports"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|parameter| parameter["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(list_parameters, ["village", "status", "before", "limit"]);
 }
