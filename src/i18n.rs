@@ -105,6 +105,11 @@ texts! {
     ERROR_PROTOCOL = "Versi aplikasi tidak cocok dengan server. Muat ulang aplikasi saat ada sinyal."
         / "This app version does not match the server. Reload the app when you have signal.";
     ERROR_STORAGE = "Penyimpanan ponsel bermasalah" / "The phone's storage failed";
+    STORAGE_LOW = "⚠️ Ruang penyimpanan hampir penuh. Sisa:" / "⚠️ Storage almost full. Space left:";
+    STORAGE_LOW_ADVICE = "Foto baru bisa gagal disimpan. Kirim laporan yang menunggu, atau hapus foto/video lain di ponsel."
+        / "New photos may fail to save. Send the waiting reports, or delete other photos and videos on the phone.";
+    STORAGE_NOT_PERSISTENT = "ℹ️ Browser boleh menghapus data aplikasi ini jika ruang ponsel penuh. Pasang aplikasi (menu ⋮ → Tambahkan ke layar utama) agar laporan yang belum terkirim tetap aman."
+        / "ℹ️ The browser may delete this app's data when the phone runs out of space. Install the app (menu ⋮ → Add to Home screen) to keep unsent reports safe.";
     REVIEW_RECEIVED = "📥 Diterima Command Center" / "📥 Received by the Command Center";
     REVIEW_IN_REVIEW = "🔍 Sedang ditinjau" / "🔍 Being reviewed";
     REVIEW_APPROVED = "👍 Disetujui" / "👍 Approved";

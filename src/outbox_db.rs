@@ -81,6 +81,41 @@ pub struct StoredPhoto {
     pub saved_at_ms: i64,
 }
 
+/// How safe this app's data is on the phone, as the browser tells it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StorageHealth {
+    /// Whether the browser promised to keep the data when space runs short.
+    /// Without it ("best effort"), Chrome may evict the whole origin,
+    /// unsent reports included, to make room.
+    pub persistent: bool,
+    /// Bytes this app may still store, when the browser says.
+    pub free_bytes: Option<f64>,
+}
+
+/// Asks the browser to keep this app's data even when the phone runs short
+/// of space, then reports how safe and how roomy the storage is. Chrome
+/// decides without asking the user: an installed app, or a site used often,
+/// is granted. `None` where the browser has no storage manager.
+pub async fn secure_storage() -> Option<StorageHealth> {
+    use wasm_bindgen_futures::JsFuture;
+    let storage = web_sys::window()?.navigator().storage();
+    let ask = |promise: Result<js_sys::Promise, JsValue>| async move {
+        JsFuture::from(promise.ok()?).await.ok()
+    };
+    let mut persistent = ask(storage.persisted()).await?.as_bool() == Some(true);
+    if !persistent {
+        persistent = ask(storage.persist()).await?.as_bool() == Some(true);
+    }
+    let free_bytes = ask(storage.estimate()).await.and_then(|estimate| {
+        let estimate: web_sys::StorageEstimate = estimate.unchecked_into();
+        Some(estimate.get_quota()? - estimate.get_usage().unwrap_or(0.0))
+    });
+    Some(StorageHealth {
+        persistent,
+        free_bytes,
+    })
+}
+
 /// IndexedDB failed: blocked, full, or the browser refused storage.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StorageError(pub String);

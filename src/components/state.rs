@@ -3,7 +3,9 @@
 
 use crate::api::{self, ApiError};
 use crate::i18n::Lang;
-use crate::outbox_db::{DATABASE_NAME, OutboxDb, OutboxEntry, StorageError};
+use crate::outbox_db::{
+    DATABASE_NAME, OutboxDb, OutboxEntry, StorageError, StorageHealth, secure_storage,
+};
 use crate::sync_engine::{self, SyncError};
 use kabar_shared::ReportId;
 use kabar_shared::account::Me;
@@ -47,6 +49,9 @@ pub struct AppState {
     pub sync_error: RwSignal<Option<SyncError>>,
     /// IndexedDB could not be opened or read.
     pub storage_error: RwSignal<Option<StorageError>>,
+    /// Whether the browser keeps the data when space runs short, and how
+    /// much room is left; refreshed whenever the outbox is reread.
+    pub storage_health: RwSignal<Option<StorageHealth>>,
 }
 
 impl AppState {
@@ -59,6 +64,7 @@ impl AppState {
             connection: RwSignal::new(Connection::Checking),
             sync_error: RwSignal::new(None),
             storage_error: RwSignal::new(None),
+            storage_health: RwSignal::new(None),
         }
     }
 
@@ -107,7 +113,8 @@ impl AppState {
         self.session.set(Session::SignedOut);
     }
 
-    /// Rereads the outbox from IndexedDB into the `entries` signal.
+    /// Rereads the outbox from IndexedDB into the `entries` signal, and
+    /// how safe the storage is: every save and sync goes through here.
     pub async fn reload_entries(self) {
         match database().await {
             Ok(db) => match db.all().await {
@@ -121,6 +128,7 @@ impl AppState {
             },
             Err(error) => self.storage_error.set(Some(error)),
         }
+        self.storage_health.set(secure_storage().await);
     }
 
     /// Starts a sync unless one is running; a request during a running sync

@@ -7,6 +7,9 @@ use crate::i18n::{self, Lang};
 use crate::sync_engine::SyncError;
 use leptos::prelude::*;
 
+/// Below this much room a few photos may no longer fit.
+const LOW_STORAGE_BYTES: f64 = 20_000_000.0;
+
 #[component]
 pub fn SyncStatus() -> impl IntoView {
     let state = expect_context::<AppState>();
@@ -27,13 +30,50 @@ pub fn SyncStatus() -> impl IntoView {
         (waiting() > 0 && state.connection.get() == Connection::Offline)
             .then(|| i18n::ERROR_OFFLINE.get(lang).to_owned())
     };
+    // Storage the browser may wipe only matters while something is not on
+    // the server yet; running out of room matters always.
+    let storage_warnings = move || {
+        let lang = lang.get();
+        let Some(health) = state.storage_health.get() else {
+            return Vec::new();
+        };
+        let mut warnings = Vec::new();
+        if let Some(free) = health.free_bytes
+            && free < LOW_STORAGE_BYTES
+        {
+            let megabytes = (free.max(0.0) / 1_000_000.0).floor();
+            warnings.push(format!(
+                "{} {megabytes} MB. {}",
+                i18n::STORAGE_LOW.get(lang),
+                i18n::STORAGE_LOW_ADVICE.get(lang)
+            ));
+        }
+        if !health.persistent && waiting() > 0 {
+            warnings.push(i18n::STORAGE_NOT_PERSISTENT.get(lang).to_owned());
+        }
+        warnings
+    };
+    let persistent = move || {
+        state
+            .storage_health
+            .get()
+            .map(|health| health.persistent.to_string())
+    };
     view! {
-        <Show when=move || { waiting() > 0 || explanation().is_some() }>
-            <section class="card" aria-live="polite">
+        <Show when=move || {
+            waiting() > 0 || explanation().is_some() || !storage_warnings().is_empty()
+        }>
+            <section class="card" aria-live="polite" data-storage-persistent=persistent>
                 <p class="notice wait" data-waiting=waiting>
                     {move || format!("⏳ {} {}", waiting(), i18n::WAITING_COUNT.get(lang.get()))}
                 </p>
                 {move || explanation().map(|text| view! { <p class="notice bad">{text}</p> })}
+                {move || {
+                    storage_warnings()
+                        .into_iter()
+                        .map(|text| view! { <p class="notice bad storage">{text}</p> })
+                        .collect_view()
+                }}
                 <button
                     class="secondary"
                     disabled=move || state.connection.get() == Connection::Sending

@@ -59,6 +59,15 @@ test("reports saved offline survive a reload and arrive exactly once when the se
   ]);
   await screenshot(page, "offline-two-waiting");
 
+  // Reports wait on the phone, so the user learns whether the browser may
+  // wipe them: the app asked for persistent storage and shows the answer.
+  const persisted = await page.evaluate(() => navigator.storage.persisted());
+  await page.locator(`[data-storage-persistent="${persisted}"]`).waitFor();
+  assert.equal(
+    await page.getByText("Browser boleh menghapus data aplikasi ini").count(),
+    persisted ? 0 : 1,
+  );
+
   // A reload with no network still opens the app, from the service worker.
   await page.reload();
   await page.getByRole("heading", { name: "Kabar Desa" }).waitFor();
@@ -96,6 +105,22 @@ test("reports saved offline survive a reload and arrive exactly once when the se
   await page.locator("ul.reports li[data-status=sent]").nth(1).waitFor();
   assert.equal((await server.api("/api/v1/reports")).reports.length, 2);
   assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("a phone that runs out of room says so before a save fails", async () => {
+  const context = await newPhone(browser);
+  // A nearly full phone cannot be made here, and DevTools' quota override
+  // does not reach Playwright's incognito contexts, so the browser's own
+  // answer is replaced: 8 MB of a 10 MB quota used.
+  await context.addInitScript(() => {
+    navigator.storage.estimate = async () => ({ quota: 10_000_000, usage: 8_000_000 });
+  });
+  const page = await context.newPage();
+  await openAndLogIn(page, server);
+  await page.getByText("Ruang penyimpanan hampir penuh").waitFor();
+  const warning = await page.locator(".notice.storage").first().textContent();
+  assert.match(warning, /Sisa: 2 MB\./);
   await context.close();
 });
 
