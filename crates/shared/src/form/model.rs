@@ -7,6 +7,7 @@
 
 use super::date::Date;
 use super::expr::Expr;
+use super::object::Object;
 use crate::report::{Answers, ContentHash, FormRef};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
@@ -82,7 +83,7 @@ pub struct FormDefinition {
 }
 
 /// One question, note, section or repeat group.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Field {
     /// Snake-case, unique in the whole form (repeat columns included), and
     /// the key of the answer.
@@ -131,6 +132,27 @@ pub struct Choice {
     pub label: Text,
 }
 
+/// The field types a form may use, as their JSON `type` names them.
+pub const FIELD_TYPES: &[&str] = &[
+    "short_text",
+    "long_text",
+    "integer",
+    "decimal",
+    "date",
+    "time",
+    "date_time",
+    "yes_no",
+    "select_one",
+    "select_many",
+    "photo",
+    "gps",
+    "nik",
+    "phone",
+    "note",
+    "section",
+    "repeat",
+];
+
 /// Short texts are capped even when the form sets no limit, so one field
 /// cannot fill a report that has to travel over a weak link.
 pub const DEFAULT_SHORT_TEXT_MAX: u32 = 255;
@@ -138,7 +160,7 @@ pub const DEFAULT_LONG_TEXT_MAX: u32 = 5000;
 
 /// What kind of answer a field takes, with its bounds. The JSON value of each
 /// answer is described on each variant.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum FieldKind {
     /// A JSON string on one line.
@@ -224,7 +246,91 @@ pub enum FieldKind {
     },
 }
 
+/// By hand, for the phone's download size (see `form::object`): the
+/// derived code for the flattened, internally tagged kind was the largest
+/// function in the app.
+impl<'de> Deserialize<'de> for Field {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Field, D::Error> {
+        let mut object = Object::read(deserializer)?;
+        Ok(Field {
+            code: object.required("code")?,
+            label: object.required("label")?,
+            hint: object.optional("hint")?,
+            required: object.optional("required")?.unwrap_or(false),
+            relevant: object.optional("relevant")?,
+            constraint: object.optional("constraint")?,
+            calculate: object.optional("calculate")?,
+            default: object.optional("default")?,
+            kind: FieldKind::take_from(&mut object)?,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for FieldKind {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<FieldKind, D::Error> {
+        FieldKind::take_from(&mut Object::read(deserializer)?)
+    }
+}
+
 impl FieldKind {
+    fn take_from<E: serde::de::Error>(object: &mut Object<E>) -> Result<FieldKind, E> {
+        let tag = object.tag("type")?;
+        Ok(match tag.as_str() {
+            "short_text" => FieldKind::ShortText {
+                min_length: object.optional("min_length")?,
+                max_length: object.optional("max_length")?,
+            },
+            "long_text" => FieldKind::LongText {
+                min_length: object.optional("min_length")?,
+                max_length: object.optional("max_length")?,
+            },
+            "integer" => FieldKind::Integer {
+                min: object.optional("min")?,
+                max: object.optional("max")?,
+            },
+            "decimal" => FieldKind::Decimal {
+                min: object.optional("min")?,
+                max: object.optional("max")?,
+            },
+            "date" => FieldKind::Date {
+                min: object.optional("min")?,
+                max: object.optional("max")?,
+            },
+            "time" => FieldKind::Time,
+            "date_time" => FieldKind::DateTime {
+                min: object.optional("min")?,
+                max: object.optional("max")?,
+            },
+            "yes_no" => FieldKind::YesNo,
+            "select_one" => FieldKind::SelectOne {
+                choices: object.required("choices")?,
+            },
+            "select_many" => FieldKind::SelectMany {
+                choices: object.required("choices")?,
+                min_selected: object.optional("min_selected")?,
+                max_selected: object.optional("max_selected")?,
+            },
+            "photo" => FieldKind::Photo {
+                max_count: object.required("max_count")?,
+            },
+            "gps" => FieldKind::Gps {
+                max_accuracy_m: object.optional("max_accuracy_m")?,
+            },
+            "nik" => FieldKind::Nik,
+            "phone" => FieldKind::Phone,
+            "note" => FieldKind::Note,
+            "section" => FieldKind::Section {
+                fields: object.required("fields")?,
+            },
+            "repeat" => FieldKind::Repeat {
+                fields: object.required("fields")?,
+                min_rows: object.optional("min_rows")?,
+                max_rows: object.optional("max_rows")?,
+            },
+            other => return Err(E::unknown_variant(other, FIELD_TYPES)),
+        })
+    }
+
     /// Whether the field holds an answer of its own (notes and sections don't).
     pub fn takes_answer(&self) -> bool {
         !matches!(self, FieldKind::Note | FieldKind::Section { .. })
@@ -587,6 +693,81 @@ impl FormDefinition {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn fields_read_every_type_and_refuse_what_is_not_a_field() {
+        fn check(input: serde_json::Value, expect: Result<(), &str>) {
+            let got = serde_json::from_value::<Field>(input.clone());
+            match (got, expect) {
+                (Ok(field), Ok(())) => {
+                    // What the derived Serialize writes reads back the same.
+                    let again: Field =
+                        serde_json::from_str(&serde_json::to_string(&field).unwrap()).unwrap();
+                    assert_eq!(again, field, "{input}");
+                }
+                (Err(error), Err(part)) => {
+                    assert!(error.to_string().contains(part), "{input}: {error}")
+                }
+                (got, expect) => panic!("{input}: got {got:?}, expected {expect:?}"),
+            }
+        }
+        let label = json!({"id": "Isian", "en": "Entry"});
+        let choices = json!([{"code": "a", "label": label}]);
+        let nested = json!([{"code": "inner", "label": label, "type": "integer", "min": 0}]);
+        for (kind, extra) in [
+            ("short_text", json!({"min_length": 2, "max_length": 9})),
+            ("long_text", json!({})),
+            ("integer", json!({"min": -1, "max": 9})),
+            ("decimal", json!({"min": 0.5})),
+            ("date", json!({"min": "today-30", "max": "2030-01-01"})),
+            ("time", json!({})),
+            ("date_time", json!({"max": "today"})),
+            ("yes_no", json!({})),
+            ("select_one", json!({"choices": choices})),
+            (
+                "select_many",
+                json!({"choices": choices, "max_selected": 1}),
+            ),
+            ("photo", json!({"max_count": 3})),
+            ("gps", json!({"max_accuracy_m": 25.0})),
+            ("nik", json!({})),
+            ("phone", json!({})),
+            ("note", json!({})),
+            ("section", json!({"fields": nested})),
+            ("repeat", json!({"fields": nested, "min_rows": 1})),
+        ] {
+            let mut field = json!({"code": "x", "label": label, "type": kind, "required": true});
+            field
+                .as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            check(field, Ok(()));
+        }
+        check(
+            json!({"code": "x", "label": label, "type": "slider"}),
+            Err("unknown variant `slider`"),
+        );
+        check(
+            json!({"code": "x", "label": label}),
+            Err("missing field `type`"),
+        );
+        check(
+            json!({"code": "x", "label": label, "type": "photo"}),
+            Err("missing field `max_count`"),
+        );
+        check(
+            json!({"label": label, "type": "note"}),
+            Err("missing field `code`"),
+        );
+        check(
+            json!({"code": "x", "label": label, "type": "integer", "min": "nol"}),
+            Err("min: invalid type"),
+        );
+        check(
+            json!({"code": "x", "label": label, "type": "select_one", "choices": [{"code": "a"}]}),
+            Err("choices: missing field `label`"),
+        );
+    }
 
     #[test]
     fn date_bounds_read_fixed_days_and_days_relative_to_today() {

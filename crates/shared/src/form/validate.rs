@@ -7,6 +7,7 @@ use super::expr::{Context, Expr, Value};
 use super::model::{DEFAULT_LONG_TEXT_MAX, DEFAULT_SHORT_TEXT_MAX};
 use super::model::{DateBound, Field, FieldKind, FormDefinition, Lang, Text};
 use super::nik::{Nik, NikProblem};
+use super::object::Object;
 use super::phone::PhoneNumber;
 use crate::report::Answers;
 use serde::{Deserialize, Serialize};
@@ -91,7 +92,7 @@ impl ValueKind {
 
 /// What is wrong with one answer, language-neutral; [`ProblemKind::message`]
 /// says it in the user's language.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "problem", rename_all = "snake_case")]
 pub enum ProblemKind {
     Required,
@@ -152,6 +153,78 @@ pub enum ProblemKind {
     Constraint {
         message: Text,
     },
+}
+
+/// By hand, for the phone's download size (see `form::object`).
+impl<'de> Deserialize<'de> for ProblemKind {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<ProblemKind, D::Error> {
+        let mut object = Object::read(deserializer)?;
+        let tag = object.tag("problem")?;
+        Ok(match tag.as_str() {
+            "required" => ProblemKind::Required,
+            "unexpected_field" => ProblemKind::UnexpectedField,
+            "wrong_type" => ProblemKind::WrongType {
+                expected: object.required("expected")?,
+            },
+            "too_short" => ProblemKind::TooShort {
+                min_chars: object.required("min_chars")?,
+            },
+            "too_long" => ProblemKind::TooLong {
+                max_chars: object.required("max_chars")?,
+            },
+            "too_small" => ProblemKind::TooSmall {
+                min: object.required("min")?,
+            },
+            "too_large" => ProblemKind::TooLarge {
+                max: object.required("max")?,
+            },
+            "date_too_early" => ProblemKind::DateTooEarly {
+                min: object.required("min")?,
+            },
+            "date_too_late" => ProblemKind::DateTooLate {
+                max: object.required("max")?,
+            },
+            "unknown_choice" => ProblemKind::UnknownChoice {
+                code: object.required("code")?,
+            },
+            "repeated_choice" => ProblemKind::RepeatedChoice {
+                code: object.required("code")?,
+            },
+            "too_few_selected" => ProblemKind::TooFewSelected {
+                min: object.required("min")?,
+            },
+            "too_many_selected" => ProblemKind::TooManySelected {
+                max: object.required("max")?,
+            },
+            "invalid_photo" => ProblemKind::InvalidPhoto,
+            "too_many_photos" => ProblemKind::TooManyPhotos {
+                max: object.required("max")?,
+            },
+            "invalid_gps" => ProblemKind::InvalidGps,
+            "gps_too_inaccurate" => ProblemKind::GpsTooInaccurate {
+                max_accuracy_m: object.required("max_accuracy_m")?,
+            },
+            "invalid_nik" => ProblemKind::InvalidNik {
+                reason: object.required("reason")?,
+            },
+            "invalid_phone" => ProblemKind::InvalidPhone,
+            "too_few_rows" => ProblemKind::TooFewRows {
+                min: object.required("min")?,
+            },
+            "too_many_rows" => ProblemKind::TooManyRows {
+                max: object.required("max")?,
+            },
+            "constraint" => ProblemKind::Constraint {
+                message: object.required("message")?,
+            },
+            other => {
+                return Err(serde::de::Error::unknown_variant(
+                    other,
+                    &["a problem kind of form::validate::ProblemKind"],
+                ));
+            }
+        })
+    }
 }
 
 impl ProblemKind {
@@ -698,11 +771,37 @@ mod tests {
             ProblemKind::InvalidPhone,
             ProblemKind::TooFewRows { min: 1 },
             ProblemKind::TooManyRows { max: 2 },
+            ProblemKind::Constraint {
+                message: Text {
+                    id: "Harus genap.".into(),
+                    en: "Must be even.".into(),
+                },
+            },
         ];
         for kind in kinds {
             let (id, en) = (kind.message(Lang::Id), kind.message(Lang::En));
             assert!(!id.is_empty() && !en.is_empty(), "{kind:?}");
             assert_ne!(id, en, "{kind:?} is not translated");
+            // The hand-written Deserialize reads what the derived Serialize
+            // writes, from text as the phone gets it.
+            let json = serde_json::to_string(&kind).unwrap();
+            assert_eq!(
+                serde_json::from_str::<ProblemKind>(&json).unwrap(),
+                kind,
+                "{json}"
+            );
+        }
+        for refused in [
+            r#"{"problem": "too_old"}"#,
+            r#"{"problem": "too_short"}"#,
+            r#"{"problem": "too_short", "min_chars": "ten"}"#,
+            r#"{"min_chars": 10}"#,
+            r#"["too_short", 10]"#,
+        ] {
+            assert!(
+                serde_json::from_str::<ProblemKind>(refused).is_err(),
+                "{refused}"
+            );
         }
         // Whole-number bounds read as whole numbers, not `100.0`.
         assert_eq!(
