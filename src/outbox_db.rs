@@ -292,6 +292,38 @@ impl OutboxDb {
         }))
     }
 
+    /// Deletes those of `candidates` that were stored before
+    /// `stored_before_ms`, in one transaction, and says how many went. A
+    /// photo stored again since (the same picture chosen for a new report)
+    /// carries the newer time and stays.
+    pub async fn forget_photos(
+        &self,
+        candidates: &[ContentHash],
+        stored_before_ms: i64,
+    ) -> Result<usize, StorageError> {
+        let transaction = self
+            .rexie
+            .transaction(&[PHOTOS], TransactionMode::ReadWrite)?;
+        let store = transaction.store(PHOTOS)?;
+        let mut forgotten = 0;
+        for reference in candidates {
+            let key = JsValue::from_str(reference.as_str());
+            let Some(record) = store.get(key.clone()).await? else {
+                continue;
+            };
+            let saved_at_ms = js_sys::Reflect::get(&record, &JsValue::from_str("saved_at_ms"))
+                .ok()
+                .and_then(|value| value.as_f64())
+                .unwrap_or(f64::MAX);
+            if saved_at_ms < stored_before_ms as f64 {
+                store.delete(key).await?;
+                forgotten += 1;
+            }
+        }
+        transaction.done().await?;
+        Ok(forgotten)
+    }
+
     /// The references of every stored photo, in key order.
     pub async fn photo_references(&self) -> Result<Vec<ContentHash>, StorageError> {
         let transaction = self
@@ -332,6 +364,13 @@ impl OutboxDb {
 
     /// Every draft of one user, the most recently edited first.
     pub async fn drafts_of(&self, owner: &str) -> Result<Vec<Draft>, StorageError> {
+        let mut drafts = self.all_drafts().await?;
+        drafts.retain(|draft| draft.owner == owner);
+        Ok(drafts)
+    }
+
+    /// Every draft on the phone, whoever typed it, the most recent first.
+    pub async fn all_drafts(&self) -> Result<Vec<Draft>, StorageError> {
         let transaction = self
             .rexie
             .transaction(&[DRAFTS], TransactionMode::ReadOnly)?;
@@ -345,13 +384,10 @@ impl OutboxDb {
                     .and_then(|value| value.as_string())
                     .unwrap_or_default()
             };
-            if get("owner") != owner {
-                continue;
-            }
             let answers = serde_json::from_str(&get("answers"))
                 .map_err(|error| StorageError(format!("a draft does not parse: {error}")))?;
             drafts.push(Draft {
-                owner: owner.to_owned(),
+                owner: get("owner"),
                 form_id: get("form_id"),
                 village: get("village"),
                 answers,

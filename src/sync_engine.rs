@@ -4,11 +4,13 @@
 //! the network.
 
 use crate::api::{self, ApiError};
-use crate::outbox_db::{OutboxDb, StorageError};
+use crate::outbox_db::{Draft, OutboxDb, OutboxEntry, StorageError};
 use kabar_shared::ContentHash;
 use kabar_shared::form::FormDefinition;
-use kabar_shared::sync::{ProtocolMismatch, ReviewEvent, apply_push_response, next_push};
+use kabar_shared::report::Answers;
+use kabar_shared::sync::{Delivery, ProtocolMismatch, ReviewEvent, apply_push_response, next_push};
 use kabar_shared::village::Village;
+use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum SyncError {
@@ -115,4 +117,145 @@ pub async fn pull_and_upload(
     }
     pulled.cursor = cursor;
     Ok(pulled)
+}
+
+/// A photo stored within this long is never forgotten: it may have just been
+/// taken for a form whose draft is not written yet.
+pub const PHOTO_GRACE_MS: i64 = 10 * 60 * 1000;
+
+/// Frees the phone's storage of photos the server holds and nothing on the
+/// phone still needs. Run only after a successful push and pull-and-upload:
+/// then every report of `username` marked sent has all the photos this phone
+/// holds for it on the server. Photos named by a draft, by a report not yet
+/// sent, or by another user's report (whose uploads this sync did not
+/// confirm) stay.
+pub async fn forget_uploaded_photos(
+    db: &OutboxDb,
+    username: &str,
+    now_ms: i64,
+) -> Result<usize, SyncError> {
+    let needed = photos_still_needed(&db.all_drafts().await?, &db.all().await?, username);
+    let candidates: Vec<ContentHash> = db
+        .photo_references()
+        .await?
+        .into_iter()
+        .filter(|reference| !needed.contains(reference))
+        .collect();
+    if candidates.is_empty() {
+        return Ok(0);
+    }
+    Ok(db
+        .forget_photos(&candidates, now_ms - PHOTO_GRACE_MS)
+        .await?)
+}
+
+/// Every photo a draft or a not-yet-settled report names. Any string in the
+/// answers that reads as a photo reference counts, wherever it sits, so a
+/// form this phone no longer knows cannot make a needed photo look unused.
+pub fn photos_still_needed(
+    drafts: &[Draft],
+    entries: &[OutboxEntry],
+    username: &str,
+) -> BTreeSet<ContentHash> {
+    fn collect(value: &serde_json::Value, out: &mut BTreeSet<ContentHash>) {
+        match value {
+            serde_json::Value::String(text) => {
+                if let Ok(reference) = ContentHash::parse(text) {
+                    out.insert(reference);
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|item| collect(item, out)),
+            serde_json::Value::Object(map) => map.values().for_each(|item| collect(item, out)),
+            _ => {}
+        }
+    }
+    let answers_of = |answers: &Answers, out: &mut BTreeSet<ContentHash>| {
+        answers.values().for_each(|value| collect(value, out));
+    };
+    let mut needed = BTreeSet::new();
+    for draft in drafts {
+        answers_of(&draft.answers, &mut needed);
+    }
+    for entry in entries {
+        let settled = entry.owner == username && entry.delivery == Delivery::Sent;
+        if !settled {
+            answers_of(&entry.report.answers, &mut needed);
+        }
+    }
+    needed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kabar_shared::report::FormRef;
+    use kabar_shared::{Report, ReportId, VillageCode};
+
+    fn photo(n: u8) -> ContentHash {
+        ContentHash::of_bytes(&[n])
+    }
+
+    fn answers_with(photos: &[u8]) -> Answers {
+        let refs: Vec<String> = photos
+            .iter()
+            .map(|n| photo(*n).as_str().to_owned())
+            .collect();
+        let answers = serde_json::json!({
+            "uraian": "Lampu jalan mati",
+            "foto": refs[..refs.len().min(1)],
+            "baris": [{"foto_baris": refs.get(1..).unwrap_or_default()}],
+        });
+        serde_json::from_value(answers).unwrap()
+    }
+
+    fn entry(seed: u8, owner: &str, delivery: Delivery, photos: &[u8]) -> OutboxEntry {
+        OutboxEntry {
+            report: Report {
+                id: ReportId::new_v7(1_764_000_000_000 + u64::from(seed), [seed; 10]),
+                form: FormRef {
+                    id: "aspirasi-warga".into(),
+                    version: 1,
+                },
+                village: VillageCode::parse("71.74.02.1003").unwrap(),
+                created_at_ms: 1_764_000_000_000,
+                answers: answers_with(photos),
+            },
+            delivery,
+            saved_at_ms: 0,
+            owner: owner.into(),
+        }
+    }
+
+    #[test]
+    fn only_photos_of_the_users_sent_reports_may_go() {
+        let drafts = [Draft {
+            owner: "relawan.moyag".into(),
+            form_id: "aspirasi-warga".into(),
+            village: String::new(),
+            answers: answers_with(&[1]),
+            saved_at_ms: 0,
+        }];
+        let entries = [
+            // Sent by this user: its photos 2 and 3 are on the server.
+            entry(1, "sangadi.moyag", Delivery::Sent, &[2, 3]),
+            // Sent, but photo 1 is also in someone's draft.
+            entry(2, "sangadi.moyag", Delivery::Sent, &[1]),
+            // Still waiting, or refused: the photos must stay.
+            entry(3, "sangadi.moyag", Delivery::Waiting, &[4]),
+            entry(
+                4,
+                "sangadi.moyag",
+                Delivery::Rejected { errors: vec![] },
+                &[5],
+            ),
+            entry(5, "sangadi.moyag", Delivery::Conflict, &[6]),
+            // Another user's sent report: this sync did not confirm it.
+            entry(6, "relawan.moyag", Delivery::Sent, &[7]),
+            // From before accounts: nobody's sync confirms it.
+            entry(7, "", Delivery::Sent, &[8]),
+        ];
+        let needed = photos_still_needed(&drafts, &entries, "sangadi.moyag");
+        let expect: BTreeSet<ContentHash> = [1, 4, 5, 6, 7, 8].into_iter().map(photo).collect();
+        assert_eq!(needed, expect);
+    }
 }

@@ -252,6 +252,38 @@ async fn upgrading_a_version_1_database_keeps_its_reports_and_adds_photos_and_dr
     upgraded.close();
 }
 
+#[wasm_bindgen_test]
+async fn only_photos_stored_before_the_cutoff_are_forgotten() {
+    let db = fresh_database("kabar-desa-test-forget-photos").await;
+    let old = db
+        .save_photo(b"\xff\xd8\xffold", "image/jpeg", 100)
+        .await
+        .unwrap();
+    let fresh = db
+        .save_photo(b"\xff\xd8\xfffresh", "image/jpeg", 200)
+        .await
+        .unwrap();
+    let never_stored = kabar_shared::ContentHash::of_bytes(b"elsewhere");
+    let forgotten = db
+        .forget_photos(&[old.clone(), fresh.clone(), never_stored], 150)
+        .await
+        .unwrap();
+    assert_eq!(forgotten, 1);
+    assert_eq!(db.photo(&old).await.unwrap(), None);
+    assert_eq!(db.photo_references().await.unwrap(), vec![fresh.clone()]);
+    // Stored again (the same picture chosen anew), a photo is fresh again.
+    db.save_photo(b"\xff\xd8\xfffresh", "image/jpeg", 300)
+        .await
+        .unwrap();
+    assert_eq!(
+        db.forget_photos(std::slice::from_ref(&fresh), 250)
+            .await
+            .unwrap(),
+        0
+    );
+    db.close();
+}
+
 fn draft(owner: &str, form_id: &str, saved_at_ms: i64) -> Draft {
     let answers = serde_json::json!({
         "uraian": "Lampu jalan mati sejak",

@@ -7,6 +7,7 @@ use crate::outbox_db::{
     DATABASE_NAME, OutboxDb, OutboxEntry, StorageError, StorageHealth, secure_storage,
 };
 use crate::sync_engine::{self, SyncError};
+use crate::time::now_ms;
 use kabar_shared::ReportId;
 use kabar_shared::account::Me;
 use kabar_shared::sync::ReviewEvent;
@@ -194,6 +195,11 @@ impl AppState {
             Ok(_) => self.pull(&db).await,
             Err(error) => Err(error),
         };
+        if result.is_ok() {
+            // A failed cleanup loses nothing and is retried at the next
+            // sync, so it is not worth a message to the user.
+            let _ = sync_engine::forget_uploaded_photos(&db, &username, now_ms()).await;
+        }
         self.sync_error.set(result.err());
         self.connection.set(if lost_connection {
             Connection::Offline

@@ -188,6 +188,27 @@ test("an incident report is checked by the shared rules, skips what does not app
   const photo = await fetch(`${server.url}/api/v1/photos/${photos[0].id}`, { headers: { cookie: server.reviewerCookie } });
   assert.equal(photo.status, 200);
   assert.equal(photo.headers.get("content-type"), "image/jpeg");
+
+  // The server holds the photo, so once it is no longer fresh a sync frees
+  // the phone's storage of it; the report itself stays listed.
+  await page.clock.setFixedTime(new Date(Date.now() + 11 * 60_000));
+  await page.evaluate(() => window.dispatchEvent(new Event("online")));
+  await page.waitForFunction(
+    () =>
+      new Promise((resolve) => {
+        const open = indexedDB.open("kabar-desa");
+        open.onsuccess = () => {
+          const request = open.result.transaction("photos").objectStore("photos").count();
+          request.onsuccess = () => {
+            open.result.close();
+            resolve(request.result === 0);
+          };
+        };
+      }),
+    null,
+    { timeout: 30_000, polling: 500 },
+  );
+  await page.locator("ul.reports li[data-status=sent]").waitFor();
   assert.deepEqual(errors, []);
   await context.close();
 });
