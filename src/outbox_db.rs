@@ -240,21 +240,17 @@ impl OutboxDb {
         // The shared crate computes the hash, the same function the server
         // uses to check an uploaded photo, so the reference cannot disagree.
         let reference = ContentHash::of_bytes(bytes);
-        let object = js_sys::Object::new();
-        let set = |key: &str, value: JsValue| {
-            js_sys::Reflect::set(&object, &JsValue::from_str(key), &value)
-                .map(|_| ())
-                .map_err(|_| StorageError(format!("cannot set {key} on a photo record")))
-        };
-        set("id", JsValue::from_str(reference.as_str()))?;
-        set("type", JsValue::from_str(mime))?;
-        set("size", JsValue::from_f64(bytes.len() as f64))?;
-        set("saved_at_ms", JsValue::from_f64(saved_at_ms as f64))?;
-        set("bytes", js_sys::Uint8Array::from(bytes).into())?;
+        let record = js_record(&[
+            ("id", JsValue::from_str(reference.as_str())),
+            ("type", JsValue::from_str(mime)),
+            ("size", JsValue::from_f64(bytes.len() as f64)),
+            ("saved_at_ms", JsValue::from_f64(saved_at_ms as f64)),
+            ("bytes", js_sys::Uint8Array::from(bytes).into()),
+        ])?;
         let transaction = self
             .rexie
             .transaction(&[PHOTOS], TransactionMode::ReadWrite)?;
-        transaction.store(PHOTOS)?.put(&object.into(), None).await?;
+        transaction.store(PHOTOS)?.put(&record, None).await?;
         transaction.done().await?;
         Ok(reference)
     }
@@ -275,20 +271,15 @@ impl OutboxDb {
         let Some(record) = record else {
             return Ok(None);
         };
-        let get = |key: &str| js_sys::Reflect::get(&record, &JsValue::from_str(key)).ok();
-        let bytes = get("bytes")
+        let bytes = property(&record, "bytes")
             .filter(|value| value.is_instance_of::<js_sys::Uint8Array>())
             .map(|value| js_sys::Uint8Array::from(value).to_vec())
             .ok_or_else(|| StorageError("a stored photo has no bytes".into()))?;
         Ok(Some(StoredPhoto {
             reference: reference.clone(),
             bytes,
-            mime: get("type")
-                .and_then(|value| value.as_string())
-                .unwrap_or_else(|| "image/jpeg".into()),
-            saved_at_ms: get("saved_at_ms")
-                .and_then(|value| value.as_f64())
-                .unwrap_or(0.0) as i64,
+            mime: text_property(&record, "type").unwrap_or_else(|| "image/jpeg".into()),
+            saved_at_ms: time_property(&record, "saved_at_ms"),
         }))
     }
 
@@ -311,11 +302,9 @@ impl OutboxDb {
             let Some(record) = store.get(key.clone()).await? else {
                 continue;
             };
-            let saved_at_ms = js_sys::Reflect::get(&record, &JsValue::from_str("saved_at_ms"))
-                .ok()
-                .and_then(|value| value.as_f64())
-                .unwrap_or(f64::MAX);
-            if saved_at_ms < stored_before_ms as f64 {
+            // A record without a time is kept: it cannot be shown old.
+            let saved_at_ms = property(&record, "saved_at_ms").and_then(|value| value.as_f64());
+            if saved_at_ms.is_some_and(|saved_at_ms| saved_at_ms < stored_before_ms as f64) {
                 store.delete(key).await?;
                 forgotten += 1;
             }
@@ -342,22 +331,18 @@ impl OutboxDb {
 impl OutboxDb {
     /// Writes (or replaces) the draft of one user's form.
     pub async fn save_draft(&self, draft: &Draft) -> Result<(), StorageError> {
-        let object = js_sys::Object::new();
-        let set = |key: &str, value: JsValue| {
-            js_sys::Reflect::set(&object, &JsValue::from_str(key), &value)
-                .map(|_| ())
-                .map_err(|_| StorageError(format!("cannot set {key} on a draft")))
-        };
-        set("id", Draft::key(&draft.owner, &draft.form_id))?;
-        set("owner", JsValue::from_str(&draft.owner))?;
-        set("form_id", JsValue::from_str(&draft.form_id))?;
-        set("village", JsValue::from_str(&draft.village))?;
-        set("answers", JsValue::from_str(&to_json(&draft.answers)?))?;
-        set("saved_at_ms", JsValue::from_f64(draft.saved_at_ms as f64))?;
+        let record = js_record(&[
+            ("id", Draft::key(&draft.owner, &draft.form_id)),
+            ("owner", JsValue::from_str(&draft.owner)),
+            ("form_id", JsValue::from_str(&draft.form_id)),
+            ("village", JsValue::from_str(&draft.village)),
+            ("answers", JsValue::from_str(&to_json(&draft.answers)?)),
+            ("saved_at_ms", JsValue::from_f64(draft.saved_at_ms as f64)),
+        ])?;
         let transaction = self
             .rexie
             .transaction(&[DRAFTS], TransactionMode::ReadWrite)?;
-        transaction.store(DRAFTS)?.put(&object.into(), None).await?;
+        transaction.store(DRAFTS)?.put(&record, None).await?;
         transaction.done().await?;
         Ok(())
     }
@@ -378,23 +363,15 @@ impl OutboxDb {
         transaction.done().await?;
         let mut drafts = Vec::new();
         for record in &records {
-            let get = |key: &str| {
-                js_sys::Reflect::get(record, &JsValue::from_str(key))
-                    .ok()
-                    .and_then(|value| value.as_string())
-                    .unwrap_or_default()
-            };
-            let answers = serde_json::from_str(&get("answers"))
+            let text = |key: &str| text_property(record, key).unwrap_or_default();
+            let answers = serde_json::from_str(&text("answers"))
                 .map_err(|error| StorageError(format!("a draft does not parse: {error}")))?;
             drafts.push(Draft {
-                owner: get("owner"),
-                form_id: get("form_id"),
-                village: get("village"),
+                owner: text("owner"),
+                form_id: text("form_id"),
+                village: text("village"),
                 answers,
-                saved_at_ms: js_sys::Reflect::get(record, &JsValue::from_str("saved_at_ms"))
-                    .ok()
-                    .and_then(|value| value.as_f64())
-                    .unwrap_or(0.0) as i64,
+                saved_at_ms: time_property(record, "saved_at_ms"),
             });
         }
         drafts.sort_by_key(|draft| std::cmp::Reverse(draft.saved_at_ms));
@@ -419,46 +396,56 @@ impl OutboxDb {
 /// `delivery` as JSON text; `id` and `state` are plain for debugging in the
 /// browser's devtools.
 fn to_record(entry: &OutboxEntry) -> Result<JsValue, StorageError> {
-    let object = js_sys::Object::new();
-    let set = |key: &str, value: JsValue| {
-        js_sys::Reflect::set(&object, &JsValue::from_str(key), &value)
-            .map(|_| ())
-            .map_err(|_| StorageError(format!("cannot set {key} on a record")))
-    };
-    set("id", JsValue::from_str(&entry.report.id.to_string()))?;
-    set("state", JsValue::from_str(entry.delivery.name()))?;
-    set("saved_at_ms", JsValue::from_f64(entry.saved_at_ms as f64))?;
-    set("owner", JsValue::from_str(&entry.owner))?;
-    set("report", JsValue::from_str(&to_json(&entry.report)?))?;
-    set("delivery", JsValue::from_str(&to_json(&entry.delivery)?))?;
-    Ok(object.into())
+    js_record(&[
+        ("id", JsValue::from_str(&entry.report.id.to_string())),
+        ("state", JsValue::from_str(entry.delivery.name())),
+        ("saved_at_ms", JsValue::from_f64(entry.saved_at_ms as f64)),
+        ("owner", JsValue::from_str(&entry.owner)),
+        ("report", JsValue::from_str(&to_json(&entry.report)?)),
+        ("delivery", JsValue::from_str(&to_json(&entry.delivery)?)),
+    ])
 }
 
 fn from_record(record: &JsValue) -> Result<OutboxEntry, StorageError> {
-    let get_string = |key: &str| {
-        js_sys::Reflect::get(record, &JsValue::from_str(key))
-            .ok()
-            .and_then(|value| value.as_string())
+    let text = |key: &str| {
+        text_property(record, key)
             .ok_or_else(|| StorageError(format!("a stored record has no {key}")))
     };
-    let saved_at_ms = js_sys::Reflect::get(record, &JsValue::from_str("saved_at_ms"))
-        .ok()
-        .and_then(|value| value.as_f64())
-        .unwrap_or(0.0) as i64;
-    let report = serde_json::from_str(&get_string("report")?)
+    let report = serde_json::from_str(&text("report")?)
         .map_err(|error| StorageError(format!("a stored report does not parse: {error}")))?;
-    let delivery = serde_json::from_str(&get_string("delivery")?)
+    let delivery = serde_json::from_str(&text("delivery")?)
         .map_err(|error| StorageError(format!("a stored delivery does not parse: {error}")))?;
-    let owner = js_sys::Reflect::get(record, &JsValue::from_str("owner"))
-        .ok()
-        .and_then(|value| value.as_string())
-        .unwrap_or_default();
     Ok(OutboxEntry {
         report,
         delivery,
-        saved_at_ms,
-        owner,
+        saved_at_ms: time_property(record, "saved_at_ms"),
+        owner: text_property(record, "owner").unwrap_or_default(),
     })
+}
+
+/// A plain object with these properties, the shape every store holds.
+fn js_record(properties: &[(&str, JsValue)]) -> Result<JsValue, StorageError> {
+    let object = js_sys::Object::new();
+    for (key, value) in properties {
+        js_sys::Reflect::set(&object, &JsValue::from_str(key), value)
+            .map_err(|_| StorageError(format!("cannot set {key} on a record")))?;
+    }
+    Ok(object.into())
+}
+
+fn property(record: &JsValue, key: &str) -> Option<JsValue> {
+    js_sys::Reflect::get(record, &JsValue::from_str(key)).ok()
+}
+
+fn text_property(record: &JsValue, key: &str) -> Option<String> {
+    property(record, key).and_then(|value| value.as_string())
+}
+
+/// A time in Unix milliseconds; records from before a time was kept read 0.
+fn time_property(record: &JsValue, key: &str) -> i64 {
+    property(record, key)
+        .and_then(|value| value.as_f64())
+        .unwrap_or(0.0) as i64
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StorageError> {

@@ -3,7 +3,7 @@
 // user who typed it; saving or discarding ends it.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { KIM_VOLUNTEER, newPhone, openAndLogIn, screenshot, withServerAndBrowser } from "./harness.mjs";
+import { KIM_VOLUNTEER, newPhone, openAndLogIn, screenshot, storedRecords, withServerAndBrowser } from "./harness.mjs";
 
 let server;
 let browser;
@@ -11,22 +11,8 @@ withServerAndBrowser((started) => ({ server, browser } = started));
 
 /** The drafts IndexedDB holds, as `owner/form: answers`. */
 async function storedDrafts(page) {
-  return page.evaluate(
-    () =>
-      new Promise((resolve, reject) => {
-        const open = indexedDB.open("kabar-desa");
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const db = open.result;
-          const request = db.transaction("drafts").objectStore("drafts").getAll();
-          request.onerror = () => reject(request.error);
-          request.onsuccess = () => {
-            db.close();
-            resolve(Object.fromEntries(request.result.map((d) => [`${d.owner}/${d.form_id}`, JSON.parse(d.answers)])));
-          };
-        };
-      }),
-  );
+  const drafts = await storedRecords(page, "drafts");
+  return Object.fromEntries(drafts.map((d) => [`${d.owner}/${d.form_id}`, JSON.parse(d.answers)]));
 }
 
 /** Waits until the drafts in IndexedDB satisfy `check`. */

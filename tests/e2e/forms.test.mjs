@@ -193,21 +193,11 @@ test("an incident report is checked by the shared rules, skips what does not app
   // the phone's storage of it; the report itself stays listed.
   await page.clock.setFixedTime(new Date(Date.now() + 11 * 60_000));
   await page.evaluate(() => window.dispatchEvent(new Event("online")));
-  await page.waitForFunction(
-    () =>
-      new Promise((resolve) => {
-        const open = indexedDB.open("kabar-desa");
-        open.onsuccess = () => {
-          const request = open.result.transaction("photos").objectStore("photos").count();
-          request.onsuccess = () => {
-            open.result.close();
-            resolve(request.result === 0);
-          };
-        };
-      }),
-    null,
-    { timeout: 30_000, polling: 500 },
-  );
+  const photosDeadline = Date.now() + 30_000;
+  while ((await harness.storedRecords(page, "photos")).length > 0) {
+    assert.ok(Date.now() < photosDeadline, "the uploaded photo is still on the phone");
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
   await page.locator("ul.reports li[data-status=sent]").waitFor();
   assert.deepEqual(errors, []);
   await context.close();

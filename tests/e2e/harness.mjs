@@ -177,6 +177,27 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
 }
 
+/** Every record of one IndexedDB store of the app, as the page reads it. */
+export async function storedRecords(page, storeName) {
+  return page.evaluate(
+    (storeName) =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open("kabar-desa");
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          const request = db.transaction(storeName).objectStore(storeName).getAll();
+          request.onerror = () => reject(request.error);
+          request.onsuccess = () => {
+            db.close();
+            resolve(request.result);
+          };
+        };
+      }),
+    storeName,
+  );
+}
+
 /** Waits until the service worker controls the page and holds the shell. */
 export async function waitForOfflineShell(page) {
   await page.waitForFunction(
