@@ -8,6 +8,7 @@
 
 pub mod account;
 pub mod form;
+mod object;
 pub mod report;
 pub mod sync;
 pub mod village;

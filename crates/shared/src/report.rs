@@ -1,6 +1,7 @@
 //! A report as the phone files it and the server stores it.
 
 use crate::form::{Date, FormCatalog, Lang, ProblemKind, Text, WITA_OFFSET_MINUTES};
+use crate::object::Object;
 use crate::village::VillageCode;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -116,7 +117,7 @@ impl ReportBody {
 /// its problems arrive as [`FieldProblem::Invalid`], which carries the
 /// validator's own problem and its sentence in both languages, so a phone
 /// that does not know a newer problem kind can still show the message.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "problem", rename_all = "snake_case")]
 pub enum FieldProblem {
     Required,
@@ -149,11 +150,55 @@ impl FieldProblem {
 }
 
 /// A field name with what is wrong with it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FieldError {
     pub field: String,
     #[serde(flatten)]
     pub problem: FieldProblem,
+}
+
+/// By hand, for the phone's download size (see `object`).
+impl<'de> Deserialize<'de> for FieldError {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<FieldError, D::Error> {
+        let mut object = Object::read(deserializer)?;
+        Ok(FieldError {
+            field: object.required("field")?,
+            problem: FieldProblem::take_from(&mut object)?,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for FieldProblem {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<FieldProblem, D::Error> {
+        FieldProblem::take_from(&mut Object::read(deserializer)?)
+    }
+}
+
+impl FieldProblem {
+    fn take_from<E: serde::de::Error>(object: &mut Object<E>) -> Result<FieldProblem, E> {
+        let tag = object.tag("problem")?;
+        Ok(match tag.as_str() {
+            "required" => FieldProblem::Required,
+            "too_long" => FieldProblem::TooLong {
+                max_chars: object.required("max_chars")?,
+            },
+            "unknown_village" => FieldProblem::UnknownVillage,
+            "unknown_form" => FieldProblem::UnknownForm,
+            "unexpected_field" => FieldProblem::UnexpectedField,
+            "hash_mismatch" => FieldProblem::HashMismatch,
+            "invalid" => FieldProblem::Invalid {
+                detail: object.required("detail")?,
+                message: object.required("message")?,
+            },
+            "not_allowed" => FieldProblem::NotAllowed,
+            other => {
+                return Err(E::unknown_variant(
+                    other,
+                    &["a problem kind of report::FieldProblem"],
+                ));
+            }
+        })
+    }
 }
 
 /// Which form a report was filled against. A form version never changes once

@@ -7,6 +7,7 @@
 
 use crate::account::Access;
 use crate::form::{Field, FieldKind, FormCatalog, FormDefinition};
+use crate::object::Object;
 use crate::report::{
     Answers, ContentHash, FieldError, FieldProblem, Report, ReportId, ReviewStatus,
 };
@@ -74,15 +75,38 @@ pub struct PushResponse {
     pub results: Vec<PushResult>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PushResult {
     pub id: ReportId,
     #[serde(flatten)]
     pub outcome: PushOutcome,
 }
 
+/// By hand, for the phone's download size (see `object`).
+impl<'de> Deserialize<'de> for PushResult {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<PushResult, D::Error> {
+        let mut object = Object::read(deserializer)?;
+        let id = object.required("id")?;
+        let outcome = match object.tag("outcome")?.as_str() {
+            "accepted" => PushOutcome::Accepted,
+            "duplicate" => PushOutcome::Duplicate,
+            "conflict" => PushOutcome::Conflict,
+            "rejected" => PushOutcome::Rejected {
+                errors: object.required("errors")?,
+            },
+            other => {
+                return Err(serde::de::Error::unknown_variant(
+                    other,
+                    &["accepted", "duplicate", "conflict", "rejected"],
+                ));
+            }
+        };
+        Ok(PushResult { id, outcome })
+    }
+}
+
 /// The server's answer for one pushed report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum PushOutcome {
     /// Stored now, for the first time.
@@ -265,7 +289,7 @@ pub struct IncompleteReport {
 }
 
 /// Where a report saved on the phone stands with the server.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum Delivery {
     /// Saved on the phone, not yet confirmed by the server ("menunggu").
@@ -276,6 +300,27 @@ pub enum Delivery {
     Conflict,
     /// The server refused the content; the errors say why.
     Rejected { errors: Vec<FieldError> },
+}
+
+/// By hand, for the phone's download size (see `object`).
+impl<'de> Deserialize<'de> for Delivery {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Delivery, D::Error> {
+        let mut object = Object::read(deserializer)?;
+        Ok(match object.tag("state")?.as_str() {
+            "waiting" => Delivery::Waiting,
+            "sent" => Delivery::Sent,
+            "conflict" => Delivery::Conflict,
+            "rejected" => Delivery::Rejected {
+                errors: object.required("errors")?,
+            },
+            other => {
+                return Err(serde::de::Error::unknown_variant(
+                    other,
+                    &["waiting", "sent", "conflict", "rejected"],
+                ));
+            }
+        })
+    }
 }
 
 impl Delivery {
@@ -604,6 +649,61 @@ mod tests {
             serde_json::from_str::<PushResponse>(&json).unwrap(),
             response
         );
+    }
+
+    #[test]
+    fn every_outcome_delivery_and_field_problem_reads_back_what_was_written() {
+        let every_problem = vec![
+            FieldProblem::Required,
+            FieldProblem::TooLong { max_chars: 120 },
+            FieldProblem::UnknownVillage,
+            FieldProblem::UnknownForm,
+            FieldProblem::UnexpectedField,
+            FieldProblem::HashMismatch,
+            FieldProblem::from_validator(crate::form::ProblemKind::TooShort { min_chars: 10 }),
+            FieldProblem::NotAllowed,
+        ];
+        let errors: Vec<FieldError> = every_problem
+            .into_iter()
+            .map(|problem| FieldError {
+                field: "uraian".into(),
+                problem,
+            })
+            .collect();
+        let id = ReportId::new_v7(1_764_000_000_000, [1; 10]);
+        let outcomes = [
+            PushOutcome::Accepted,
+            PushOutcome::Duplicate,
+            PushOutcome::Conflict,
+            PushOutcome::Rejected {
+                errors: errors.clone(),
+            },
+        ];
+        for outcome in outcomes {
+            let result = PushResult { id, outcome };
+            let json = serde_json::to_string(&result).unwrap();
+            assert_eq!(serde_json::from_str::<PushResult>(&json).unwrap(), result);
+        }
+        for delivery in [
+            Delivery::Waiting,
+            Delivery::Sent,
+            Delivery::Conflict,
+            Delivery::Rejected { errors },
+        ] {
+            let json = serde_json::to_string(&delivery).unwrap();
+            assert_eq!(serde_json::from_str::<Delivery>(&json).unwrap(), delivery);
+        }
+        for refused in [
+            r#"{"id":"019ab697-e800-7101-8101-010101010101","outcome":"lost"}"#,
+            r#"{"id":"019ab697-e800-7101-8101-010101010101","outcome":"rejected"}"#,
+            r#"{"outcome":"accepted"}"#,
+        ] {
+            assert!(
+                serde_json::from_str::<PushResult>(refused).is_err(),
+                "{refused}"
+            );
+        }
+        assert!(serde_json::from_str::<Delivery>(r#"{"state":"gone"}"#).is_err());
     }
 
     fn stored(report: &Report, status: ReviewStatus) -> StoredVersion {

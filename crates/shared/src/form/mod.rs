@@ -41,7 +41,6 @@ pub mod date;
 pub mod expr;
 pub mod model;
 pub mod nik;
-mod object;
 pub mod phone;
 pub mod validate;
 

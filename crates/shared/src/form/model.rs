@@ -7,7 +7,7 @@
 
 use super::date::Date;
 use super::expr::Expr;
-use super::object::Object;
+use crate::object::Object;
 use crate::report::{Answers, ContentHash, FormRef};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;

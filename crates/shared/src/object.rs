@@ -1,14 +1,14 @@
-//! Hand-written deserialization for the internally tagged types the phone
-//! reads: [`FieldKind`](super::model::FieldKind), flattened into
-//! [`Field`](super::model::Field), and
-//! [`ProblemKind`](super::validate::ProblemKind).
+//! Hand-written deserialization for the internally tagged and flattened
+//! types the phone reads: form fields and their kinds, validator problems,
+//! push results and deliveries with their field errors.
 //!
 //! serde's derive for an internally tagged or flattened type buffers the
-//! input and emits a visitor per variant: about 70 KB of wasm for these two
-//! enums alone, which every phone downloads before it can open the app. Here
-//! the object is read once into a JSON map and each variant takes its fields
-//! from it, which costs a fraction. The JSON shape is unchanged: `Serialize`
-//! stays derived, and the tests round-trip every form and problem.
+//! input and emits a visitor per variant: about 70 KB of wasm for the field
+//! and problem kinds alone, which every phone downloads before it can open
+//! the app. Here the object is read once into a JSON map and each variant
+//! takes its fields from it, which costs a fraction. The JSON shape is
+//! unchanged: `Serialize` stays derived, and the tests read back what it
+//! writes for every variant.
 
 use serde::Deserializer;
 use serde::de::{DeserializeOwned, Error};
