@@ -87,7 +87,9 @@ impl DraftKeeper {
     }
 
     async fn restore_newest(self) {
-        let owner = self.owner.get_value();
+        let Some(owner) = self.owner.try_get_value() else {
+            return;
+        };
         let drafts = match database().await {
             Ok(db) => db.drafts_of(&owner).await,
             Err(error) => Err(error),
@@ -100,14 +102,21 @@ impl DraftKeeper {
             }
         };
         let newest = drafts.first().cloned();
-        self.written.set_value(
+        // The user may have logged out while IndexedDB answered; the form
+        // and its signals are gone then, and there is nothing to restore.
+        let (Some(form_id), Some(answers)) = (
+            self.form_id.try_get_untracked(),
+            self.answers.try_get_untracked(),
+        ) else {
+            return;
+        };
+        self.written.try_set_value(
             drafts
                 .into_iter()
                 .map(|draft| (draft.form_id.clone(), draft))
                 .collect(),
         );
-        let untouched = latest(&self.form_id.get_untracked())
-            .is_none_or(|form| is_blank(form, &self.answers.get_untracked()));
+        let untouched = latest(&form_id).is_none_or(|form| is_blank(form, &answers));
         let Some(draft) = newest.filter(|draft| latest(&draft.form_id).is_some()) else {
             return;
         };
