@@ -110,12 +110,18 @@ impl DraftKeeper {
         ) else {
             return;
         };
-        self.written.try_set_value(
-            drafts
-                .into_iter()
-                .map(|draft| (draft.form_id.clone(), draft))
-                .collect(),
-        );
+        // Merged, not replaced: on a slow first open the user may already
+        // have typed and switched forms, and that draft is newer.
+        self.written.try_update_value(|written| {
+            for draft in drafts {
+                let newer_in_memory = written
+                    .get(&draft.form_id)
+                    .is_some_and(|kept| kept.saved_at_ms >= draft.saved_at_ms);
+                if !newer_in_memory {
+                    written.insert(draft.form_id.clone(), draft);
+                }
+            }
+        });
         let untouched = latest(&form_id).is_none_or(|form| is_blank(form, &answers));
         let Some(draft) = newest.filter(|draft| latest(&draft.form_id).is_some()) else {
             return;

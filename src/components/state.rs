@@ -191,13 +191,19 @@ impl AppState {
                 api::ApiError::Unreachable | api::ApiError::TimedOut
             ))
         );
+        // A push can take a minute on EDGE; if another user signed in on
+        // this phone meanwhile, the pull would answer for them, and their
+        // missing photos would say nothing about this user's reports.
+        let same_user = move || self.username_untracked().as_deref() == Some(username.as_str());
         let result = match result {
-            Ok(_) => self.pull(&db).await,
+            Ok(_) if same_user() => self.pull(&db).await,
+            Ok(_) => Ok(()),
             Err(error) => Err(error),
         };
-        if result.is_ok() {
+        if result.is_ok() && same_user() {
             // A failed cleanup loses nothing and is retried at the next
             // sync, so it is not worth a message to the user.
+            let username = self.username_untracked().unwrap_or_default();
             let _ = sync_engine::forget_uploaded_photos(&db, &username, now_ms()).await;
         }
         self.sync_error.set(result.err());

@@ -122,11 +122,15 @@ impl FromRequestParts<AppState> for Client {
         let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() else {
             return Ok(Client("unknown".into()));
         };
-        let forwarded = parts
+        // Read leniently: a phone's own junk bytes on the line a proxy
+        // appends to must not hide the hop the proxy added.
+        let lines: Vec<String> = parts
             .headers
             .get_all("x-forwarded-for")
             .iter()
-            .filter_map(|value| value.to_str().ok());
+            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+            .collect();
+        let forwarded = lines.iter().map(String::as_str);
         let address = client_address(peer.ip(), forwarded, &state.settings.trusted_proxies);
         Ok(Client(address.to_string()))
     }
@@ -144,13 +148,15 @@ pub fn client_address<'a>(
     trusted: &[IpNet],
 ) -> IpAddr {
     let is_trusted = |address: &IpAddr| trusted.iter().any(|network| network.contains(address));
+    // A server listening on `[::]` sees IPv4 peers as `::ffff:a.b.c.d`.
+    let peer = peer.to_canonical();
     if !is_trusted(&peer) {
         return peer;
     }
     let mut nearest = peer;
     let hops = forwarded_for.rev().flat_map(|value| value.rsplit(','));
     for hop in hops {
-        let Ok(address) = hop.trim().parse::<IpAddr>() else {
+        let Some(address) = parse_hop(hop.trim()) else {
             return nearest;
         };
         if !is_trusted(&address) {
@@ -159,6 +165,16 @@ pub fn client_address<'a>(
         nearest = address;
     }
     nearest
+}
+
+/// One `X-Forwarded-For` hop: an address, or an address with a port as some
+/// balancers write it (`203.0.113.7:51234`, `[2001:db8::7]:443`).
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    let address = hop
+        .parse::<IpAddr>()
+        .or_else(|_| hop.parse::<SocketAddr>().map(|socket| socket.ip()))
+        .ok()?;
+    Some(address.to_canonical())
 }
 
 /// The logged-in user of a request. Extracting it from a request without a
@@ -500,6 +516,31 @@ mod tests {
         );
         check("10.0.0.2", &["unknown, 10.0.0.9"], "10.0.0.0/8", "10.0.0.9");
         check("::1", &["2001:db8::7"], "::1/128", "2001:db8::7");
+        // Balancers that write ports, and IPv4 peers of a server on `[::]`.
+        check(
+            "10.0.0.2",
+            &["203.0.113.7:51234"],
+            "10.0.0.0/8",
+            "203.0.113.7",
+        );
+        check(
+            "10.0.0.2",
+            &["[2001:db8::7]:443"],
+            "10.0.0.0/8",
+            "2001:db8::7",
+        );
+        check(
+            "::ffff:10.0.0.2",
+            &["203.0.113.7"],
+            "10.0.0.0/8",
+            "203.0.113.7",
+        );
+        check(
+            "::ffff:10.0.0.2",
+            &["::ffff:10.0.0.9, 203.0.113.7"],
+            "10.0.0.0/8",
+            "203.0.113.7",
+        );
     }
 
     #[tokio::test]
