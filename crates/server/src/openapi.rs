@@ -148,7 +148,7 @@ const ENDPOINTS: &[Endpoint] = &[
         method: HttpMethod::Get,
         path: "/api/v1/reports",
         tag: "reports",
-        summary: "Reports in the reader's scope, newest first, a page at a time; {reports: [...], next_before}",
+        summary: "Reports in the reader's scope, latest arrivals first, a page at a time; {reports: [...], next_before}",
         body: None,
         query: &[
             (
@@ -168,7 +168,7 @@ const ENDPOINTS: &[Endpoint] = &[
         responses: &[
             (
                 "200",
-                "{reports: [{report, content_hash, received_at_ms, status, submitted_by, missing_photos}], next_before: report id or null on the last page}",
+                "{reports: [{report, content_hash, received_at_ms, status, submitted_by, missing_photos}], next_before: where the next page starts, null on the last page}",
             ),
             (
                 "400",

@@ -4,7 +4,9 @@
 
 use crate::auth::{Client, CurrentUser};
 use crate::error::ApiError;
-use crate::store::{AuditEntry, NewReview, ReportFilter, ReportPage, StoredReport, now_ms};
+use crate::store::{
+    AuditEntry, NewReview, PageMark, ReportFilter, ReportPage, StoredReport, now_ms,
+};
 use crate::{ApiJson, AppState};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -67,9 +69,14 @@ async fn list(
     let before = query
         .before
         .as_deref()
-        .map(ReportId::parse)
-        .transpose()
-        .map_err(|error| ApiError::InvalidRequest(format!("before: {error}")))?;
+        .map(|text| {
+            PageMark::parse(text).ok_or_else(|| {
+                ApiError::InvalidRequest(
+                    "before must be the next_before of the previous page".into(),
+                )
+            })
+        })
+        .transpose()?;
     let limit = query.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
         return Err(ApiError::InvalidRequest(format!(
@@ -99,7 +106,7 @@ async fn list(
                 "reports": page.reports.len(),
                 "scope": user.access.scope(),
                 "status": status.map(ReviewStatus::as_str),
-                "before": before.map(|id| id.to_string()),
+                "before": query.before,
             }),
         };
         state.store.audit(&entry, now_ms()).await?;

@@ -60,7 +60,7 @@ on_both_backends! {
     compressed_requests_are_read_and_responses_compressed,
     the_audit_log_records_who_did_what_and_cannot_be_rewritten,
     the_openapi_document_lists_every_endpoint,
-    the_report_list_pages_newest_first_and_filters_by_village_and_status,
+    the_report_list_pages_latest_arrivals_first_and_filters_by_village_and_status,
 }
 
 with_photos_on_s3! {

@@ -22,7 +22,7 @@ mod reviews;
 pub use accounts::{NewSession, NewUser, SessionRecord, UserRecord};
 pub use audit::{AuditEntry, AuditRecord};
 pub use photos::{NewPhoto, PhotoRecord};
-pub use reports::{Inserted, ReportFilter, ReportPage, StoredReport, Submitter};
+pub use reports::{Inserted, PageMark, ReportFilter, ReportPage, StoredReport, Submitter};
 pub use reviews::NewReview;
 
 use crate::config::Database;

@@ -41,18 +41,49 @@ pub struct ReportFilter {
     pub scope: Scope,
     pub village: Option<VillageCode>,
     pub status: Option<ReviewStatus>,
-    /// Only reports older than this one: the page after a page ending there.
-    pub before: Option<ReportId>,
+    /// Only reports that arrived before this one: the page after a page
+    /// ending there.
+    pub before: Option<PageMark>,
     /// The page size; the caller bounds it.
     pub limit: u16,
 }
 
-/// One page of a report list, newest first.
+/// One page of a report list, the latest arrivals first.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ReportPage {
     pub reports: Vec<StoredReport>,
-    /// Where the next page starts (`before=` this id); absent on the last.
-    pub next_before: Option<ReportId>,
+    /// Where the next page starts (`before=` this); absent on the last.
+    pub next_before: Option<PageMark>,
+}
+
+/// A place in the list: when a report arrived, and its id to order reports
+/// that arrived in the same millisecond. Written `RECEIVED_AT_MS.ID`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageMark {
+    pub received_at_ms: i64,
+    pub id: ReportId,
+}
+
+impl PageMark {
+    pub fn parse(text: &str) -> Option<PageMark> {
+        let (received_at_ms, id) = text.split_once('.')?;
+        Some(PageMark {
+            received_at_ms: received_at_ms.parse().ok()?,
+            id: ReportId::parse(id).ok()?,
+        })
+    }
+}
+
+impl Serialize for PageMark {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&format_args!("{}.{}", self.received_at_ms, self.id))
+    }
+}
+
+/// A value bound to a list query.
+enum Bound {
+    Text(String),
+    Number(i64),
 }
 
 /// Who pushed a report, from where.
@@ -185,9 +216,10 @@ impl Store {
         Ok(true)
     }
 
-    /// One page of the reports in the filter's scope, newest first (ids are
-    /// UUIDv7, so id order is the order the phones created them), and
-    /// whether more follow.
+    /// One page of the reports in the filter's scope, the latest arrivals
+    /// first, and where the next page starts. Arrival, not creation: a report
+    /// filed offline days ago and synced now belongs at the top of what the
+    /// Command Center has not seen yet.
     pub async fn reports(&self, filter: &ReportFilter) -> anyhow::Result<ReportPage> {
         if let Some(village) = &filter.village
             && !filter.scope.contains(village)
@@ -196,24 +228,45 @@ impl Store {
         }
         let mut conditions = Vec::new();
         let mut values = Vec::new();
-        let mut condition = |sql: &str, value: String| {
-            values.push(value);
-            conditions.push(sql.replace('?', &format!("${}", values.len())));
+        // Each `?` in `sql` takes the next of `bound`, numbered `$n`.
+        let mut condition = |sql: &str, bound: Vec<Bound>| {
+            let mut sql = sql.to_owned();
+            for value in bound {
+                values.push(value);
+                sql = sql.replacen('?', &format!("${}", values.len()), 1);
+            }
+            conditions.push(sql);
         };
         match (&filter.village, &filter.scope) {
             (Some(village), _) | (None, Scope::Village(village)) => {
-                condition("r.village_code = ?", village.as_str().to_owned());
+                condition(
+                    "r.village_code = ?",
+                    vec![Bound::Text(village.as_str().to_owned())],
+                );
             }
             (None, Scope::District(district)) => {
-                condition("r.village_code LIKE ?", format!("{}.%", district.as_str()));
+                condition(
+                    "r.village_code LIKE ?",
+                    vec![Bound::Text(format!("{}.%", district.as_str()))],
+                );
             }
             (None, Scope::All) => {}
         }
         if let Some(status) = filter.status {
-            condition("r.status = ?", status.as_str().to_owned());
+            condition(
+                "r.status = ?",
+                vec![Bound::Text(status.as_str().to_owned())],
+            );
         }
         if let Some(before) = filter.before {
-            condition("r.id < ?", before.to_string());
+            condition(
+                "(r.received_at_ms < ? OR (r.received_at_ms = ? AND r.id < ?))",
+                vec![
+                    Bound::Number(before.received_at_ms),
+                    Bound::Number(before.received_at_ms),
+                    Bound::Text(before.id.to_string()),
+                ],
+            );
         }
         let clause = if conditions.is_empty() {
             String::new()
@@ -222,12 +275,15 @@ impl Store {
         };
         let sql = format!(
             "SELECT {REPORT_COLUMNS} FROM reports r LEFT JOIN users u ON u.id = r.submitted_by
-             {clause} ORDER BY r.id DESC LIMIT ${}",
+             {clause} ORDER BY r.received_at_ms DESC, r.id DESC LIMIT ${}",
             values.len() + 1
         );
         let mut query = sqlx::query(&sql);
         for value in values {
-            query = query.bind(value);
+            query = match value {
+                Bound::Text(text) => query.bind(text),
+                Bound::Number(number) => query.bind(number),
+            };
         }
         // One row more than asked says whether another page follows.
         let rows = query
@@ -240,10 +296,11 @@ impl Store {
             .take(usize::from(filter.limit))
             .map(stored_report)
             .collect::<anyhow::Result<Vec<_>>>()?;
-        if let (Some(newest), Some(oldest)) = (reports.first(), reports.last()) {
-            let missing = self
-                .missing_photos_between(oldest.report.id, newest.report.id)
-                .await?;
+        let ids = reports.iter().map(|stored| stored.report.id);
+        if let (Some(lowest), Some(highest)) = (ids.clone().min(), ids.max()) {
+            // Arrival order is not id order; the id range may hold other
+            // reports too, whose photos are filtered out by id below.
+            let missing = self.missing_photos_between(lowest, highest).await?;
             for report in &mut reports {
                 report.missing_photos = missing
                     .iter()
@@ -253,7 +310,12 @@ impl Store {
             }
         }
         let next_before = has_more
-            .then(|| reports.last().map(|last| last.report.id))
+            .then(|| {
+                reports.last().map(|last| PageMark {
+                    received_at_ms: last.received_at_ms,
+                    id: last.report.id,
+                })
+            })
             .flatten();
         Ok(ReportPage {
             reports,

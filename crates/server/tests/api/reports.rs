@@ -1,11 +1,11 @@
-//! The Command Center's report list: newest first, a page at a time,
+//! The Command Center's report list: latest arrivals first, a page at a time,
 //! filtered by village and review status, always within the reader's scope.
 
 use super::support::{Backend, KOTOBANGUN, TUMUBUI, Who, report_in, spawn_app};
 use kabar_shared::sync::PushItem;
 use serde_json::{Value, json};
 
-pub async fn the_report_list_pages_newest_first_and_filters_by_village_and_status(
+pub async fn the_report_list_pages_latest_arrivals_first_and_filters_by_village_and_status(
     backend: Backend,
 ) {
     let app = spawn_app(backend).await;
@@ -90,6 +90,15 @@ pub async fn the_report_list_pages_newest_first_and_filters_by_village_and_statu
     )
     .await;
 
+    // A report filed offline long ago and synced only now comes first: the
+    // list is ordered by arrival, so the Command Center sees it on page one.
+    let late = report_in(KOTOBANGUN, 0, "Jembatan putus", "Dilaporkan dari ladang");
+    app.push_as(&head, vec![PushItem::new(late.clone())]).await;
+    let first: Value = app
+        .get_json(Some(&reviewer), "/api/v1/reports?limit=1")
+        .await;
+    assert_eq!(first["reports"][0]["report"]["id"], late.id.to_string());
+
     // Another kecamatan's reviewer gets an empty list, never a peek.
     let far: Value = app.get_json(Some(&far_reviewer), "/api/v1/reports").await;
     assert_eq!(far, json!({"reports": [], "next_before": null}));
@@ -100,6 +109,7 @@ pub async fn the_report_list_pages_newest_first_and_filters_by_village_and_statu
         "limit=lots",
         "status=done",
         "before=yesterday",
+        "before=019ab697-e801-7101-8101-010101010101",
         "page=2",
     ] {
         let response = app
