@@ -186,8 +186,13 @@ impl FieldProblem {
             "unknown_form" => FieldProblem::UnknownForm,
             "unexpected_field" => FieldProblem::UnexpectedField,
             "hash_mismatch" => FieldProblem::HashMismatch,
+            // A phone runs an older build for days offline: a problem kind
+            // added on the server since must not make the whole push
+            // answer unreadable, and the message says it anyway.
             "invalid" => FieldProblem::Invalid {
-                detail: object.required("detail")?,
+                detail: object
+                    .required("detail")
+                    .unwrap_or(ProblemKind::Unrecognized),
                 message: object.required("message")?,
             },
             "not_allowed" => FieldProblem::NotAllowed,

@@ -704,6 +704,17 @@ mod tests {
             );
         }
         assert!(serde_json::from_str::<Delivery>(r#"{"state":"gone"}"#).is_err());
+
+        // A problem kind from a newer server still reads, with its message.
+        let newer = r#"{"field":"foto","problem":"invalid","detail":{"problem":"photo_too_dark"},"message":{"id":"Foto terlalu gelap.","en":"The photo is too dark."}}"#;
+        let error: FieldError = serde_json::from_str(newer).unwrap();
+        assert_eq!(
+            error.problem,
+            FieldProblem::Invalid {
+                detail: crate::form::ProblemKind::Unrecognized,
+                message: crate::form::Text::new("Foto terlalu gelap.", "The photo is too dark."),
+            }
+        );
     }
 
     fn stored(report: &Report, status: ReviewStatus) -> StoredVersion {

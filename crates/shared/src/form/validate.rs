@@ -153,6 +153,10 @@ pub enum ProblemKind {
     Constraint {
         message: Text,
     },
+    /// A kind from a newer server that this build does not know. The
+    /// validator never makes it; a phone reads it from a refusal whose
+    /// message, sent along, is what the user sees.
+    Unrecognized,
 }
 
 /// By hand, for the phone's download size (see `form::object`).
@@ -217,6 +221,7 @@ impl<'de> Deserialize<'de> for ProblemKind {
             "constraint" => ProblemKind::Constraint {
                 message: object.required("message")?,
             },
+            "unrecognized" => ProblemKind::Unrecognized,
             other => {
                 return Err(serde::de::Error::unknown_variant(
                     other,
@@ -333,6 +338,7 @@ impl ProblemKind {
                 format!("At most {max} rows."),
             ),
             ProblemKind::Constraint { message } => message.get(lang).to_owned(),
+            ProblemKind::Unrecognized => pick("Isian tidak valid.".into(), "Invalid entry.".into()),
         }
     }
 }
@@ -777,6 +783,7 @@ mod tests {
                     en: "Must be even.".into(),
                 },
             },
+            ProblemKind::Unrecognized,
         ];
         for kind in kinds {
             let (id, en) = (kind.message(Lang::Id), kind.message(Lang::En));
