@@ -192,8 +192,8 @@ fn strip_webp(bytes: &[u8]) -> Option<Vec<u8>> {
 
 /// Opens the configured photo store. A directory is created when missing; a
 /// bucket must exist already (creating buckets is the operator's business,
-/// with the permissions that takes), and an unreachable one is found at the
-/// first upload, which then fails with a 500 and is retried by the phone.
+/// with the permissions that takes) and is listed once, so a server with a
+/// wrong bucket or credentials refuses to start.
 pub async fn open_store(store: &PhotoStore) -> anyhow::Result<Arc<dyn ObjectStore>> {
     match store {
         PhotoStore::Directory(dir) => {
@@ -219,11 +219,19 @@ pub async fn open_store(store: &PhotoStore) -> anyhow::Result<Arc<dyn ObjectStor
             let s3 = builder
                 .build()
                 .with_context(|| format!("configuring {}", store.describe()))?;
-            if prefix.is_empty() {
-                Ok(Arc::new(s3))
+            let photos: Arc<dyn ObjectStore> = if prefix.is_empty() {
+                Arc::new(s3)
             } else {
-                Ok(Arc::new(PrefixStore::new(s3, prefix.as_str())))
-            }
+                Arc::new(PrefixStore::new(s3, prefix.as_str()))
+            };
+            // A wrong bucket, region, endpoint or key would otherwise show
+            // only as 500s on the first uploads; the operator learns it at
+            // start instead.
+            photos
+                .list_with_delimiter(None)
+                .await
+                .with_context(|| format!("cannot list the photo store {}", store.describe()))?;
+            Ok(photos)
         }
     }
 }

@@ -66,6 +66,7 @@ on_both_backends! {
 with_photos_on_s3! {
     a_report_is_complete_once_its_photos_arrive_and_a_retry_stores_one_copy,
     bad_photos_get_clear_answers_and_store_nothing,
+    a_photo_bucket_that_cannot_be_reached_stops_the_server_at_start,
 }
 
 async fn health_answers_ok(backend: Backend) {

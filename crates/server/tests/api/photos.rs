@@ -197,3 +197,30 @@ pub async fn bad_photos_get_clear_answers_and_store_nothing(backend: Backend) {
     );
     assert_eq!(app.stored_photo_objects().await, 0);
 }
+
+pub async fn a_photo_bucket_that_cannot_be_reached_stops_the_server_at_start(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let kabar_server::config::PhotoStore::S3 { options, .. } = app.database.photo_store.clone()
+    else {
+        panic!("an S3 test runs with an S3 photo store");
+    };
+    let settings = kabar_server::Settings {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        database: app.database.database.clone(),
+        photo_store: kabar_server::config::PhotoStore::S3 {
+            bucket: "no-such-bucket-here".into(),
+            prefix: String::new(),
+            options,
+        },
+        ..kabar_server::Settings::default()
+    };
+    let error = kabar_server::Application::build(settings)
+        .await
+        .err()
+        .expect("the server refuses to start");
+    let message = format!("{error:#}");
+    assert!(
+        message.contains("cannot list the photo store s3://no-such-bucket-here"),
+        "{message}"
+    );
+}
