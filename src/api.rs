@@ -129,9 +129,9 @@ where
     Body: serde::Serialize + ?Sized,
     Answer: serde::de::DeserializeOwned,
 {
-    let json = serde_json::to_vec(body).map_err(|error| ApiError::Unreadable(error.to_string()))?;
+    let mut bytes =
+        serde_json::to_vec(body).map_err(|error| ApiError::Unreadable(error.to_string()))?;
     let mut builder = Request::post(url).header("content-type", "application/json");
-    let mut bytes = json;
     if bytes.len() >= GZIP_FROM_BYTES
         && let Some(compressed) = crate::gzip::gzip(&bytes).await
     {

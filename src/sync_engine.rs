@@ -134,10 +134,14 @@ pub async fn forget_uploaded_photos(
     username: &str,
     now_ms: i64,
 ) -> Result<usize, SyncError> {
+    // This runs after every sync; a phone holding no photo (most syncs of
+    // text reports) costs one key read, not a parse of the whole outbox.
+    let stored = db.photo_references().await?;
+    if stored.is_empty() {
+        return Ok(0);
+    }
     let needed = photos_still_needed(&db.all_drafts().await?, &db.all().await?, username);
-    let candidates: Vec<ContentHash> = db
-        .photo_references()
-        .await?
+    let candidates: Vec<ContentHash> = stored
         .into_iter()
         .filter(|reference| !needed.contains(reference))
         .collect();

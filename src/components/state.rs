@@ -194,7 +194,7 @@ impl AppState {
         // A push can take a minute on EDGE; if another user signed in on
         // this phone meanwhile, the pull would answer for them, and their
         // missing photos would say nothing about this user's reports.
-        let same_user = move || self.username_untracked().as_deref() == Some(username.as_str());
+        let same_user = || self.username_untracked().as_deref() == Some(username.as_str());
         let result = match result {
             Ok(_) if same_user() => self.pull(&db).await,
             Ok(_) => Ok(()),
@@ -203,7 +203,6 @@ impl AppState {
         if result.is_ok() && same_user() {
             // A failed cleanup loses nothing and is retried at the next
             // sync, so it is not worth a message to the user.
-            let username = self.username_untracked().unwrap_or_default();
             let _ = sync_engine::forget_uploaded_photos(&db, &username, now_ms()).await;
         }
         self.sync_error.set(result.err());
