@@ -2,6 +2,7 @@
 //! installs what it needs first, skipping what is already present at the
 //! right version, so a fresh machine and a warm one run the same command.
 
+mod architecture;
 mod bench;
 mod build;
 mod command;
@@ -13,6 +14,7 @@ use anyhow::bail;
 const USAGE: &str = "\
 cargo xtask run [--listen ADDR:PORT]   build the app in release and serve it with the API (default 127.0.0.1:8080)
 cargo xtask test                       install test tools, run every test, print `N passed, N failed`
+cargo xtask architecture               check the invariants ARCHITECTURE.md states (also part of `test`)
 cargo xtask bench                      measure the first-load size and speed of the app and the server's sync";
 
 fn main() -> anyhow::Result<()> {
@@ -26,6 +28,10 @@ fn main() -> anyhow::Result<()> {
         "run" => build::run(rest),
         "test" => test::run(rest),
         "bench" => bench::run(rest),
+        "architecture" => match architecture::run(&command::project_root()) {
+            (_, 0) => Ok(()),
+            (_, failed) => bail!("{failed} architecture checks failed"),
+        },
         "" | "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())

@@ -6,6 +6,7 @@
 //! counts are read from its closing lines and added up; a step that fails
 //! without reporting counts counts as one failure.
 
+use crate::architecture;
 use crate::build::{APP_DIR, build_app, build_server};
 use crate::command::{project_root, run_tee, tool_path};
 use crate::tools;
@@ -32,6 +33,12 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     tools::ensure_test_tools()?;
     let mut total = Tally::default();
     let mut failed_steps = Vec::new();
+    // The invariants ARCHITECTURE.md states as absences, read off the source.
+    let (passed, failed) = architecture::run(&project_root());
+    if failed > 0 {
+        failed_steps.push("architecture".into());
+    }
+    total += Tally { passed, failed };
     let mut step = |name: &str, command: &mut Command, counts: fn(&str) -> Tally| {
         let tally = match run_tee(command.env("PATH", tool_path())) {
             Ok((success, output)) => {
