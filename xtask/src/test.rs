@@ -117,6 +117,8 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         cargo_test_counts,
     );
 
+    step("fault suite", &mut faults_command(), cargo_test_counts);
+
     let app_and_server = build_app().and_then(|()| build_server("dev"));
     match app_and_server {
         Ok(server) => {
@@ -143,6 +145,41 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     println!("{} passed, {} failed", total.passed, total.failed);
     if total.failed > 0 {
         std::process::exit(1);
+    }
+    Ok(())
+}
+
+/// The slow fault scenarios (`crates/server/tests/faults.rs`): the real
+/// server process killed mid-sync, uploads cut mid-photo, 200 phones at
+/// once. They are `#[ignore]`d in a plain `cargo test`.
+fn faults_command() -> Command {
+    let mut command = Command::new("cargo");
+    command.args([
+        "test",
+        "--package",
+        "kabar-server",
+        "--test",
+        "faults",
+        "--",
+        "--ignored",
+        // One at a time: each scenario loads the machine on purpose.
+        "--test-threads=1",
+        "--nocapture",
+    ]);
+    command
+}
+
+/// `cargo xtask faults`: only the fault suite, which `test` also runs.
+pub fn run_faults(args: &[String]) -> anyhow::Result<()> {
+    if !args.is_empty() {
+        bail!("usage: cargo xtask faults");
+    }
+    tools::ensure_test_tools()?;
+    let (success, output) = run_tee(faults_command().env("PATH", tool_path()))?;
+    let tally = cargo_test_counts(&output);
+    println!("{} passed, {} failed", tally.passed, tally.failed);
+    if !success {
+        bail!("the fault suite failed");
     }
     Ok(())
 }
