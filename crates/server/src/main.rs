@@ -1,4 +1,4 @@
-use kabar_server::{Application, Command, config, store::Store};
+use kabar_server::{Application, Command, backup, config, store::Store};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -7,6 +7,19 @@ async fn main() -> anyhow::Result<()> {
     if command == Command::Serve {
         let application = Application::build(settings).await?;
         return application.run_until_stopped().await;
+    }
+    // Backup and restore work on the database itself: a restore must not
+    // open (and so create and migrate) the database it restores into.
+    match &command {
+        Command::Backup { to } => {
+            println!("{}", backup::backup(&settings.database, to).await?);
+            return Ok(());
+        }
+        Command::Restore { from } => {
+            println!("{}", backup::restore(&settings.database, from).await?);
+            return Ok(());
+        }
+        _ => {}
     }
     let store = Store::open(&settings.database).await?;
     let stdin = std::io::stdin();
