@@ -715,6 +715,26 @@ mod tests {
     }
 
     #[test]
+    fn ipv6_clients_are_counted_by_their_slash_64_and_ipv4_by_address() {
+        assert_eq!(client_key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(client_key("2001:db8:1:2::ffff"), "2001:db8:1:2::/64");
+        assert_eq!(client_key("2001:db8:1:3::1"), "2001:db8:1:3::/64");
+        assert_eq!(client_key("203.0.113.7"), "203.0.113.7");
+        assert_eq!(client_key("unknown"), "unknown");
+    }
+
+    #[test]
+    fn device_names_lose_control_characters_and_bidi_overrides() {
+        assert_eq!(sanitize_device_name("Samsung A05"), "Samsung A05");
+        assert_eq!(
+            sanitize_device_name("\u{1b}[31mMerah\u{1b}[0m\t\r\nHP\u{202E}kcaB\u{0}"),
+            "[31mMerah[0m HPkcaB"
+        );
+        assert_eq!(sanitize_device_name("  \n "), "");
+        assert_eq!(sanitize_device_name(&"é".repeat(100)).chars().count(), 64);
+    }
+
+    #[test]
     fn the_session_cookie_is_found_among_others_and_must_look_like_a_token() {
         fn check(cookie: &str, expect: Option<&str>) {
             let mut headers = HeaderMap::new();

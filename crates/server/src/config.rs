@@ -556,4 +556,34 @@ mod tests {
         assert!(parse_command_line(args("session revoke")).is_err());
         assert!(parse_command_line(args("frobnicate")).is_err());
     }
+
+    #[test]
+    fn hardening_limits_and_backup_commands_parse() {
+        let (settings, command) = parse_command_line(args(
+            "--max-photo-pixels 1000000 --header-timeout 5 --body-timeout 30 \
+             --max-connections 64 --login-hash-slots 2 backup --to /tmp/kabar.db",
+        ))
+        .unwrap();
+        assert_eq!(settings.max_photo_pixels, 1_000_000);
+        assert_eq!(settings.header_timeout, Duration::from_secs(5));
+        assert_eq!(settings.body_timeout, Duration::from_secs(30));
+        assert_eq!(settings.max_connections, 64);
+        assert_eq!(settings.login_hash_slots, 2);
+        assert_eq!(
+            command,
+            Command::Backup {
+                to: "/tmp/kabar.db".into()
+            }
+        );
+        assert_eq!(
+            parse_command_line(args("restore --from k.db")).unwrap().1,
+            Command::Restore {
+                from: "k.db".into()
+            }
+        );
+        assert!(parse_command_line(args("backup")).is_err());
+        assert!(parse_command_line(args("--header-timeout 0")).is_err());
+        assert!(parse_command_line(args("--max-connections 0")).is_err());
+        assert!(parse_command_line(args("--max-photo-pixels lots")).is_err());
+    }
 }
