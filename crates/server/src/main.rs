@@ -5,6 +5,14 @@ async fn main() -> anyhow::Result<()> {
     kabar_server::telemetry::init();
     let (settings, command) = config::parse_command_line(std::env::args().skip(1))?;
     if command == Command::Serve {
+        // The release profile aborts on panic (it is for the wasm app); a
+        // server built with it would die of one bad request.
+        if cfg!(panic = "abort") {
+            tracing::warn!(
+                "this server was built with panic = \"abort\": one failing request stops it; \
+                 build it with `cargo build --profile server`"
+            );
+        }
         let application = Application::build(settings).await?;
         return application.run_until_stopped().await;
     }
