@@ -137,7 +137,7 @@ pub fn app_shell_policy(page: &str) -> String {
     format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; \
          style-src 'self' 'unsafe-inline'; img-src 'self' blob: data:; connect-src 'self'; \
-         worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; \
+         worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'self'; \
          form-action 'self'; frame-ancestors 'none'"
     )
 }
