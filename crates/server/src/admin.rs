@@ -5,11 +5,11 @@ use crate::AppState;
 use crate::auth::{Client, CurrentUser};
 use crate::error::ApiError;
 use crate::store::{AuditEntry, AuditRecord, SessionRecord, now_ms};
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -18,19 +18,61 @@ pub fn router() -> Router<AppState> {
         .route("/v1/admin/audit", get(audit))
 }
 
+/// The most sessions one page of `/admin/sessions` holds, and the default.
+const MAX_SESSIONS_PAGE: i64 = 500;
+const DEFAULT_SESSIONS_PAGE: i64 = 100;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SessionsQuery {
+    limit: Option<i64>,
+    /// The `next` of the previous page.
+    after: Option<String>,
+}
+
 #[derive(Serialize)]
 struct Sessions {
     sessions: Vec<SessionRecord>,
+    /// Where the next page starts; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next: Option<String>,
 }
 
+/// Sessions newest first, a page at a time: `?limit=N` (1-500, default
+/// 100) and `?after=` the previous page's `next`.
 async fn sessions(
     State(state): State<AppState>,
     user: CurrentUser,
+    Query(query): Query<SessionsQuery>,
 ) -> Result<Json<Sessions>, ApiError> {
     user.require_admin()?;
-    Ok(Json(Sessions {
-        sessions: state.store.sessions(None).await?,
-    }))
+    let limit = query.limit.unwrap_or(DEFAULT_SESSIONS_PAGE);
+    if !(1..=MAX_SESSIONS_PAGE).contains(&limit) {
+        return Err(ApiError::InvalidRequest(format!(
+            "limit must be 1-{MAX_SESSIONS_PAGE}"
+        )));
+    }
+    let after = match &query.after {
+        None => None,
+        Some(cursor) => {
+            let parsed = cursor
+                .split_once('.')
+                .and_then(|(ms, id)| Some((ms.parse::<i64>().ok()?, id)))
+                .filter(|(_, id)| !id.is_empty() && id.bytes().all(|b| b.is_ascii_hexdigit()));
+            Some(parsed.ok_or(ApiError::BadCursor)?)
+        }
+    };
+    // One more than asked tells whether another page follows.
+    let mut sessions = state.store.sessions_page(None, after, limit + 1).await?;
+    let next = if sessions.len() as i64 > limit {
+        sessions.truncate(limit as usize);
+        sessions
+            .last()
+            .map(|last| format!("{}.{}", last.created_at_ms, last.id))
+    } else {
+        None
+    };
+    Ok(Json(Sessions { sessions, next }))
 }
 
 async fn revoke(

@@ -1,11 +1,13 @@
 //! Serves the built field app from the same origin as the API, so the service
 //! worker, the cookies and the API share one origin and no CORS is needed.
 
+use crate::security::AppShellPolicy;
 use axum::Router;
 use axum::http::{HeaderValue, Request, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use std::path::Path;
+use std::sync::Arc;
 use tower_http::services::{ServeDir, ServeFile};
 
 /// Static files with precompressed `.br`/`.gz` variants when present, and
@@ -20,9 +22,30 @@ pub fn router(app_dir: &Path) -> Router {
                 .precompressed_br()
                 .precompressed_gzip(),
         );
+    let policy = Arc::new(AppShellPolicy::new(app_dir));
     Router::new()
         .fallback_service(files)
         .layer(middleware::from_fn(cache_policy))
+        .layer(middleware::from_fn(move |request, next| {
+            let policy = policy.clone();
+            content_security_policy(policy, request, next)
+        }))
+}
+
+/// Every file of the app gets the app shell's policy (see
+/// [`AppShellPolicy`]): the page for itself, and the service worker, whose
+/// own script's policy governs what the worker may fetch.
+async fn content_security_policy(
+    policy: Arc<AppShellPolicy>,
+    request: Request<axum::body::Body>,
+    next: Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    let value = policy.header();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_SECURITY_POLICY, value);
+    response
 }
 
 /// Trunk names every asset after its content hash, so those may be cached

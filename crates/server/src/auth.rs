@@ -6,14 +6,21 @@
 //! `SameSite=Strict` cookie, and the server keeps only the token's SHA-256.
 //! A session lasts 30 days and every request renews it (at most once an
 //! hour, to spare the database), so a phone that syncs now and then stays
-//! logged in through weeks offline. Logout and an admin end it early.
+//! logged in through weeks offline; but never longer than 90 days after
+//! the login. Logout and an admin end it early.
 //!
-//! Failed logins are throttled per account (five within 15 minutes lock it
-//! for 15 minutes) and per client address (twenty within 15 minutes), both
-//! counted in the database so every server behind a load balancer agrees.
+//! Failed logins are throttled per name (five within 15 minutes lock it for
+//! 15 minutes, whether an account of that name exists or not, so the
+//! answers never reveal which names exist) and per client address (twenty
+//! attempts of any kind within 15 minutes; an IPv6 client counts by its
+//! /64), both counted in the database so every server behind a load
+//! balancer agrees. An attempt is recorded before its password is checked,
+//! atomically with the check of the limits, so parallel guesses never get
+//! more than five evaluated; and only a few Argon2id hashes run at once
+//! (a login that cannot get a slot within seconds gets 503).
 
 use crate::error::ApiError;
-use crate::store::{AuditEntry, NewSession, UserRecord, now_ms};
+use crate::store::{AuditEntry, LoginLimits, LoginReservation, NewSession, UserRecord, now_ms};
 use crate::{ApiJson, AppState};
 use anyhow::Context;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -33,6 +40,9 @@ use std::sync::OnceLock;
 
 pub const SESSION_COOKIE: &str = "kabar_session";
 pub const SESSION_MS: i64 = 30 * 24 * 60 * 60 * 1000;
+/// However often it is renewed, a session ends this long after its login,
+/// so a stolen phone's session does not live for ever.
+pub const SESSION_ABSOLUTE_MS: i64 = 90 * 24 * 60 * 60 * 1000;
 /// A session is renewed when less than this much of its life has passed
 /// since the last renewal would be lost, i.e. at most once an hour.
 const RENEW_AFTER_MS: i64 = 60 * 60 * 1000;
@@ -260,11 +270,19 @@ pub async fn resolve_session(
     let Some((session, user)) = state.store.live_session(&token_hash(&token), now).await? else {
         return Ok(next.run(request).await);
     };
-    let renew = session.expires_at_ms - now < SESSION_MS - RENEW_AFTER_MS;
+    // Sliding, but never past the absolute end.
+    let absolute_end = session.created_at_ms.saturating_add(SESSION_ABSOLUTE_MS);
+    if now >= absolute_end {
+        return Ok(next.run(request).await);
+    }
+    let renewed_until = (now + SESSION_MS).min(absolute_end);
+    let renew = renewed_until - session.expires_at_ms >= RENEW_AFTER_MS;
     let expires_at_ms = if renew {
-        let expires = now + SESSION_MS;
-        state.store.renew_session(&session.id, now, expires).await?;
-        expires
+        state
+            .store
+            .renew_session(&session.id, now, renewed_until)
+            .await?;
+        renewed_until
     } else {
         session.expires_at_ms
     };
@@ -281,10 +299,37 @@ pub async fn resolve_session(
     if renew {
         response.headers_mut().append(
             header::SET_COOKIE,
-            session_cookie(&state, &token, SESSION_MS / 1000),
+            session_cookie(&state, &token, (renewed_until - now) / 1000),
         );
     }
     Ok(response)
+}
+
+/// The longest username a login may name. Real ones are at most 32
+/// characters; anything longer is refused at the edge, before it reaches
+/// the throttle or the audit log.
+pub const MAX_USERNAME_CHARS: usize = 64;
+
+/// How long a refused login is told to wait when the server is busy.
+const BUSY_RETRY_AFTER_S: i64 = 5;
+
+const LOGIN_LIMITS: LoginLimits = LoginLimits {
+    window_ms: LOCK_WINDOW_MS,
+    per_name: LOCK_AFTER_FAILURES,
+    per_client: CLIENT_FAILURE_LIMIT,
+};
+
+/// The key the per-address limit counts under: the address, or for IPv6
+/// its /64, since one home or phone gets a whole /64 and could otherwise
+/// pick a fresh address for every guess.
+pub fn client_key(client: &str) -> String {
+    match client.parse::<IpAddr>() {
+        Ok(IpAddr::V6(address)) => {
+            let prefix = u128::from(address) & !((1u128 << 64) - 1);
+            format!("{}/64", std::net::Ipv6Addr::from(prefix))
+        }
+        _ => client.to_owned(),
+    }
 }
 
 async fn login(
@@ -297,53 +342,111 @@ async fn login(
             "device_id must be 8-64 letters, digits or '-'".into(),
         ));
     }
+    if request.username.chars().count() > MAX_USERNAME_CHARS {
+        return Err(ApiError::InvalidRequest(format!(
+            "username must be at most {MAX_USERNAME_CHARS} characters"
+        )));
+    }
     if request.password.len() > 1024 {
         return Err(ApiError::InvalidCredentials);
     }
     let now = now_ms();
-    let window_start = now - LOCK_WINDOW_MS;
-    let client_failures = state
-        .store
-        .login_failures_of_client(&client, window_start)
-        .await?;
-    if client_failures >= CLIENT_FAILURE_LIMIT {
-        return Err(ApiError::TooManyAttempts {
-            retry_after_s: LOCK_WINDOW_MS / 1000,
-        });
-    }
     let username = Username::parse(&request.username).ok();
     let user = match &username {
         Some(username) => state.store.user_by_username(username).await?,
         None => None,
     };
-    if let Some(user) = &user
-        && user.locked_until_ms > now
-    {
-        audit_login(
-            &state,
-            "login_refused_locked",
-            Some(user),
-            &request.username,
-            &client,
+    // Known and unknown names are throttled alike, under the same key, so
+    // the answers never tell an outsider which names exist.
+    let name_key = match &username {
+        Some(username) => username.to_string(),
+        None => request.username.trim().to_lowercase(),
+    };
+    // An admin's change (a password reset) or a good login lifts a lock.
+    let counts_since = user
+        .as_ref()
+        .map(|user| user.last_login_ms.max(user.updated_at_ms))
+        .unwrap_or(0);
+    let reservation = state
+        .store
+        .reserve_login_attempt(
+            &name_key,
+            &client_key(&client),
+            counts_since,
+            now,
+            LOGIN_LIMITS,
         )
         .await?;
-        return Err(ApiError::AccountLocked {
-            retry_after_s: (user.locked_until_ms - now) / 1000,
-        });
-    }
+    let (attempt, failures_before) = match reservation {
+        LoginReservation::ClientThrottled { retry_after_ms } => {
+            audit_login(
+                &state,
+                "login_refused_throttled",
+                user.as_ref(),
+                &request.username,
+                &client,
+            )
+            .await?;
+            return Err(ApiError::TooManyAttempts {
+                retry_after_s: retry_after_ms / 1000,
+            });
+        }
+        LoginReservation::NameLocked { retry_after_ms } => {
+            audit_login(
+                &state,
+                "login_refused_locked",
+                user.as_ref(),
+                &request.username,
+                &client,
+            )
+            .await?;
+            return Err(ApiError::AccountLocked {
+                retry_after_s: retry_after_ms / 1000,
+            });
+        }
+        LoginReservation::Granted {
+            id,
+            failures_before,
+        } => (id, failures_before),
+    };
+    // Argon2id takes 19 MiB and a core for tens of milliseconds: only so
+    // many run at once, and a login that cannot get a slot soon enough is
+    // told to come back rather than queue without end.
+    let slot = match tokio::time::timeout(
+        state.settings.login_queue_timeout,
+        state.login_hashes.clone().acquire_owned(),
+    )
+    .await
+    {
+        Ok(Ok(slot)) => slot,
+        _ => {
+            state.store.release_login_attempt(attempt).await?;
+            return Err(ApiError::Busy {
+                retry_after_s: BUSY_RETRY_AFTER_S,
+            });
+        }
+    };
     let hash = match &user {
         Some(user) => user.password_hash.clone(),
         None => decoy_hash().await?,
     };
     let password_ok = verify_password(hash, request.password.clone()).await?;
+    drop(slot);
     let user = match user {
         Some(user) if password_ok => user,
         other => {
-            return Err(
-                login_failed(&state, other.as_ref(), &request.username, &client, now).await?,
-            );
+            return Err(login_failed(
+                &state,
+                other.as_ref(),
+                &request.username,
+                &client,
+                failures_before + 1,
+                now,
+            )
+            .await?);
         }
     };
+    state.store.release_login_attempt(attempt).await?;
     if user.disabled_at_ms.is_some() {
         audit_login(
             &state,
@@ -362,7 +465,7 @@ async fn login(
         token_hash: token_hash(&token),
         user_id: user.id,
         device_id: request.device_id.clone(),
-        device_name: request.device_name.chars().take(100).collect(),
+        device_name: sanitize_device_name(&request.device_name),
         client: client.clone(),
         expires_at_ms: now + SESSION_MS,
     };
@@ -387,27 +490,51 @@ async fn login(
     Ok(response)
 }
 
-/// Records a failed login, locks the account at the fifth failure in the
-/// window, and says so.
+/// The longest device name kept.
+pub const MAX_DEVICE_NAME_CHARS: usize = 64;
+
+/// A device name as the phone sent it, made safe to print: control
+/// characters (terminal escape sequences among them) and the bidirectional
+/// overrides that can disguise text are dropped, runs of whitespace become
+/// one space, and the result is cut to [`MAX_DEVICE_NAME_CHARS`].
+pub fn sanitize_device_name(name: &str) -> String {
+    let hidden = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+    };
+    let mut clean = String::new();
+    let mut space = false;
+    for c in name.chars() {
+        if c.is_whitespace() {
+            space = !clean.is_empty();
+        } else if !hidden(c) {
+            if space {
+                clean.push(' ');
+                space = false;
+            }
+            clean.push(c);
+        }
+    }
+    clean.chars().take(MAX_DEVICE_NAME_CHARS).collect()
+}
+
+/// Records a failed login in the audit log; at the name's fifth failure in
+/// the window a real account is marked locked (for `user list`), and says
+/// so. The attempt itself was recorded when it was reserved.
 async fn login_failed(
     state: &AppState,
     user: Option<&UserRecord>,
     attempted: &str,
     client: &str,
+    failures: i64,
     now: i64,
 ) -> anyhow::Result<ApiError> {
-    let key = user
-        .map(|user| user.username.to_string())
-        .unwrap_or_else(|| attempted.trim().to_ascii_lowercase());
-    state.store.record_login_failure(&key, client, now).await?;
     audit_login(state, "login_failed", user, attempted, client).await?;
-    if let Some(user) = user {
-        let since = (now - LOCK_WINDOW_MS).max(user.last_login_ms);
-        let failures = state.store.login_failures_of_user(&key, since).await?;
-        if failures >= LOCK_AFTER_FAILURES {
-            state.store.lock_user(user.id, now + LOCK_WINDOW_MS).await?;
-            audit_login(state, "account_locked", Some(user), attempted, client).await?;
-        }
+    if failures >= LOCK_AFTER_FAILURES
+        && let Some(user) = user
+    {
+        state.store.lock_user(user.id, now + LOCK_WINDOW_MS).await?;
+        audit_login(state, "account_locked", Some(user), attempted, client).await?;
     }
     Ok(ApiError::InvalidCredentials)
 }
@@ -423,18 +550,40 @@ async fn audit_login(
         actor_id: user.map(|user| user.id),
         actor: Some(
             user.map(|user| user.username.to_string())
-                .unwrap_or_else(|| attempted.chars().take(64).collect()),
+                .unwrap_or_else(|| {
+                    attempted
+                        .trim()
+                        .to_lowercase()
+                        .chars()
+                        .filter(|c| !c.is_control())
+                        .take(MAX_USERNAME_CHARS)
+                        .collect()
+                }),
         ),
         action,
         target: None,
         client: Some(client.to_owned()),
         detail: serde_json::json!({}),
     };
-    state
-        .store
-        .audit(&entry, now_ms())
-        .await
-        .context("auditing a login")
+    // Events an outsider can repeat at will are coalesced per window, so a
+    // flood of guesses cannot push real events out of the admin's view.
+    // A throttled address is one subject whatever names it tries, or it
+    // could write a row per invented name.
+    let repeatable = action != "login";
+    let subject = if action == "login_refused_throttled" {
+        String::new()
+    } else {
+        entry.actor.clone().unwrap_or_default()
+    };
+    let result = if repeatable {
+        state
+            .store
+            .audit_coalesced(&entry, &subject, now_ms(), LOCK_WINDOW_MS)
+            .await
+    } else {
+        state.store.audit(&entry, now_ms()).await
+    };
+    result.context("auditing a login")
 }
 
 async fn logout(
@@ -563,6 +712,26 @@ mod tests {
         );
         let again = hash_password(&password).await.unwrap();
         assert_ne!(hash, again, "every hash has its own salt");
+    }
+
+    #[test]
+    fn ipv6_clients_are_counted_by_their_slash_64_and_ipv4_by_address() {
+        assert_eq!(client_key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(client_key("2001:db8:1:2::ffff"), "2001:db8:1:2::/64");
+        assert_eq!(client_key("2001:db8:1:3::1"), "2001:db8:1:3::/64");
+        assert_eq!(client_key("203.0.113.7"), "203.0.113.7");
+        assert_eq!(client_key("unknown"), "unknown");
+    }
+
+    #[test]
+    fn device_names_lose_control_characters_and_bidi_overrides() {
+        assert_eq!(sanitize_device_name("Samsung A05"), "Samsung A05");
+        assert_eq!(
+            sanitize_device_name("\u{1b}[31mMerah\u{1b}[0m\t\r\nHP\u{202E}kcaB\u{0}"),
+            "[31mMerah[0m HPkcaB"
+        );
+        assert_eq!(sanitize_device_name("  \n "), "");
+        assert_eq!(sanitize_device_name(&"é".repeat(100)).chars().count(), 64);
     }
 
     #[test]

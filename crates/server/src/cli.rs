@@ -139,12 +139,16 @@ pub async fn run(
                     session.id,
                     session.username,
                     session.device_id,
-                    session.device_name,
+                    // Rows from before names were cleaned on input.
+                    crate::auth::sanitize_device_name(&session.device_name),
                     session.last_seen_ms,
                     session.expires_at_ms,
                     state
                 )?;
             }
+        }
+        Command::Backup { .. } | Command::Restore { .. } => {
+            bail!("backup and restore work on the database itself: see kabar_server::backup")
         }
         Command::SessionRevoke { id, username } => {
             let ended = match (id, username) {

@@ -5,6 +5,7 @@ use anyhow::{Context, bail};
 use ipnet::IpNet;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Where the data lives: an SQLite file (the embedded default, for one
 /// server) or a PostgreSQL database (for several servers behind a load
@@ -126,6 +127,23 @@ pub struct Settings {
     pub photo_store: PhotoStore,
     /// The largest photo accepted, in bytes.
     pub max_photo_bytes: usize,
+    /// The most pixels (width × height) a photo may have.
+    pub max_photo_pixels: u64,
+    /// How long a client may take to send a request's headers before the
+    /// connection is closed (slowloris).
+    pub header_timeout: Duration,
+    /// How long a request body may stall between two pieces before the
+    /// request is dropped. Not a limit on the whole upload: a photo over
+    /// EDGE takes minutes but keeps arriving.
+    pub body_timeout: Duration,
+    /// The most connections served at once; further ones wait in the
+    /// kernel's accept queue.
+    pub max_connections: usize,
+    /// How many password hashes run at once (each takes 19 MiB and a core
+    /// for tens of milliseconds); 0 means one per core.
+    pub login_hash_slots: usize,
+    /// How long a login waits for a free hashing slot before it gets 503.
+    pub login_queue_timeout: Duration,
     /// Load balancers and reverse proxies whose `X-Forwarded-For` is
     /// believed. Empty (the default) believes none: the socket's peer is the
     /// client, and a forged header changes nothing.
@@ -143,6 +161,12 @@ impl Default for Settings {
             app_dir: PathBuf::from("dist"),
             photo_store: PhotoStore::Directory(PathBuf::from("data/photos")),
             max_photo_bytes: 10 * 1024 * 1024,
+            max_photo_pixels: crate::photos::DEFAULT_MAX_PHOTO_PIXELS,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(60),
+            max_connections: 1024,
+            login_hash_slots: 0,
+            login_queue_timeout: Duration::from_secs(5),
             trusted_proxies: Vec::new(),
             cookie_secure: false,
         }
@@ -167,6 +191,11 @@ Options (each also read from the environment variable shown):
                           AWS_REGION, AWS_ENDPOINT (for MinIO, Ceph, ...) and
                           AWS_ALLOW_HTTP=true (for a plain-HTTP endpoint)
   --max-photo-bytes N     largest photo accepted      KABAR_MAX_PHOTO_BYTES 10485760
+  --max-photo-pixels N    most pixels in a photo      KABAR_MAX_PHOTO_PIXELS 40000000
+  --header-timeout S      seconds to send the headers KABAR_HEADER_TIMEOUT 10
+  --body-timeout S        seconds a body may stall    KABAR_BODY_TIMEOUT   60
+  --max-connections N     connections served at once  KABAR_MAX_CONNECTIONS 1024
+  --login-hash-slots N    password hashes at once     KABAR_LOGIN_HASH_SLOTS one per core
   --trusted-proxies LIST  comma-separated addresses or CIDR ranges of the load
                           balancers whose X-Forwarded-For names the client
                                                       KABAR_TRUSTED_PROXIES
@@ -184,7 +213,13 @@ Commands:
   user enable --username NAME
   user list
   session list [--username NAME]
-  session revoke --id SESSION_ID | --username NAME";
+  session revoke --id SESSION_ID | --username NAME
+  backup --to FILE
+      a consistent copy of the database while the server runs (SQLite:
+      VACUUM INTO; PostgreSQL: pg_dump, which must be on PATH)
+  restore --from FILE
+      into a new database: an SQLite file that does not exist yet, or an
+      empty PostgreSQL database (pg_restore must be on PATH); server stopped";
 
 /// What the binary was asked to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -213,6 +248,14 @@ pub enum Command {
     SessionRevoke {
         id: Option<String>,
         username: Option<String>,
+    },
+    /// A consistent copy of the database, taken while the server runs.
+    Backup {
+        to: PathBuf,
+    },
+    /// A backup restored into a new, empty database.
+    Restore {
+        from: PathBuf,
     },
 }
 
@@ -248,6 +291,21 @@ pub fn parse_command_line(
     if let Ok(bytes) = std::env::var("KABAR_MAX_PHOTO_BYTES") {
         settings.max_photo_bytes = parse_bytes(&bytes)?;
     }
+    if let Ok(pixels) = std::env::var("KABAR_MAX_PHOTO_PIXELS") {
+        settings.max_photo_pixels = parse_number(&pixels)?;
+    }
+    if let Ok(seconds) = std::env::var("KABAR_HEADER_TIMEOUT") {
+        settings.header_timeout = parse_seconds(&seconds)?;
+    }
+    if let Ok(seconds) = std::env::var("KABAR_BODY_TIMEOUT") {
+        settings.body_timeout = parse_seconds(&seconds)?;
+    }
+    if let Ok(count) = std::env::var("KABAR_MAX_CONNECTIONS") {
+        settings.max_connections = parse_count(&count)?;
+    }
+    if let Ok(count) = std::env::var("KABAR_LOGIN_HASH_SLOTS") {
+        settings.login_hash_slots = parse_number(&count)?;
+    }
     if let Ok(list) = std::env::var("KABAR_TRUSTED_PROXIES") {
         settings.trusted_proxies = parse_networks(&list)?;
     }
@@ -271,6 +329,11 @@ pub fn parse_command_line(
             "--photo-dir" => settings.photo_store = PhotoStore::Directory(value()?.into()),
             "--photo-store" => settings.photo_store = PhotoStore::parse(&value()?)?,
             "--max-photo-bytes" => settings.max_photo_bytes = parse_bytes(&value()?)?,
+            "--max-photo-pixels" => settings.max_photo_pixels = parse_number(&value()?)?,
+            "--header-timeout" => settings.header_timeout = parse_seconds(&value()?)?,
+            "--body-timeout" => settings.body_timeout = parse_seconds(&value()?)?,
+            "--max-connections" => settings.max_connections = parse_count(&value()?)?,
+            "--login-hash-slots" => settings.login_hash_slots = parse_number(&value()?)?,
             "--trusted-proxies" => settings.trusted_proxies = parse_networks(&value()?)?,
             "--cookie-secure" => settings.cookie_secure = true,
             "--help" | "-h" => {
@@ -332,6 +395,14 @@ pub fn parse_command_line(
             }
             Command::SessionRevoke { id, username }
         }
+        ["backup"] => Command::Backup {
+            to: option("--to").context("backup needs --to FILE")?.into(),
+        },
+        ["restore"] => Command::Restore {
+            from: option("--from")
+                .context("restore needs --from FILE")?
+                .into(),
+        },
         other => bail!("unknown command {:?}\n\n{USAGE}", other.join(" ")),
     };
     if let Some((flag, _)) = options.first() {
@@ -356,6 +427,27 @@ fn parse_networks(text: &str) -> anyhow::Result<Vec<IpNet>> {
                 .with_context(|| format!("{item:?} is not an address or a CIDR range"))
         })
         .collect()
+}
+
+fn parse_number<T: std::str::FromStr>(text: &str) -> anyhow::Result<T> {
+    text.trim()
+        .parse()
+        .map_err(|_| anyhow::anyhow!("{text:?} is not a whole number"))
+}
+
+/// A count that must be at least one.
+fn parse_count(text: &str) -> anyhow::Result<usize> {
+    match parse_number(text)? {
+        0 => bail!("{text:?} must be at least 1"),
+        count => Ok(count),
+    }
+}
+
+fn parse_seconds(text: &str) -> anyhow::Result<Duration> {
+    match parse_number::<u64>(text)? {
+        0 => bail!("a timeout of {text:?} seconds must be at least 1"),
+        seconds => Ok(Duration::from_secs(seconds)),
+    }
 }
 
 fn parse_bytes(text: &str) -> anyhow::Result<usize> {
@@ -463,5 +555,35 @@ mod tests {
         assert!(parse_command_line(args("user disable --username a --surprise 1")).is_err());
         assert!(parse_command_line(args("session revoke")).is_err());
         assert!(parse_command_line(args("frobnicate")).is_err());
+    }
+
+    #[test]
+    fn hardening_limits_and_backup_commands_parse() {
+        let (settings, command) = parse_command_line(args(
+            "--max-photo-pixels 1000000 --header-timeout 5 --body-timeout 30 \
+             --max-connections 64 --login-hash-slots 2 backup --to /tmp/kabar.db",
+        ))
+        .unwrap();
+        assert_eq!(settings.max_photo_pixels, 1_000_000);
+        assert_eq!(settings.header_timeout, Duration::from_secs(5));
+        assert_eq!(settings.body_timeout, Duration::from_secs(30));
+        assert_eq!(settings.max_connections, 64);
+        assert_eq!(settings.login_hash_slots, 2);
+        assert_eq!(
+            command,
+            Command::Backup {
+                to: "/tmp/kabar.db".into()
+            }
+        );
+        assert_eq!(
+            parse_command_line(args("restore --from k.db")).unwrap().1,
+            Command::Restore {
+                from: "k.db".into()
+            }
+        );
+        assert!(parse_command_line(args("backup")).is_err());
+        assert!(parse_command_line(args("--header-timeout 0")).is_err());
+        assert!(parse_command_line(args("--max-connections 0")).is_err());
+        assert!(parse_command_line(args("--max-photo-pixels lots")).is_err());
     }
 }

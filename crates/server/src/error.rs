@@ -44,6 +44,18 @@ pub enum ApiError {
     BadCursor,
     #[error("photo type not supported")]
     UnsupportedPhoto,
+    #[error("photo is not a well-formed image")]
+    MalformedPhoto,
+    #[error("photo of {width}x{height} pixels is larger than {max_pixels} pixels")]
+    PhotoTooManyPixels {
+        width: u32,
+        height: u32,
+        max_pixels: u64,
+    },
+    #[error("the server is busy")]
+    Busy { retry_after_s: i64 },
+    #[error("request from another site")]
+    CrossOrigin,
     #[error("photo larger than {max_bytes} bytes")]
     PhotoTooLarge { max_bytes: usize },
     #[error("photo does not match its hash")]
@@ -89,7 +101,12 @@ impl ApiError {
                 StatusCode::BAD_REQUEST
             }
             ApiError::UnsupportedPhoto => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::PhotoTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::PhotoTooLarge { .. } | ApiError::PhotoTooManyPixels { .. } => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
+            ApiError::MalformedPhoto => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::CrossOrigin => StatusCode::FORBIDDEN,
             ApiError::PhotoNotAnnounced => StatusCode::CONFLICT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -115,6 +132,10 @@ impl ApiError {
             ApiError::BadCursor => "bad_cursor",
             ApiError::UnsupportedPhoto => "unsupported_photo_type",
             ApiError::PhotoTooLarge { .. } => "photo_too_large",
+            ApiError::MalformedPhoto => "photo_malformed",
+            ApiError::PhotoTooManyPixels { .. } => "photo_too_many_pixels",
+            ApiError::Busy { .. } => "busy",
+            ApiError::CrossOrigin => "cross_origin",
             ApiError::PhotoHashMismatch => "photo_hash_mismatch",
             ApiError::PhotoNotAnnounced => "photo_not_announced",
             ApiError::Internal(_) => "internal",
@@ -200,6 +221,28 @@ impl ApiError {
                 format!("Foto terlalu besar (paling besar {} MB).", max_bytes / (1024 * 1024)),
                 format!("The photo is too large (at most {} MB).", max_bytes / (1024 * 1024)),
             ),
+            ApiError::MalformedPhoto => (
+                "Foto rusak atau tidak lengkap; ambil foto lagi.".into(),
+                "The photo is damaged or incomplete; take it again.".into(),
+            ),
+            ApiError::PhotoTooManyPixels { width, height, max_pixels } => (
+                format!(
+                    "Foto terlalu besar ({width}×{height} piksel; paling banyak {} megapiksel).",
+                    max_pixels / 1_000_000
+                ),
+                format!(
+                    "The photo is too large ({width}×{height} pixels; at most {} megapixels).",
+                    max_pixels / 1_000_000
+                ),
+            ),
+            ApiError::Busy { .. } => (
+                "Server sedang sibuk. Coba lagi sebentar lagi.".into(),
+                "The server is busy. Try again in a moment.".into(),
+            ),
+            ApiError::CrossOrigin => (
+                "Permintaan dari situs lain ditolak.".into(),
+                "Requests from other sites are refused.".into(),
+            ),
             ApiError::PhotoHashMismatch => (
                 "Foto rusak saat dikirim; akan dikirim ulang.".into(),
                 "The photo was damaged in transit; it will be sent again.".into(),
@@ -238,7 +281,8 @@ impl IntoResponse for ApiError {
         };
         let retry_after = match &self {
             ApiError::AccountLocked { retry_after_s }
-            | ApiError::TooManyAttempts { retry_after_s } => Some(*retry_after_s),
+            | ApiError::TooManyAttempts { retry_after_s }
+            | ApiError::Busy { retry_after_s } => Some(*retry_after_s),
             _ => None,
         };
         let mut response = (self.status(), Json(body)).into_response();

@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod app_shell;
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod error;
@@ -13,6 +14,8 @@ pub mod health;
 pub mod openapi;
 pub mod photos;
 pub mod reports;
+pub mod security;
+pub mod serve;
 pub mod store;
 pub mod sync;
 pub mod telemetry;
@@ -23,13 +26,15 @@ use crate::error::ApiError;
 use crate::store::Store;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequest};
+use axum::response::{IntoResponse, Response};
 use kabar_shared::form::FormCatalog;
 use object_store::ObjectStore;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::decompression::RequestDecompressionLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 /// The largest request body: a full batch of text reports fits easily. The
@@ -46,6 +51,9 @@ pub struct AppState {
     /// The fingerprint of the catalog, for pull cursors.
     pub forms_fingerprint: String,
     pub photos: Arc<dyn ObjectStore>,
+    /// Slots for password hashing, so parallel logins cannot exhaust
+    /// memory and CPU (see `auth`).
+    pub login_hashes: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -55,7 +63,12 @@ impl AppState {
         let catalog = FormCatalog::builtin();
         let forms: Vec<_> = catalog.forms().collect();
         let forms_fingerprint = sync::fingerprint(&forms);
+        let hash_slots = match settings.login_hash_slots {
+            0 => std::thread::available_parallelism().map_or(2, usize::from),
+            slots => slots,
+        };
         Ok(AppState {
+            login_hashes: Arc::new(tokio::sync::Semaphore::new(hash_slots)),
             store,
             settings: Arc::new(settings),
             catalog: Arc::new(catalog),
@@ -88,28 +101,55 @@ pub fn api_router(state: AppState) -> Router {
             state.clone(),
             auth::resolve_session,
         ))
+        .layer(axum::middleware::from_fn(security::same_origin_only))
         .layer(RequestDecompressionLayer::new())
         .layer(CompressionLayer::new())
         .with_state(state)
 }
 
+/// A handler that panics answers 500 like any other internal error, and the
+/// panic is logged; the server keeps serving everyone else. The server is
+/// built with `panic = "unwind"` (the `server` profile) so this can work.
+pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    ApiError::Internal(anyhow::anyhow!("a request handler panicked: {message}")).into_response()
+}
+
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    limits: serve::ConnectionLimits,
 }
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let app_dir = settings.app_dir.clone();
         let listen = settings.listen;
+        let limits = serve::ConnectionLimits {
+            header_timeout: settings.header_timeout,
+            max_connections: settings.max_connections,
+        };
+        let body_timeout = settings.body_timeout;
         tracing::info!(database = %settings.database.describe(), photos = %settings.photo_store.describe(), "opening storage");
         let state = AppState::new(settings).await?;
         let listener = TcpListener::bind(listen).await?;
         let router = Router::new()
             .nest("/api", api_router(state))
             .merge(app_shell::router(&app_dir))
+            .layer(CatchPanicLayer::custom(panic_response))
+            .layer(axum::middleware::from_fn(security::common_headers))
+            // A body that stalls this long between two pieces is dropped.
+            .layer(RequestBodyTimeoutLayer::new(body_timeout))
             .layer(TraceLayer::new_for_http());
-        Ok(Application { listener, router })
+        Ok(Application {
+            listener,
+            router,
+            limits,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -122,13 +162,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let address = self.listener.local_addr()?;
         tracing::info!("Kabar Desa listening on http://{address}/");
-        axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+        serve::serve(self.listener, self.router, self.limits, shutdown_signal()).await;
         Ok(())
     }
 }
@@ -148,5 +182,46 @@ async fn shutdown_signal() {
     tokio::select! {
         _ = interrupt => {},
         _ = terminate => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_500_and_the_router_keeps_serving() {
+        let router = Router::new()
+            .route(
+                "/panic",
+                get(|| async {
+                    let empty: &[u8] = &[];
+                    #[allow(clippy::out_of_bounds_indexing, unconditional_panic)]
+                    let byte = empty[usize::from(empty.is_empty())];
+                    byte.to_string()
+                }),
+            )
+            .route("/fine", get(|| async { "ok" }))
+            .layer(CatchPanicLayer::custom(panic_response));
+        let response = router
+            .clone()
+            .oneshot(Request::get("/panic").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(response.into_body(), 10_000)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["error"]["code"], "internal");
+        let response = router
+            .oneshot(Request::get("/fine").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
     }
 }

@@ -4,10 +4,15 @@
 //! A photo is addressed by the SHA-256 of the file the phone holds, so a
 //! retried or repeated upload finds the first copy. Only JPEG, PNG and WebP
 //! are taken, recognized by their first bytes, never by the declared type.
-//! Before storage the server drops the metadata blocks that carry the
-//! phone's GPS position and device details (JPEG APP1/APP13/comments, PNG
-//! text and eXIf chunks, WebP EXIF and XMP chunks): a photo of a villager's
-//! complaint must not reveal where the reporter lives.
+//! Before storage the server rebuilds the file from the parts a viewer needs
+//! to decode the image and nothing else, which leaves behind the metadata
+//! that carries the phone's GPS position and device details (EXIF, XMP,
+//! IPTC, comments, text chunks) and anything hidden after the image (a
+//! second JPEG, a motion photo): a photo of a villager's complaint must not
+//! reveal where the reporter lives. Images with more pixels than configured
+//! are refused, so no upload becomes a decompression bomb in a reviewer's
+//! browser. The parsers check every read against the buffer: no upload can
+//! panic the server.
 
 use crate::AppState;
 use crate::auth::{Client, CurrentUser};
@@ -70,124 +75,342 @@ impl PhotoFormat {
     }
 }
 
-/// The file without its location and device metadata, or `None` when it is
-/// not a well-formed file of its format.
-pub fn strip_metadata(bytes: &[u8]) -> Option<(PhotoFormat, Vec<u8>)> {
-    let format = PhotoFormat::sniff(bytes)?;
-    let stripped = match format {
-        PhotoFormat::Jpeg => strip_jpeg(bytes),
-        PhotoFormat::Png => strip_png(bytes),
-        PhotoFormat::Webp => strip_webp(bytes),
-    }?;
-    Some((format, stripped))
+/// Why an upload is not taken as a photo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhotoProblem {
+    /// Not JPEG, PNG or WebP by its first bytes.
+    UnknownType,
+    /// It starts like one of them but is not a well-formed file of it.
+    Malformed,
+    /// Well formed, but larger than the configured pixel count: decoding it
+    /// would take a reviewer's browser gigabytes of memory.
+    TooManyPixels { width: u32, height: u32 },
 }
 
-/// Drops APP1 (EXIF and XMP), APP13 (IPTC) and comment segments; keeps
-/// everything else, including the ICC colour profile, up to the image data,
-/// which is copied as is.
-fn strip_jpeg(bytes: &[u8]) -> Option<Vec<u8>> {
-    const APP1: u8 = 0xE1;
-    const APP13: u8 = 0xED;
-    const COMMENT: u8 = 0xFE;
+/// A photo rebuilt from the image data of an upload only, and its size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CleanPhoto {
+    pub format: PhotoFormat,
+    pub bytes: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// The default for `--max-photo-pixels`: 40 megapixels, more than any phone
+/// camera the villages use, far less than a decompression bomb.
+pub const DEFAULT_MAX_PHOTO_PIXELS: u64 = 40_000_000;
+
+/// Rebuilds an uploaded photo from the parts a viewer needs to decode it and
+/// nothing else, and refuses it when it has more than `max_pixels` pixels.
+///
+/// Every read of the input is bounds-checked: no input, however short or
+/// self-contradictory, can panic here (a property test feeds it random and
+/// mutated files).
+pub fn clean_photo(bytes: &[u8], max_pixels: u64) -> Result<CleanPhoto, PhotoProblem> {
+    let format = PhotoFormat::sniff(bytes).ok_or(PhotoProblem::UnknownType)?;
+    let rebuilt = match format {
+        PhotoFormat::Jpeg => rebuild_jpeg(bytes),
+        PhotoFormat::Png => rebuild_png(bytes),
+        PhotoFormat::Webp => rebuild_webp(bytes),
+    }
+    .ok_or(PhotoProblem::Malformed)?;
+    let Rebuilt {
+        bytes,
+        width,
+        height,
+    } = rebuilt;
+    if width == 0 || height == 0 {
+        return Err(PhotoProblem::Malformed);
+    }
+    if u64::from(width) * u64::from(height) > max_pixels {
+        return Err(PhotoProblem::TooManyPixels { width, height });
+    }
+    Ok(CleanPhoto {
+        format,
+        bytes,
+        width,
+        height,
+    })
+}
+
+/// The file without its location and device metadata, or `None` when it is
+/// not a well-formed file of its format (no pixel limit).
+pub fn strip_metadata(bytes: &[u8]) -> Option<(PhotoFormat, Vec<u8>)> {
+    clean_photo(bytes, u64::MAX)
+        .ok()
+        .map(|photo| (photo.format, photo.bytes))
+}
+
+struct Rebuilt {
+    bytes: Vec<u8>,
+    width: u32,
+    height: u32,
+}
+
+fn u16_be(bytes: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_be_bytes(
+        bytes.get(at..at.checked_add(2)?)?.try_into().ok()?,
+    ))
+}
+
+fn u32_be(bytes: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(
+        bytes.get(at..at.checked_add(4)?)?.try_into().ok()?,
+    ))
+}
+
+fn u32_le(bytes: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(
+        bytes.get(at..at.checked_add(4)?)?.try_into().ok()?,
+    ))
+}
+
+fn u24_le(bytes: &[u8], at: usize) -> Option<u32> {
+    let three = bytes.get(at..at.checked_add(3)?)?;
+    Some(
+        three
+            .iter()
+            .rev()
+            .fold(0u32, |acc, &b| (acc << 8) | u32::from(b)),
+    )
+}
+
+/// Keeps the segments a decoder needs (frame and scan headers, Huffman and
+/// quantization tables, restart interval, the JFIF and Adobe markers and the
+/// ICC colour profile) and the entropy-coded data, and stops at the first
+/// end-of-image: EXIF, XMP, IPTC, comments, MPF and anything appended after
+/// the image (a second JPEG, a motion photo's video) are left behind.
+fn rebuild_jpeg(bytes: &[u8]) -> Option<Rebuilt> {
     const START_OF_SCAN: u8 = 0xDA;
+    const END_OF_IMAGE: u8 = 0xD9;
     let mut out = Vec::with_capacity(bytes.len());
-    out.extend_from_slice(&bytes[..2]);
-    let mut at = 2;
+    out.extend_from_slice(&[0xFF, 0xD8]);
+    let mut at = 2usize;
+    let mut size = None;
     loop {
         if *bytes.get(at)? != 0xFF {
             return None;
         }
         // Markers may be padded with extra 0xFF bytes.
-        while bytes.get(at + 1) == Some(&0xFF) {
+        while bytes.get(at.checked_add(1)?) == Some(&0xFF) {
             at += 1;
         }
-        let marker = *bytes.get(at + 1)?;
-        if marker == 0x01 || (0xD0..=0xD7).contains(&marker) {
-            out.extend_from_slice(&bytes[at..at + 2]);
-            at += 2;
-            continue;
+        let marker = *bytes.get(at.checked_add(1)?)?;
+        at = at.checked_add(2)?;
+        match marker {
+            END_OF_IMAGE => {
+                let (width, height) = size?;
+                out.extend_from_slice(&[0xFF, END_OF_IMAGE]);
+                return Some(Rebuilt {
+                    bytes: out,
+                    width,
+                    height,
+                });
+            }
+            // Restart markers and TEM stand alone; outside a scan they carry
+            // nothing, so they are dropped.
+            0x01 | 0xD0..=0xD7 => continue,
+            // A second start of image, or a stuffed zero, cannot begin a
+            // segment.
+            0x00 | 0xD8 => return None,
+            _ => {}
         }
-        if marker == 0xD9 {
-            out.extend_from_slice(&bytes[at..at + 2]);
-            return Some(out);
-        }
-        let length = usize::from(u16::from_be_bytes([
-            *bytes.get(at + 2)?,
-            *bytes.get(at + 3)?,
-        ]));
+        let length = usize::from(u16_be(bytes, at)?);
         if length < 2 {
             return None;
         }
-        let end = at + 2 + length;
+        let end = at.checked_add(length)?;
         let segment = bytes.get(at..end)?;
-        if marker == START_OF_SCAN {
-            out.extend_from_slice(&bytes[at..]);
-            return Some(out);
-        }
-        if !matches!(marker, APP1 | APP13 | COMMENT) {
+        let payload = segment.get(2..)?;
+        let keep = match marker {
+            // Start of frame (every coding process): the image's size.
+            0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => {
+                if size.is_some() {
+                    return None;
+                }
+                let height = u32::from(u16_be(payload, 1)?);
+                let width = u32::from(u16_be(payload, 3)?);
+                size = Some((width, height));
+                true
+            }
+            // Huffman tables, arithmetic conditioning, quantization tables,
+            // restart interval, scan header.
+            0xC4 | 0xCC | 0xDB | 0xDD | START_OF_SCAN => true,
+            0xE0 => payload.starts_with(b"JFIF\0"),
+            0xE2 => payload.starts_with(b"ICC_PROFILE\0"),
+            0xEE => payload.starts_with(b"Adobe"),
+            // Every other APPn, comments, and whatever else.
+            _ => false,
+        };
+        if keep {
+            out.extend_from_slice(&[0xFF, marker]);
             out.extend_from_slice(segment);
         }
         at = end;
+        if marker == START_OF_SCAN {
+            size?;
+            // The entropy-coded data runs until a 0xFF that is neither a
+            // stuffed zero nor a restart marker.
+            let start = at;
+            loop {
+                if *bytes.get(at)? == 0xFF {
+                    let next = *bytes.get(at.checked_add(1)?)?;
+                    if next == 0x00 || (0xD0..=0xD7).contains(&next) {
+                        at = at.checked_add(2)?;
+                        continue;
+                    }
+                    break;
+                }
+                at += 1;
+            }
+            out.extend_from_slice(bytes.get(start..at)?);
+        }
     }
 }
 
-/// Drops eXIf, text and time chunks; keeps the image chunks.
-fn strip_png(bytes: &[u8]) -> Option<Vec<u8>> {
+/// Keeps the critical chunks and the ancillary ones that change how the
+/// pixels look (transparency, gamma, chromaticities, sRGB, ICC profile,
+/// significant bits, coding-independent code points); stops at IEND. Text,
+/// EXIF, time stamps, animation frames and anything after IEND stay behind.
+fn rebuild_png(bytes: &[u8]) -> Option<Rebuilt> {
     let mut out = Vec::with_capacity(bytes.len());
-    out.extend_from_slice(&bytes[..8]);
-    let mut at = 8;
-    while at < bytes.len() {
-        let length = u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?) as usize;
-        let kind = bytes.get(at + 4..at + 8)?;
-        let end = at.checked_add(12)?.checked_add(length)?;
+    out.extend_from_slice(bytes.get(..8)?);
+    let mut at = 8usize;
+    let mut size = None;
+    let mut has_data = false;
+    loop {
+        let length = u32_be(bytes, at)?;
+        // The specification caps chunk lengths at 2^31 - 1.
+        if length > 0x7FFF_FFFF {
+            return None;
+        }
+        let kind = bytes.get(at.checked_add(4)?..at.checked_add(8)?)?;
+        let end = at.checked_add(12)?.checked_add(length as usize)?;
         let chunk = bytes.get(at..end)?;
-        if !matches!(kind, b"eXIf" | b"tEXt" | b"zTXt" | b"iTXt" | b"tIME") {
+        if size.is_none() {
+            if kind != b"IHDR" || length != 13 {
+                return None;
+            }
+            size = Some((u32_be(chunk, 8)?, u32_be(chunk, 12)?));
+        } else if kind == b"IHDR" {
+            return None;
+        }
+        has_data |= kind == b"IDAT";
+        let keep = matches!(
+            kind,
+            b"IHDR"
+                | b"PLTE"
+                | b"IDAT"
+                | b"IEND"
+                | b"tRNS"
+                | b"gAMA"
+                | b"cHRM"
+                | b"sRGB"
+                | b"iCCP"
+                | b"sBIT"
+                | b"cICP"
+        );
+        if keep {
             out.extend_from_slice(chunk);
         }
         at = end;
         if kind == b"IEND" {
-            return Some(out);
+            if !has_data {
+                return None;
+            }
+            let (width, height) = size?;
+            return Some(Rebuilt {
+                bytes: out,
+                width,
+                height,
+            });
         }
     }
-    None
 }
 
-/// Drops the EXIF and XMP chunks, clears their flags in the VP8X header,
-/// and fixes the RIFF size.
-fn strip_webp(bytes: &[u8]) -> Option<Vec<u8>> {
+/// Keeps the image chunks (VP8X with its EXIF and XMP flags cleared, VP8,
+/// VP8L, ALPH, ICCP, ANIM, ANMF), drops EXIF, XMP and unknown chunks and
+/// anything after the RIFF size, and fixes the RIFF size.
+fn rebuild_webp(bytes: &[u8]) -> Option<Rebuilt> {
     const EXIF_FLAG: u8 = 0x08;
     const XMP_FLAG: u8 = 0x04;
-    let riff_end =
-        8usize.checked_add(u32::from_le_bytes(bytes.get(4..8)?.try_into().ok()?) as usize)?;
-    let body = bytes.get(..riff_end.min(bytes.len()))?;
+    let riff_size = usize::try_from(u32_le(bytes, 4)?).ok()?;
+    // The RIFF size counts the "WEBP" tag, so it is at least 4; a file
+    // shorter than it says is truncated.
+    if riff_size < 4 {
+        return None;
+    }
+    let body = bytes.get(..8usize.checked_add(riff_size)?)?;
     let mut out = Vec::with_capacity(body.len());
-    out.extend_from_slice(&body[..12]);
-    let mut at = 12;
-    while at + 8 <= body.len() {
-        let kind = &body[at..at + 4];
-        let size = u32::from_le_bytes(body[at + 4..at + 8].try_into().ok()?) as usize;
+    out.extend_from_slice(body.get(..12)?);
+    let mut at = 12usize;
+    let mut size = None;
+    let mut has_image = false;
+    while at < body.len() {
+        let kind = body.get(at..at.checked_add(4)?)?;
+        let length = usize::try_from(u32_le(body, at.checked_add(4)?)?).ok()?;
         let end = at
             .checked_add(8)?
-            .checked_add(size + size % 2)?
+            .checked_add(length)?
+            .checked_add(length % 2)?
             .min(body.len());
         let chunk = body.get(at..end)?;
+        let payload = chunk.get(8..8usize.checked_add(length)?)?;
         match kind {
-            b"EXIF" | b"XMP " => {}
             b"VP8X" => {
+                if at != 12 {
+                    return None;
+                }
+                let width = u24_le(payload, 4)?.checked_add(1)?;
+                let height = u24_le(payload, 7)?.checked_add(1)?;
+                size = Some((width, height));
                 let mut chunk = chunk.to_vec();
                 *chunk.get_mut(8)? &= !(EXIF_FLAG | XMP_FLAG);
                 out.extend_from_slice(&chunk);
             }
-            _ => out.extend_from_slice(chunk),
+            b"VP8 " => {
+                if payload.get(3..6)? != [0x9D, 0x01, 0x2A] {
+                    return None;
+                }
+                let width =
+                    u32::from(u16::from_le_bytes(payload.get(6..8)?.try_into().ok()?)) & 0x3FFF;
+                let height =
+                    u32::from(u16::from_le_bytes(payload.get(8..10)?.try_into().ok()?)) & 0x3FFF;
+                size.get_or_insert((width, height));
+                has_image = true;
+                out.extend_from_slice(chunk);
+            }
+            b"VP8L" => {
+                if *payload.first()? != 0x2F {
+                    return None;
+                }
+                let bits = u32_le(payload, 1)?;
+                let width = (bits & 0x3FFF) + 1;
+                let height = ((bits >> 14) & 0x3FFF) + 1;
+                size.get_or_insert((width, height));
+                has_image = true;
+                out.extend_from_slice(chunk);
+            }
+            b"ANMF" => {
+                has_image = true;
+                out.extend_from_slice(chunk);
+            }
+            b"ALPH" | b"ICCP" | b"ANIM" => out.extend_from_slice(chunk),
+            _ => {}
         }
         at = end;
     }
-    if at != body.len() {
+    if !has_image {
         return None;
     }
-    let riff_size = u32::try_from(out.len() - 8).ok()?;
-    out[4..8].copy_from_slice(&riff_size.to_le_bytes());
-    Some(out)
+    let (width, height) = size?;
+    let riff_size = u32::try_from(out.len().checked_sub(8)?).ok()?;
+    out.get_mut(4..8)?.copy_from_slice(&riff_size.to_le_bytes());
+    Some(Rebuilt {
+        bytes: out,
+        width,
+        height,
+    })
 }
 
 /// Opens the configured photo store. A directory is created when missing; a
@@ -284,7 +507,20 @@ async fn upload(
     if ContentHash::of_bytes(&body) != hash {
         return Err(ApiError::PhotoHashMismatch);
     }
-    let (format, stripped) = strip_metadata(&body).ok_or(ApiError::UnsupportedPhoto)?;
+    let max_pixels = state.settings.max_photo_pixels;
+    let CleanPhoto {
+        format,
+        bytes: stripped,
+        ..
+    } = clean_photo(&body, max_pixels).map_err(|problem| match problem {
+        PhotoProblem::UnknownType => ApiError::UnsupportedPhoto,
+        PhotoProblem::Malformed => ApiError::MalformedPhoto,
+        PhotoProblem::TooManyPixels { width, height } => ApiError::PhotoTooManyPixels {
+            width,
+            height,
+            max_pixels,
+        },
+    })?;
     let stored_sha256 = ContentHash::of_bytes(&stripped);
     let size_bytes = stripped.len() as i64;
     // The object goes first: a photo row always has its bytes behind it. A
@@ -379,8 +615,17 @@ impl std::fmt::Display for PhotoFormat {
 pub(crate) mod tests {
     use super::*;
 
+    /// A baseline frame header of `width` × `height` pixels, one component.
+    pub(crate) fn jpeg_frame(width: u16, height: u16) -> Vec<u8> {
+        let mut frame = vec![0xFF, 0xC0, 0x00, 0x0B, 0x08];
+        frame.extend_from_slice(&height.to_be_bytes());
+        frame.extend_from_slice(&width.to_be_bytes());
+        frame.extend_from_slice(&[0x01, 0x01, 0x11, 0x00]);
+        frame
+    }
+
     /// A minimal JPEG: SOI, JFIF APP0, an EXIF APP1 with a GPS tag name, a
-    /// comment, then the scan and EOI.
+    /// comment, the frame header, then the scan and EOI.
     pub(crate) fn jpeg_with_exif() -> Vec<u8> {
         let mut bytes = vec![0xFF, 0xD8];
         bytes.extend_from_slice(&[0xFF, 0xE0, 0x00, 0x07, b'J', b'F', b'I', b'F', 0x00]);
@@ -389,6 +634,7 @@ pub(crate) mod tests {
         bytes.extend_from_slice(&((exif.len() + 2) as u16).to_be_bytes());
         bytes.extend_from_slice(exif);
         bytes.extend_from_slice(&[0xFF, 0xFE, 0x00, 0x06, b'a', b'b', b'c', b'd']);
+        bytes.extend(jpeg_frame(640, 480));
         bytes.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x02, 0x12, 0x34, 0xFF, 0x00, 0x56]);
         bytes.extend_from_slice(&[0xFF, 0xD9]);
         bytes
@@ -402,11 +648,19 @@ pub(crate) mod tests {
         chunk
     }
 
+    fn png_header(width: u32, height: u32) -> Vec<u8> {
+        let mut header = width.to_be_bytes().to_vec();
+        header.extend_from_slice(&height.to_be_bytes());
+        header.extend_from_slice(&[8, 2, 0, 0, 0]);
+        png_chunk(b"IHDR", &header)
+    }
+
     pub(crate) fn png_with_exif() -> Vec<u8> {
         let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
-        bytes.extend(png_chunk(b"IHDR", &[0; 13]));
+        bytes.extend(png_header(2, 2));
         bytes.extend(png_chunk(b"eXIf", b"MM\0*GPSLatitude"));
         bytes.extend(png_chunk(b"tEXt", b"Model\0SM-A105"));
+        bytes.extend(png_chunk(b"gAMA", &[0, 0, 0xB1, 0x8F]));
         bytes.extend(png_chunk(b"IDAT", &[1, 2, 3]));
         bytes.extend(png_chunk(b"IEND", &[]));
         bytes
@@ -422,16 +676,20 @@ pub(crate) mod tests {
         chunk
     }
 
+    fn riff(chunks: &[u8]) -> Vec<u8> {
+        let mut bytes = b"RIFF".to_vec();
+        bytes.extend_from_slice(&((chunks.len() + 4) as u32).to_le_bytes());
+        bytes.extend_from_slice(b"WEBP");
+        bytes.extend_from_slice(chunks);
+        bytes
+    }
+
     pub(crate) fn webp_with_exif() -> Vec<u8> {
         let mut chunks = webp_chunk(b"VP8X", &[0x0C, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
         chunks.extend(webp_chunk(b"VP8L", &[0x2F, 1, 2, 3, 4]));
         chunks.extend(webp_chunk(b"EXIF", b"MM\0*GPSLatitude"));
         chunks.extend(webp_chunk(b"XMP ", b"<x:xmpmeta/>"));
-        let mut bytes = b"RIFF".to_vec();
-        bytes.extend_from_slice(&((chunks.len() + 4) as u32).to_le_bytes());
-        bytes.extend_from_slice(b"WEBP");
-        bytes.extend(chunks);
-        bytes
+        riff(&chunks)
     }
 
     fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -455,31 +713,71 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn jpeg_loses_exif_and_comments_but_keeps_jfif_and_the_scan() {
-        let (format, stripped) = strip_metadata(&jpeg_with_exif()).unwrap();
-        assert_eq!(format, PhotoFormat::Jpeg);
+    fn jpeg_loses_exif_and_comments_but_keeps_jfif_the_frame_and_the_scan() {
+        let photo = clean_photo(&jpeg_with_exif(), DEFAULT_MAX_PHOTO_PIXELS).unwrap();
+        assert_eq!(photo.format, PhotoFormat::Jpeg);
+        assert_eq!((photo.width, photo.height), (640, 480));
+        let stripped = photo.bytes;
         assert!(!contains(&stripped, b"GPSLatitude"));
         assert!(!contains(&stripped, b"SM-A105"));
         assert!(!contains(&stripped, b"abcd"));
         assert!(contains(&stripped, b"JFIF"));
+        assert!(contains(&stripped, &jpeg_frame(640, 480)));
         assert!(stripped.ends_with(&[
             0xFF, 0xDA, 0x00, 0x02, 0x12, 0x34, 0xFF, 0x00, 0x56, 0xFF, 0xD9
         ]));
     }
 
+    /// Phones append a second JPEG (a preview, a depth map, the frames of a
+    /// motion photo) after the end of the first image; it carries its own
+    /// EXIF with the position. Only the first image leaves the server.
+    #[test]
+    fn whatever_follows_the_first_image_and_mpf_segments_are_left_behind() {
+        let mut hidden = vec![0xFF, 0xD8];
+        let exif = b"Exif\0\0GPSLatitude 0.73";
+        hidden.extend_from_slice(&[0xFF, 0xE1]);
+        hidden.extend_from_slice(&((exif.len() + 2) as u16).to_be_bytes());
+        hidden.extend_from_slice(exif);
+        hidden.extend_from_slice(&[0xFF, 0xD9]);
+        let mut bytes = vec![0xFF, 0xD8];
+        bytes.extend_from_slice(&[0xFF, 0xE2, 0x00, 0x08, b'M', b'P', b'F', 0, 1, 2]);
+        bytes.extend(jpeg_frame(8, 8));
+        // Two scans with a restart marker and a table between, as a
+        // progressive JPEG has.
+        bytes.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x02, 0x01, 0xFF, 0xD0, 0x02]);
+        bytes.extend_from_slice(&[0xFF, 0xC4, 0x00, 0x03, 0x00]);
+        bytes.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x02, 0x03, 0x04]);
+        bytes.extend_from_slice(&[0xFF, 0xD9]);
+        let image = bytes.clone();
+        bytes.extend(&hidden);
+        let photo = clean_photo(&bytes, DEFAULT_MAX_PHOTO_PIXELS).unwrap();
+        assert!(!contains(&photo.bytes, b"GPSLatitude"));
+        assert!(!contains(&photo.bytes, b"MPF"));
+        let expected = [&image[..2], &image[12..]].concat();
+        assert_eq!(
+            photo.bytes, expected,
+            "the first image without its MPF segment"
+        );
+    }
+
     #[test]
     fn png_loses_exif_and_text_chunks_but_keeps_the_image() {
-        let (_, stripped) = strip_metadata(&png_with_exif()).unwrap();
+        let photo = clean_photo(&png_with_exif(), DEFAULT_MAX_PHOTO_PIXELS).unwrap();
+        assert_eq!((photo.width, photo.height), (2, 2));
+        let stripped = photo.bytes;
         assert!(!contains(&stripped, b"eXIf"));
         assert!(!contains(&stripped, b"SM-A105"));
         assert!(contains(&stripped, b"IHDR"));
+        assert!(contains(&stripped, b"gAMA"));
         assert!(contains(&stripped, b"IDAT"));
         assert!(stripped.ends_with(&png_chunk(b"IEND", &[])));
     }
 
     #[test]
     fn webp_loses_exif_and_xmp_and_its_header_stops_announcing_them() {
-        let (_, stripped) = strip_metadata(&webp_with_exif()).unwrap();
+        let photo = clean_photo(&webp_with_exif(), DEFAULT_MAX_PHOTO_PIXELS).unwrap();
+        assert_eq!((photo.width, photo.height), (1, 1));
+        let stripped = photo.bytes;
         assert!(!contains(&stripped, b"GPSLatitude"));
         assert!(!contains(&stripped, b"xmpmeta"));
         assert!(contains(&stripped, b"VP8L"));
@@ -489,10 +787,172 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn truncated_files_are_refused() {
-        let jpeg = jpeg_with_exif();
-        assert_eq!(strip_metadata(&jpeg[..12]), None);
-        let png = png_with_exif();
-        assert_eq!(strip_metadata(&png[..30]), None);
+    fn images_over_the_pixel_limit_are_refused_by_their_header() {
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        png.extend(png_header(30_000, 30_000));
+        png.extend(png_chunk(b"IDAT", &[1, 2, 3]));
+        png.extend(png_chunk(b"IEND", &[]));
+        assert_eq!(
+            clean_photo(&png, DEFAULT_MAX_PHOTO_PIXELS),
+            Err(PhotoProblem::TooManyPixels {
+                width: 30_000,
+                height: 30_000
+            })
+        );
+        let mut jpeg = vec![0xFF, 0xD8];
+        jpeg.extend(jpeg_frame(8000, 6000));
+        jpeg.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x02, 0x01, 0xFF, 0xD9]);
+        assert!(clean_photo(&jpeg, 48_000_000).is_ok());
+        assert_eq!(
+            clean_photo(&jpeg, 47_999_999),
+            Err(PhotoProblem::TooManyPixels {
+                width: 8000,
+                height: 6000
+            })
+        );
+        let webp = riff(&webp_chunk(
+            b"VP8X",
+            &[0, 0, 0, 0, 0x2F, 0x75, 0x00, 0x2F, 0x75, 0x00],
+        ));
+        let mut chunks = webp_chunk(b"VP8X", &[0, 0, 0, 0, 0x2F, 0x75, 0x00, 0x2F, 0x75, 0x00]);
+        chunks.extend(webp_chunk(b"VP8L", &[0x2F, 1, 2, 3, 4]));
+        assert_eq!(
+            clean_photo(&riff(&chunks), DEFAULT_MAX_PHOTO_PIXELS),
+            Err(PhotoProblem::TooManyPixels {
+                width: 30_000,
+                height: 30_000
+            })
+        );
+        assert_eq!(
+            clean_photo(&webp, DEFAULT_MAX_PHOTO_PIXELS),
+            Err(PhotoProblem::Malformed),
+            "a VP8X without image data"
+        );
+    }
+
+    /// Malformed headers, as the integration test also uploads them.
+    fn malformed_headers() -> Vec<(&'static str, Vec<u8>)> {
+        vec![
+            ("WebP with RIFF size 0", b"RIFF\0\0\0\0WEBP".to_vec()),
+            ("WebP with RIFF size 3", b"RIFF\x03\0\0\0WEBPVP8L".to_vec()),
+            (
+                "WebP with RIFF size 2^32-1",
+                b"RIFF\xff\xff\xff\xffWEBPVP8L\x05\0\0\0\x2f".to_vec(),
+            ),
+            (
+                "WebP chunk size 2^32-1",
+                b"RIFF\x10\0\0\0WEBPVP8L\xff\xff\xff\xff\x2f\0\0\0".to_vec(),
+            ),
+            ("PNG signature only", b"\x89PNG\r\n\x1a\n".to_vec()),
+            (
+                "PNG chunk length 2^32-1",
+                b"\x89PNG\r\n\x1a\n\xff\xff\xff\xffIHDR".to_vec(),
+            ),
+            ("JPEG SOI only", vec![0xFF, 0xD8, 0xFF]),
+            (
+                "JPEG segment length 0",
+                vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x00],
+            ),
+            (
+                "JPEG segment past the end",
+                vec![0xFF, 0xD8, 0xFF, 0xE1, 0xFF, 0xFF, 0x00],
+            ),
+            (
+                "JPEG scan without EOI",
+                [
+                    vec![0xFF, 0xD8],
+                    jpeg_frame(8, 8),
+                    vec![0xFF, 0xDA, 0x00, 0x02, 0x01, 0x02],
+                ]
+                .concat(),
+            ),
+            (
+                "JPEG with zero height",
+                [
+                    vec![0xFF, 0xD8],
+                    jpeg_frame(8, 0),
+                    vec![0xFF, 0xDA, 0x00, 0x02, 0x01, 0xFF, 0xD9],
+                ]
+                .concat(),
+            ),
+        ]
+    }
+
+    #[test]
+    fn malformed_and_truncated_files_are_refused_without_panicking() {
+        for (name, bytes) in malformed_headers() {
+            assert_eq!(
+                clean_photo(&bytes, DEFAULT_MAX_PHOTO_PIXELS).err(),
+                Some(PhotoProblem::Malformed),
+                "{name}"
+            );
+        }
+        for good in [jpeg_with_exif(), png_with_exif(), webp_with_exif()] {
+            for cut in 0..good.len() {
+                assert!(
+                    clean_photo(&good[..cut], DEFAULT_MAX_PHOTO_PIXELS).is_err(),
+                    "{cut} bytes"
+                );
+            }
+        }
+    }
+
+    /// A small deterministic generator, so a failure reproduces.
+    struct XorShift(u64);
+
+    impl XorShift {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        fn below(&mut self, bound: usize) -> usize {
+            (self.next() % bound.max(1) as u64) as usize
+        }
+    }
+
+    /// Property: the parsers never panic, whatever the bytes. Random bytes
+    /// behind each format's magic, and valid files with random bytes
+    /// overwritten, cut or repeated.
+    #[test]
+    fn the_header_parsers_never_panic_on_arbitrary_bytes() {
+        let mut random = XorShift(0x9E37_79B9_7F4A_7C15);
+        let seeds = [
+            jpeg_with_exif(),
+            png_with_exif(),
+            webp_with_exif(),
+            b"RIFF\x20\0\0\0WEBP".to_vec(),
+            b"\x89PNG\r\n\x1a\n".to_vec(),
+            vec![0xFF, 0xD8, 0xFF],
+        ];
+        for round in 0..60_000 {
+            let mut bytes = seeds[round % seeds.len()].clone();
+            match random.below(4) {
+                0 => {
+                    for _ in 0..=random.below(4) {
+                        let at = random.below(bytes.len());
+                        bytes[at] = random.next() as u8;
+                    }
+                }
+                1 => bytes.truncate(random.below(bytes.len() + 1)),
+                2 => {
+                    let extra = random.below(64);
+                    bytes.extend((0..extra).map(|_| random.next() as u8));
+                }
+                _ => {
+                    let at = random.below(bytes.len());
+                    let copy = bytes[at..].to_vec();
+                    bytes.extend(copy);
+                    let at = random.below(bytes.len());
+                    bytes[at] = [0x00, 0xFF, 0x7F, 0x80][random.below(4)];
+                }
+            }
+            let result = clean_photo(&bytes, DEFAULT_MAX_PHOTO_PIXELS);
+            if let Ok(photo) = result {
+                assert!(photo.bytes.len() <= bytes.len() + 16, "round {round}");
+            }
+        }
     }
 }

@@ -9,6 +9,10 @@
 mod support;
 #[path = "api/auth.rs"]
 mod auth;
+#[path = "api/backup.rs"]
+mod backup;
+#[path = "api/hardening.rs"]
+mod hardening;
 #[path = "api/photos.rs"]
 mod photos;
 #[path = "api/pull.rs"]
@@ -17,6 +21,8 @@ mod pull;
 mod reports;
 
 use auth::*;
+use backup::*;
+use hardening::*;
 use photos::*;
 use pull::*;
 use reports::*;
@@ -54,6 +60,8 @@ on_both_backends! {
     every_scoped_endpoint_answers_200_403_or_401_by_village,
     a_report_is_complete_once_its_photos_arrive_and_a_retry_stores_one_copy,
     bad_photos_get_clear_answers_and_store_nothing,
+    malformed_image_headers_get_4xx_and_the_server_keeps_answering,
+    only_image_data_is_stored_and_huge_images_are_refused,
     the_pull_sends_forms_and_villages_once_then_only_reviews_page_by_page,
     an_edit_replaces_a_report_sent_back_for_revision_but_not_an_approved_one,
     catalog_forms_are_validated_like_on_the_phone_and_unasked_answers_are_not_kept,
@@ -61,6 +69,21 @@ on_both_backends! {
     the_audit_log_records_who_did_what_and_cannot_be_rewritten,
     the_openapi_document_lists_every_endpoint,
     the_report_list_pages_latest_arrivals_first_and_filters_by_village_and_status,
+    thirty_parallel_guesses_get_at_most_five_passwords_checked,
+    logins_beyond_the_hashing_slots_get_503_and_do_not_count,
+    unknown_and_real_names_lock_alike,
+    refused_attempts_count_toward_the_address_limit,
+    overlong_usernames_are_refused_at_the_edge,
+    old_login_failures_are_pruned,
+    an_ipv6_client_is_throttled_by_its_slash_64,
+    state_changing_requests_from_other_sites_are_refused,
+    device_names_are_cleaned_on_input,
+    responses_carry_the_security_headers,
+    sessions_end_ninety_days_after_login_however_often_renewed,
+    admin_sessions_come_a_page_at_a_time,
+    stalled_clients_are_disconnected,
+    connections_beyond_the_cap_wait_for_a_free_one,
+    a_backup_restored_into_a_fresh_database_holds_every_report,
 }
 
 with_photos_on_s3! {

@@ -26,6 +26,9 @@ pub struct UserRecord {
     pub disabled_at_ms: Option<i64>,
     pub locked_until_ms: i64,
     pub last_login_ms: i64,
+    /// When an admin last changed the account (password reset, enable,
+    /// disable); failed logins before it no longer count toward a lock.
+    pub updated_at_ms: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -52,8 +55,31 @@ pub struct SessionRecord {
     pub revoked_at_ms: Option<i64>,
 }
 
+/// The login throttle's limits.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginLimits {
+    pub window_ms: i64,
+    /// Failed attempts on one name within the window that lock it.
+    pub per_name: i64,
+    /// Attempts of any kind from one address within the window.
+    pub per_client: i64,
+}
+
+/// The answer of [`Store::reserve_login_attempt`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginReservation {
+    /// The password may be checked. The attempt is recorded as a failure
+    /// under `id` until released; `failures_before` counts the name's
+    /// earlier failures in the window.
+    Granted { id: i64, failures_before: i64 },
+    /// The address has made too many attempts.
+    ClientThrottled { retry_after_ms: i64 },
+    /// The name (an account or not) has failed too often.
+    NameLocked { retry_after_ms: i64 },
+}
+
 const USER_COLUMNS: &str = "id, username, display_name, role, scope_kind, village_code, district_code, \
-     password_hash, disabled_at_ms, locked_until_ms, last_login_ms";
+     password_hash, disabled_at_ms, locked_until_ms, last_login_ms, updated_at_ms";
 
 fn user_record(row: &AnyRow) -> anyhow::Result<UserRecord> {
     let role = Role::parse(&row.try_get::<String, _>(3)?)?;
@@ -78,6 +104,7 @@ fn user_record(row: &AnyRow) -> anyhow::Result<UserRecord> {
         disabled_at_ms: row.try_get(8)?,
         locked_until_ms: row.try_get(9)?,
         last_login_ms: row.try_get(10)?,
+        updated_at_ms: row.try_get(11)?,
     })
 }
 
@@ -167,47 +194,121 @@ impl Store {
         Ok(())
     }
 
-    pub async fn record_login_failure(
+    /// Decides, atomically, whether one more login attempt may have its
+    /// password checked, and records it before it is checked.
+    ///
+    /// Within one transaction, serialized against every other reservation
+    /// (SQLite has one writer; PostgreSQL takes an advisory lock), this
+    /// prunes rows older than the window, refuses the attempt when the
+    /// address (`client_key`) has reached its limit or the name has, and
+    /// otherwise records it as a failure. A refused attempt is recorded too,
+    /// counting toward the address's limit but not the name's lock. The
+    /// caller removes a granted attempt's row when the password was right
+    /// ([`Store::release_login_attempt`]). So however many guesses arrive at
+    /// once, at most `limits.per_name` of them are ever evaluated.
+    pub async fn reserve_login_attempt(
         &self,
-        username: &str,
-        client: &str,
+        name_key: &str,
+        client_key: &str,
+        name_counts_since_ms: i64,
         now_ms: i64,
-    ) -> anyhow::Result<()> {
-        sqlx::query("INSERT INTO login_failures (username, client, at_ms) VALUES ($1, $2, $3)")
-            .bind(username)
-            .bind(client)
+        limits: LoginLimits,
+    ) -> anyhow::Result<LoginReservation> {
+        let window_start = now_ms - limits.window_ms;
+        let mut tx = self.begin().await?;
+        if self.backend == super::Backend::Postgres {
+            sqlx::query("SELECT 1 FROM (SELECT pg_advisory_xact_lock(4000002)) AS locked")
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("DELETE FROM login_failures WHERE at_ms <= $1")
+            .bind(window_start)
+            .execute(&mut *tx)
+            .await?;
+        let insert = "INSERT INTO login_failures (username, client, at_ms, counts_for_account)
+                      VALUES ($1, $2, $3, $4) RETURNING id";
+        let client_attempts: i64 =
+            sqlx::query("SELECT COUNT(*) FROM login_failures WHERE client = $1 AND at_ms > $2")
+                .bind(client_key)
+                .bind(window_start)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get(0)?;
+        if client_attempts >= limits.per_client {
+            sqlx::query(insert)
+                .bind(name_key)
+                .bind(client_key)
+                .bind(now_ms)
+                .bind(0i32)
+                .fetch_one(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            return Ok(LoginReservation::ClientThrottled {
+                retry_after_ms: limits.window_ms,
+            });
+        }
+        let name_since = window_start.max(name_counts_since_ms);
+        let name_failures: Vec<i64> = sqlx::query(
+            "SELECT at_ms FROM login_failures
+             WHERE username = $1 AND counts_for_account = 1 AND at_ms > $2
+             ORDER BY at_ms DESC LIMIT $3",
+        )
+        .bind(name_key)
+        .bind(name_since)
+        .bind(limits.per_name)
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|row| row.try_get(0))
+        .collect::<Result<_, _>>()?;
+        let failures = name_failures.len() as i64;
+        if failures >= limits.per_name {
+            sqlx::query(insert)
+                .bind(name_key)
+                .bind(client_key)
+                .bind(now_ms)
+                .bind(0i32)
+                .fetch_one(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            // The name unlocks when the oldest of its last `per_name`
+            // failures leaves the window.
+            let oldest = name_failures.last().copied().unwrap_or(now_ms);
+            return Ok(LoginReservation::NameLocked {
+                retry_after_ms: (oldest + limits.window_ms - now_ms).max(1000),
+            });
+        }
+        let id: i64 = sqlx::query(insert)
+            .bind(name_key)
+            .bind(client_key)
             .bind(now_ms)
+            .bind(1i32)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
+        tx.commit().await?;
+        Ok(LoginReservation::Granted {
+            id,
+            failures_before: failures,
+        })
+    }
+
+    /// Forgets a granted attempt: the password was right, or it was never
+    /// checked.
+    pub async fn release_login_attempt(&self, id: i64) -> anyhow::Result<()> {
+        sqlx::query("DELETE FROM login_failures WHERE id = $1")
+            .bind(id)
             .execute(&self.writer)
             .await?;
         Ok(())
     }
 
-    pub async fn login_failures_of_user(
-        &self,
-        username: &str,
-        since_ms: i64,
-    ) -> anyhow::Result<i64> {
-        let row =
-            sqlx::query("SELECT COUNT(*) FROM login_failures WHERE username = $1 AND at_ms > $2")
-                .bind(username)
-                .bind(since_ms)
-                .fetch_one(&self.writer)
-                .await?;
-        Ok(row.try_get(0)?)
-    }
-
-    pub async fn login_failures_of_client(
-        &self,
-        client: &str,
-        since_ms: i64,
-    ) -> anyhow::Result<i64> {
-        let row =
-            sqlx::query("SELECT COUNT(*) FROM login_failures WHERE client = $1 AND at_ms > $2")
-                .bind(client)
-                .bind(since_ms)
-                .fetch_one(&self.writer)
-                .await?;
-        Ok(row.try_get(0)?)
+    /// How many rows the throttle holds (the tests check it is pruned).
+    pub async fn login_failure_rows(&self) -> anyhow::Result<i64> {
+        Ok(sqlx::query("SELECT COUNT(*) FROM login_failures")
+            .fetch_one(&self.writer)
+            .await?
+            .try_get(0)?)
     }
 
     pub async fn lock_user(&self, user_id: i64, until_ms: i64) -> anyhow::Result<()> {
@@ -273,14 +374,14 @@ impl Store {
         let Some(row) = row else { return Ok(None) };
         let user = user_record(&row)?;
         let session = SessionRecord {
-            id: row.try_get(11)?,
+            id: row.try_get(12)?,
             username: user.username.to_string(),
-            device_id: row.try_get(12)?,
-            device_name: row.try_get(13)?,
-            client: row.try_get(14)?,
-            created_at_ms: row.try_get(15)?,
-            last_seen_ms: row.try_get(16)?,
-            expires_at_ms: row.try_get(17)?,
+            device_id: row.try_get(13)?,
+            device_name: row.try_get(14)?,
+            client: row.try_get(15)?,
+            created_at_ms: row.try_get(16)?,
+            last_seen_ms: row.try_get(17)?,
+            expires_at_ms: row.try_get(18)?,
             revoked_at_ms: None,
         };
         Ok(Some((session, user)))
@@ -330,14 +431,31 @@ impl Store {
         &self,
         username: Option<&Username>,
     ) -> anyhow::Result<Vec<SessionRecord>> {
+        self.sessions_page(username, None, i64::MAX).await
+    }
+
+    /// At most `limit` sessions, newest first, after the session `after`
+    /// (its creation time and id) when given.
+    pub async fn sessions_page(
+        &self,
+        username: Option<&Username>,
+        after: Option<(i64, &str)>,
+        limit: i64,
+    ) -> anyhow::Result<Vec<SessionRecord>> {
+        let (after_ms, after_id) = after.unwrap_or((i64::MAX, ""));
         let rows = sqlx::query(
             "SELECT s.id, u.username, s.device_id, s.device_name, s.client, s.created_at_ms,
                     s.last_seen_ms, s.expires_at_ms, s.revoked_at_ms
              FROM sessions s JOIN users u ON u.id = s.user_id
-             WHERE $1 = '' OR u.username = $1
-             ORDER BY s.created_at_ms DESC, s.id",
+             WHERE ($1 = '' OR u.username = $1)
+               AND (s.created_at_ms < $2 OR (s.created_at_ms = $2 AND s.id > $3))
+             ORDER BY s.created_at_ms DESC, s.id
+             LIMIT $4",
         )
         .bind(username.map(Username::as_str).unwrap_or("").to_owned())
+        .bind(after_ms)
+        .bind(after_id.to_owned())
+        .bind(limit)
         .fetch_all(&self.writer)
         .await?;
         rows.iter()

@@ -26,9 +26,66 @@ pub struct AuditRecord {
     pub target: Option<String>,
     pub client: Option<String>,
     pub detail: serde_json::Value,
+    /// How many times this event happened: more than one when repeats
+    /// within a window were coalesced into this row.
+    pub repeats: i64,
+    /// When the last of the repeats happened.
+    pub last_at_ms: i64,
 }
 
 impl Store {
+    /// Records an event that an outsider can repeat at will (a failed or
+    /// refused login): the first one within `window_ms` for the same action,
+    /// `subject` and client gets its audit row; the repeats only raise that
+    /// row's count. The audit log stays append-only.
+    pub async fn audit_coalesced(
+        &self,
+        entry: &AuditEntry,
+        subject: &str,
+        now_ms: i64,
+        window_ms: i64,
+    ) -> anyhow::Result<()> {
+        let client = entry.client.clone().unwrap_or_default();
+        let mut tx = self.begin().await?;
+        if self.backend == super::Backend::Postgres {
+            sqlx::query("SELECT 1 FROM (SELECT pg_advisory_xact_lock(4000003)) AS locked")
+                .execute(&mut *tx)
+                .await?;
+        }
+        let repeated = sqlx::query(
+            "UPDATE audit_repeats SET repeats = repeats + 1, last_at_ms = $1
+             WHERE audit_id = (SELECT audit_id FROM audit_repeats
+                               WHERE action = $2 AND subject = $3 AND client = $4
+                                 AND first_at_ms > $5
+                               ORDER BY first_at_ms DESC LIMIT 1)",
+        )
+        .bind(now_ms)
+        .bind(entry.action)
+        .bind(subject)
+        .bind(&client)
+        .bind(now_ms - window_ms)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if repeated == 0 {
+            let id = self.audit_in(&mut tx, entry, now_ms).await?;
+            sqlx::query(
+                "INSERT INTO audit_repeats (audit_id, action, subject, client, first_at_ms,
+                                            last_at_ms, repeats)
+                 VALUES ($1, $2, $3, $4, $5, $5, 1)",
+            )
+            .bind(id)
+            .bind(entry.action)
+            .bind(subject)
+            .bind(&client)
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn audit(&self, entry: &AuditEntry, now_ms: i64) -> anyhow::Result<()> {
         let mut tx = self.begin().await?;
         self.audit_in(&mut tx, entry, now_ms).await?;
@@ -36,15 +93,16 @@ impl Store {
         Ok(())
     }
 
+    /// Adds one row and returns its id.
     pub(super) async fn audit_in(
         &self,
         tx: &mut Tx,
         entry: &AuditEntry,
         now_ms: i64,
-    ) -> anyhow::Result<()> {
-        sqlx::query(
+    ) -> anyhow::Result<i64> {
+        let row = sqlx::query(
             "INSERT INTO audit_log (at_ms, actor_id, actor, action, target, client, detail)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(now_ms)
         .bind(entry.actor_id)
@@ -53,16 +111,18 @@ impl Store {
         .bind(entry.target.clone())
         .bind(entry.client.clone())
         .bind(entry.detail.to_string())
-        .execute(&mut **tx)
+        .fetch_one(&mut **tx)
         .await?;
-        Ok(())
+        Ok(row.try_get(0)?)
     }
 
     /// The newest entries first.
     pub async fn audit_log(&self, limit: i64) -> anyhow::Result<Vec<AuditRecord>> {
         let rows = sqlx::query(
-            "SELECT id, at_ms, actor, action, target, client, detail FROM audit_log
-             ORDER BY id DESC LIMIT $1",
+            "SELECT a.id, a.at_ms, a.actor, a.action, a.target, a.client, a.detail,
+                    COALESCE(r.repeats, 1), COALESCE(r.last_at_ms, a.at_ms)
+             FROM audit_log a LEFT JOIN audit_repeats r ON r.audit_id = a.id
+             ORDER BY a.id DESC LIMIT $1",
         )
         .bind(limit)
         .fetch_all(&self.writer)
@@ -77,6 +137,8 @@ impl Store {
                     target: row.try_get(4)?,
                     client: row.try_get(5)?,
                     detail: serde_json::from_str(&row.try_get::<String, _>(6)?)?,
+                    repeats: row.try_get(7)?,
+                    last_at_ms: row.try_get(8)?,
                 })
             })
             .collect()

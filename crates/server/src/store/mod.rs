@@ -19,7 +19,7 @@ mod photos;
 mod reports;
 mod reviews;
 
-pub use accounts::{NewSession, NewUser, SessionRecord, UserRecord};
+pub use accounts::{LoginLimits, LoginReservation, NewSession, NewUser, SessionRecord, UserRecord};
 pub use audit::{AuditEntry, AuditRecord};
 pub use photos::{NewPhoto, PhotoRecord};
 pub use reports::{Inserted, PageMark, ReportFilter, ReportPage, StoredReport, Submitter};
@@ -130,6 +130,65 @@ impl Store {
     pub async fn ping(&self) -> anyhow::Result<()> {
         sqlx::query("SELECT 1").execute(&self.reader).await?;
         Ok(())
+    }
+
+    /// Writes a consistent copy of an SQLite database to `to` while the
+    /// server keeps running (`VACUUM INTO`). Writers wait while it runs.
+    pub async fn vacuum_into(&self, to: &std::path::Path) -> anyhow::Result<()> {
+        if self.backend != Backend::Sqlite {
+            anyhow::bail!("VACUUM INTO is for SQLite; PostgreSQL is backed up with pg_dump");
+        }
+        let to = to
+            .to_str()
+            .context("the backup path must be valid UTF-8")?
+            .to_owned();
+        sqlx::query("VACUUM INTO $1")
+            .bind(to)
+            .execute(&self.writer)
+            .await
+            .context("VACUUM INTO")?;
+        Ok(())
+    }
+
+    /// Opens an SQLite file without migrating it and runs SQLite's own
+    /// integrity check on it.
+    pub async fn check_integrity_of(database: &Database) -> anyhow::Result<()> {
+        let Database::Sqlite(path) = database else {
+            return Ok(());
+        };
+        sqlx::any::install_default_drivers();
+        let url = format!("sqlite://{}?mode=ro", path.display());
+        let mut connection = <sqlx::AnyConnection as sqlx::Connection>::connect(&url)
+            .await
+            .with_context(|| format!("{} is not an SQLite database", path.display()))?;
+        let verdict: String = sqlx::Row::try_get(
+            &sqlx::query("PRAGMA integrity_check")
+                .fetch_one(&mut connection)
+                .await
+                .with_context(|| format!("{} is not an SQLite database", path.display()))?,
+            0,
+        )?;
+        if verdict != "ok" {
+            anyhow::bail!("{} is damaged: {verdict}", path.display());
+        }
+        Ok(())
+    }
+
+    /// Whether a PostgreSQL database has no tables of its own yet.
+    pub async fn postgres_is_empty(url: &str) -> anyhow::Result<bool> {
+        sqlx::any::install_default_drivers();
+        let mut connection = <sqlx::AnyConnection as sqlx::Connection>::connect(url)
+            .await
+            .context("connecting to the PostgreSQL database")?;
+        let tables: i64 = sqlx::Row::try_get(
+            &sqlx::query(
+                "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public'",
+            )
+            .fetch_one(&mut connection)
+            .await?,
+            0,
+        )?;
+        Ok(tables == 0)
     }
 
     async fn begin(&self) -> anyhow::Result<Tx> {

@@ -242,6 +242,22 @@ impl TestDatabase {
     }
 }
 
+impl TestDatabase {
+    /// A new, empty database of the same kind in `dir` (a restore target):
+    /// an SQLite file that does not exist yet, or a new PostgreSQL
+    /// database without tables.
+    pub async fn fresh(backend: Backend, dir: &TempDir) -> TestDatabase {
+        let mut database = TestDatabase::create(backend, dir).await;
+        if let Database::Sqlite(_) = database.database {
+            database.database = Database::Sqlite(
+                dir.path()
+                    .join(format!("restored-{}.db", uuid::Uuid::new_v4().simple())),
+            );
+        }
+        database
+    }
+}
+
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         let Some((admin_url, name)) = self.postgres.take() else {
