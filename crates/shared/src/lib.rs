@@ -6,6 +6,7 @@
 //! out. That keeps every rule here testable with in-memory values and makes
 //! the phone and the server agree by construction.
 
+pub mod acceptance;
 pub mod account;
 pub mod form;
 mod object;
