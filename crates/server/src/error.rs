@@ -50,6 +50,10 @@ pub enum ApiError {
     PhotoHashMismatch,
     #[error("no report announces this photo")]
     PhotoNotAnnounced,
+    /// The shared review table refused the request; it says why in both
+    /// languages.
+    #[error("review refused: {0:?}")]
+    ReviewRefused(kabar_shared::review::ReviewRefusal),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -91,6 +95,17 @@ impl ApiError {
             ApiError::UnsupportedPhoto => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PhotoTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::PhotoNotAnnounced => StatusCode::CONFLICT,
+            ApiError::ReviewRefused(refusal) => {
+                use kabar_shared::review::ReviewRefusal;
+                match refusal {
+                    ReviewRefusal::NotReviewer => StatusCode::FORBIDDEN,
+                    ReviewRefusal::NotAllowed { .. } => StatusCode::CONFLICT,
+                    ReviewRefusal::Empty
+                    | ReviewRefusal::CommentTooLong { .. }
+                    | ReviewRefusal::CommentRequired
+                    | ReviewRefusal::ReasonRequired => StatusCode::UNPROCESSABLE_ENTITY,
+                }
+            }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -117,6 +132,7 @@ impl ApiError {
             ApiError::PhotoTooLarge { .. } => "photo_too_large",
             ApiError::PhotoHashMismatch => "photo_hash_mismatch",
             ApiError::PhotoNotAnnounced => "photo_not_announced",
+            ApiError::ReviewRefused(refusal) => refusal.code(),
             ApiError::Internal(_) => "internal",
         }
     }
@@ -208,6 +224,10 @@ impl ApiError {
                 "Kirim laporannya dulu, baru fotonya.".into(),
                 "Send the report first, then its photos.".into(),
             ),
+            ApiError::ReviewRefused(refusal) => {
+                let message = refusal.message();
+                (message.id, message.en)
+            }
             ApiError::Internal(_) => (
                 "Terjadi gangguan di server. Data Anda aman di ponsel; coba lagi nanti.".into(),
                 "Something went wrong on the server. Your data is safe on the phone; try again later.".into(),

@@ -15,11 +15,14 @@ mod photos;
 mod pull;
 #[path = "api/reports.rs"]
 mod reports;
+#[path = "api/versions.rs"]
+mod versions;
 
 use auth::*;
 use photos::*;
 use pull::*;
 use reports::*;
+use versions::*;
 
 use kabar_shared::sync::{PushItem, PushOutcome, PushRequest, PushResponse};
 use serde_json::{Value, json};
@@ -61,6 +64,11 @@ on_both_backends! {
     the_audit_log_records_who_did_what_and_cannot_be_rewritten,
     the_openapi_document_lists_every_endpoint,
     the_report_list_pages_latest_arrivals_first_and_filters_by_village_and_status,
+    a_volunteers_edit_of_the_heads_report_is_refused_and_changes_nothing,
+    the_authors_edit_is_version_two_and_version_one_stays_readable,
+    an_edit_of_a_returned_report_goes_back_to_received,
+    a_second_monthly_report_for_the_same_month_is_refused,
+    a_review_move_the_table_forbids_is_refused_and_changes_nothing,
 }
 
 with_photos_on_s3! {

@@ -38,6 +38,9 @@ pub struct AcceptedReport {
     pub content_hash: ContentHash,
     /// The period the report is about, for periodic forms.
     pub period: Option<Period>,
+    /// The answer that names the period (the month field), for a refusal
+    /// of a second report for the same period to point at.
+    pub period_answer: Option<String>,
 }
 
 /// One reason a report may not be filed.
@@ -129,6 +132,7 @@ pub fn decide_filing(
     Ok(AcceptedReport {
         content_hash: ContentHash::of_bytes(canonical_json.as_bytes()),
         period: form.period_of(&report.answers),
+        period_answer: form.period.as_ref().map(|rule| rule.month_field.clone()),
         report,
         canonical_json,
     })
@@ -158,7 +162,7 @@ pub fn decide_filing_in(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::account::{Role, Scope};
     use crate::report::{FormRef, ReportId};
@@ -199,7 +203,7 @@ mod tests {
 
     /// A valid monthly population report for October 2025 with no change
     /// over the month.
-    fn monthly_answers() -> serde_json::Value {
+    pub(crate) fn monthly_answers() -> serde_json::Value {
         let mut answers = json!({"tahun": 2025, "bulan": "10", "awal_kk": 300, "akhir_kk": 300});
         for change in ["awal", "lahir", "meninggal", "datang", "pindah", "hilang"] {
             for group in ["wni_l", "wni_p", "wna_l", "wna_p"] {

@@ -11,6 +11,7 @@ pub mod account;
 pub mod form;
 mod object;
 pub mod report;
+pub mod review;
 pub mod sync;
 pub mod village;
 
