@@ -452,6 +452,23 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn the_short_report_helpers_match_its_json_form() {
+        // The short report is judged by its JSON form; the title and body
+        // types only build one and must not promise other limits.
+        let catalog = crate::form::FormCatalog::builtin();
+        let form = catalog.latest(SHORT_REPORT_FORM).unwrap();
+        let max = |code: &str| match form.field(code).map(|field| &field.kind) {
+            Some(
+                crate::form::FieldKind::ShortText { max_length, .. }
+                | crate::form::FieldKind::LongText { max_length, .. },
+            ) => max_length.map(|max| max as usize),
+            _ => None,
+        };
+        assert_eq!(max("title"), Some(ReportTitle::MAX_CHARS));
+        assert_eq!(max("body"), Some(ReportBody::MAX_CHARS));
+    }
+
+    #[test]
     fn report_ids_sort_by_time() {
         let earlier = ReportId::new_v7(1_000, [255; 10]);
         let later = ReportId::new_v7(1_001, [0; 10]);
