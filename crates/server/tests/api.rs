@@ -69,6 +69,7 @@ on_both_backends! {
     an_edit_of_a_returned_report_goes_back_to_received,
     a_second_monthly_report_for_the_same_month_is_refused,
     a_review_move_the_table_forbids_is_refused_and_changes_nothing,
+    two_phones_filing_the_same_month_at_once_store_one_report,
 }
 
 with_photos_on_s3! {

@@ -334,3 +334,31 @@ pub async fn a_review_move_the_table_forbids_is_refused_and_changes_nothing(back
     .await;
     assert_eq!(status, 200);
 }
+
+pub async fn two_phones_filing_the_same_month_at_once_store_one_report(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let head = app.login_as(Who::Head).await;
+    let reviewer = app.login_as(Who::Reviewer).await;
+    // The sangadi's own phone and the office's, both signed in as the head.
+    let office = app
+        .login(
+            Who::Head.username(),
+            super::support::PASSWORD,
+            "device-office-pc",
+        )
+        .await
+        .unwrap();
+    for round in 0..5u8 {
+        let month = format!("{:02}", round + 1);
+        let (first, second) = tokio::join!(
+            app.push_as(&head, vec![PushItem::new(monthly(2 * round + 1, &month))]),
+            app.push_as(&office, vec![PushItem::new(monthly(2 * round + 2, &month))]),
+        );
+        let accepted = [&first, &second]
+            .iter()
+            .filter(|response| response.results[0].outcome == PushOutcome::Accepted)
+            .count();
+        assert_eq!(accepted, 1, "month {month}: {first:?} {second:?}");
+    }
+    assert_eq!(app.stored_reports(&reviewer).await.len(), 5);
+}
