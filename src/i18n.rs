@@ -114,6 +114,7 @@ texts! {
     REVIEW_IN_REVIEW = "🔍 Sedang ditinjau" / "🔍 Being reviewed";
     REVIEW_APPROVED = "👍 Disetujui" / "👍 Approved";
     REVIEW_NEEDS_REVISION = "✏️ Perlu perbaikan" / "✏️ Needs changes";
+    REVIEW_REJECTED = "Ditolak" / "Rejected";
     LOGIN_TITLE = "🔑 Masuk" / "🔑 Log in";
     LOGIN_HINT = "Masuk sekali saat ada sinyal. Setelah itu aplikasi bisa dipakai tanpa sinyal."
         / "Log in once while you have signal. After that the app works without signal.";

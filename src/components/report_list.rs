@@ -142,6 +142,7 @@ fn review_key(status: ReviewStatus) -> &'static str {
         ReviewStatus::InReview => "in_review",
         ReviewStatus::Approved => "approved",
         ReviewStatus::NeedsRevision => "needs_revision",
+        ReviewStatus::Rejected => "rejected",
     }
 }
 
@@ -151,5 +152,6 @@ fn review_label(status: ReviewStatus, lang: Lang) -> &'static str {
         ReviewStatus::InReview => i18n::REVIEW_IN_REVIEW.get(lang),
         ReviewStatus::Approved => i18n::REVIEW_APPROVED.get(lang),
         ReviewStatus::NeedsRevision => i18n::REVIEW_NEEDS_REVISION.get(lang),
+        ReviewStatus::Rejected => i18n::REVIEW_REJECTED.get(lang),
     }
 }

@@ -62,6 +62,10 @@ pub enum ApiError {
     PhotoHashMismatch,
     #[error("no report announces this photo")]
     PhotoNotAnnounced,
+    /// The shared review table refused the request; it says why in both
+    /// languages.
+    #[error("review refused: {0:?}")]
+    ReviewRefused(kabar_shared::review::ReviewRefusal),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -108,6 +112,17 @@ impl ApiError {
             ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::CrossOrigin => StatusCode::FORBIDDEN,
             ApiError::PhotoNotAnnounced => StatusCode::CONFLICT,
+            ApiError::ReviewRefused(refusal) => {
+                use kabar_shared::review::ReviewRefusal;
+                match refusal {
+                    ReviewRefusal::NotReviewer => StatusCode::FORBIDDEN,
+                    ReviewRefusal::NotAllowed { .. } => StatusCode::CONFLICT,
+                    ReviewRefusal::Empty
+                    | ReviewRefusal::CommentTooLong { .. }
+                    | ReviewRefusal::CommentRequired
+                    | ReviewRefusal::ReasonRequired => StatusCode::UNPROCESSABLE_ENTITY,
+                }
+            }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -138,6 +153,7 @@ impl ApiError {
             ApiError::CrossOrigin => "cross_origin",
             ApiError::PhotoHashMismatch => "photo_hash_mismatch",
             ApiError::PhotoNotAnnounced => "photo_not_announced",
+            ApiError::ReviewRefused(refusal) => refusal.code(),
             ApiError::Internal(_) => "internal",
         }
     }
@@ -251,6 +267,10 @@ impl ApiError {
                 "Kirim laporannya dulu, baru fotonya.".into(),
                 "Send the report first, then its photos.".into(),
             ),
+            ApiError::ReviewRefused(refusal) => {
+                let message = refusal.message();
+                (message.id, message.en)
+            }
             ApiError::Internal(_) => (
                 "Terjadi gangguan di server. Data Anda aman di ponsel; coba lagi nanti.".into(),
                 "Something went wrong on the server. Your data is safe on the phone; try again later.".into(),

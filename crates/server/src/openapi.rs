@@ -161,7 +161,7 @@ const ENDPOINTS: &[Endpoint] = &[
             ),
             (
                 "status",
-                "only this review status: received, in_review, approved or needs_revision",
+                "only this review status: received, in_review, approved, needs_revision or rejected",
             ),
             (
                 "before",
@@ -172,7 +172,7 @@ const ENDPOINTS: &[Endpoint] = &[
         responses: &[
             (
                 "200",
-                "{reports: [{report, content_hash, received_at_ms, status, submitted_by, missing_photos}], next_before: where the next page starts, null on the last page}",
+                "{reports: [{report, content_hash, received_at_ms, status, submitted_by, version, missing_photos}], next_before: where the next page starts, null on the last page}",
             ),
             (
                 "400",
@@ -210,7 +210,36 @@ const ENDPOINTS: &[Endpoint] = &[
         query: &[],
         responses: &[
             ("200", "{report}"),
-            ("400", "invalid_request"),
+            ("400", "bad_json"),
+            ("401", "unauthenticated"),
+            (
+                "403",
+                "forbidden: the report's village is outside the reviewer's scope",
+            ),
+            ("404", "not_found"),
+            (
+                "409",
+                "review_transition_not_allowed: the review table has no move from the report's status to this one (kabar_shared::review::TRANSITIONS)",
+            ),
+            (
+                "422",
+                "review_empty / review_comment_too_long / review_comment_required (needs_revision) / review_reason_required (rejected)",
+            ),
+        ],
+        public: false,
+    },
+    Endpoint {
+        method: HttpMethod::Get,
+        path: "/api/v1/reports/{id}/versions",
+        tag: "reports",
+        summary: "Every version of a report, the first first: an edit adds a version and overwrites none",
+        body: None,
+        query: &[],
+        responses: &[
+            (
+                "200",
+                "{versions: [{version, report, content_hash, received_at_ms, submitted_by}]}",
+            ),
             ("401", "unauthenticated"),
             ("403", "forbidden"),
             ("404", "not_found"),

@@ -1,11 +1,12 @@
 //! Reports for the Command Center: `GET /api/v1/reports` lists what the
 //! reader's scope allows, `GET /api/v1/reports/{id}` shows one, and
-//! `POST /api/v1/reports/{id}/review` records a reviewer's status or comment.
+//! `POST /api/v1/reports/{id}/review` records a reviewer's status or comment,
+//! and `GET /api/v1/reports/{id}/versions` shows every version of one.
 
 use crate::auth::{Client, CurrentUser};
 use crate::error::ApiError;
 use crate::store::{
-    AuditEntry, NewReview, PageMark, ReportFilter, ReportPage, StoredReport, now_ms,
+    AuditEntry, NewReview, PageMark, ReportFilter, ReportPage, ReportVersion, StoredReport, now_ms,
 };
 use crate::{ApiJson, AppState};
 use axum::extract::rejection::QueryRejection;
@@ -13,6 +14,7 @@ use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use kabar_shared::report::{ReviewRequest, ReviewStatus};
+use kabar_shared::review::{ReviewRefusal, decide_review};
 use kabar_shared::{ReportId, VillageCode};
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/reports", get(list))
         .route("/v1/reports/{id}", get(show))
         .route("/v1/reports/{id}/review", post(review))
+        .route("/v1/reports/{id}/versions", get(versions))
 }
 
 /// Reports per page unless `limit` says otherwise, and the most it may say.
@@ -61,7 +64,7 @@ async fn list(
         .map(|text| {
             ReviewStatus::parse(text).ok_or_else(|| {
                 ApiError::InvalidRequest(format!(
-                    "status must be one of received, in_review, approved, needs_revision, not {text:?}"
+                    "status must be one of received, in_review, approved, needs_revision, rejected, not {text:?}"
                 ))
             })
         })
@@ -139,6 +142,9 @@ struct Reviewed {
     report: StoredReport,
 }
 
+/// Records a reviewer's status change or comment as the shared review table
+/// ([`kabar_shared::review`]) allows it; anything it refuses gets a 4xx
+/// saying why in both languages and changes nothing.
 async fn review(
     State(state): State<AppState>,
     Client(client): Client,
@@ -147,40 +153,64 @@ async fn review(
     ApiJson(request): ApiJson<ReviewRequest>,
 ) -> Result<Json<Reviewed>, ApiError> {
     let id = parse_id(&id)?;
-    let (village, _) = state
-        .store
-        .report_owner(id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    if !user.access.can_review(&village) {
-        return Err(ApiError::Forbidden);
-    }
-    let comment = request
-        .comment
-        .as_deref()
-        .map(str::trim)
-        .filter(|comment| !comment.is_empty());
-    if request.status.is_none() && comment.is_none() {
-        return Err(ApiError::InvalidRequest(
-            "give a status, a comment or both".into(),
-        ));
-    }
-    if comment.is_some_and(|comment| comment.chars().count() > ReviewRequest::MAX_COMMENT_CHARS) {
-        return Err(ApiError::InvalidRequest(format!(
-            "a comment has at most {} characters",
-            ReviewRequest::MAX_COMMENT_CHARS
-        )));
-    }
+    let current = state.store.report(id).await?.ok_or(ApiError::NotFound)?;
+    let decision = decide_review(
+        &user.access,
+        &current.report.village,
+        current.status,
+        &request,
+    )
+    .map_err(|refusal| match refusal {
+        // Outside the reviewer's scope the report is not theirs to see.
+        ReviewRefusal::NotReviewer => ApiError::Forbidden,
+        refusal => ApiError::ReviewRefused(refusal),
+    })?;
     let review = NewReview {
         report_id: id,
         reviewer_id: user.user_id,
         reviewer_name: &user.display_name,
         reviewer_username: user.username.as_str(),
         client: &client,
-        status: request.status,
-        comment,
+        current: current.status,
+        status: decision.status,
+        comment: decision.comment.as_deref(),
     };
-    state.store.add_review(&review, now_ms()).await?;
+    if state.store.add_review(&review, now_ms()).await?.is_none() {
+        // Another reviewer or an edit moved the report since it was read;
+        // the request was judged against a status it no longer has.
+        let now = state.store.report(id).await?.ok_or(ApiError::NotFound)?;
+        let to = decision.status.unwrap_or(now.status);
+        return Err(ApiError::ReviewRefused(ReviewRefusal::NotAllowed {
+            from: now.status,
+            to,
+        }));
+    }
     let report = state.store.report(id).await?.ok_or(ApiError::NotFound)?;
     Ok(Json(Reviewed { report }))
+}
+
+#[derive(Serialize)]
+struct Versions {
+    versions: Vec<ReportVersion>,
+}
+
+/// Every version of a report, the first first, for the Command Center's
+/// side-by-side view; readable by whoever may read the report.
+async fn versions(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Versions>, ApiError> {
+    let id = parse_id(&id)?;
+    let (village, _) = state
+        .store
+        .report_owner(id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    if !user.access.can_read(&village) {
+        return Err(ApiError::Forbidden);
+    }
+    Ok(Json(Versions {
+        versions: state.store.report_versions(id).await?,
+    }))
 }

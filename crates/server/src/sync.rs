@@ -10,9 +10,11 @@ use axum::extract::{Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use kabar_shared::ContentHash;
+use kabar_shared::acceptance::AcceptedReport;
+use kabar_shared::report::{FieldError, FieldProblem};
 use kabar_shared::sync::{
     Judgement, MAX_PULL_PAGE, MAX_PUSH_BATCH, PROTOCOL_VERSION, PullQuery, PullResponse, PushItem,
-    PushOutcome, PushRequest, PushResponse, PushResult, announced_photos, judge_in,
+    PushOutcome, PushRequest, PushResponse, PushResult, admit, announced_photos, judge_push,
 };
 use kabar_shared::village::Gazetteer;
 use sha2::{Digest, Sha256};
@@ -35,12 +37,12 @@ async fn push(
     if request.items.len() > MAX_PUSH_BATCH {
         return Err(ApiError::BatchTooLarge(request.items.len()));
     }
-    // Only village-bound users file reports, only for their own village, and
-    // only from the device they logged in on. A push that breaks any of
-    // these is refused whole: it is not a phone's honest mistake.
-    let Some(village) = user.access.village() else {
+    // Only village-bound users file reports, and only from the device they
+    // logged in on. A push that breaks either is refused whole: it is not a
+    // phone's honest mistake.
+    if user.access.village().is_none() {
         return Err(ApiError::Forbidden);
-    };
+    }
     if request
         .device_id
         .as_ref()
@@ -48,10 +50,21 @@ async fn push(
     {
         return Err(ApiError::DeviceMismatch);
     }
-    if request
+    // The one filing decision, once per item, before anything is written. An
+    // item for a village that is not the user's refuses the whole push too.
+    let admitted: Vec<Result<AcceptedReport, Vec<FieldError>>> = request
         .items
         .iter()
-        .any(|item| item.report.village != *village)
+        .map(|item| admit(&state.catalog, &user.access, item))
+        .collect();
+    let names_another_village = |errors: &Vec<FieldError>| {
+        errors
+            .iter()
+            .any(|error| error.field == "village" && error.problem == FieldProblem::NotAllowed)
+    };
+    if admitted
+        .iter()
+        .any(|decision| decision.as_ref().is_err_and(names_another_village))
     {
         return Err(ApiError::ForbiddenVillage);
     }
@@ -62,8 +75,11 @@ async fn push(
         client: &client,
     };
     let mut results = Vec::with_capacity(request.items.len());
-    for item in &request.items {
-        let outcome = push_one(&state, &user, &submitter, item).await?;
+    for (item, decision) in request.items.iter().zip(admitted) {
+        let outcome = match decision {
+            Ok(accepted) => store_one(&state, &user, &submitter, item, &accepted).await?,
+            Err(errors) => PushOutcome::Rejected { errors },
+        };
         tracing::info!(report = %item.report.id, village = %item.report.village, user = %user.username, ?outcome, "pushed report");
         results.push(PushResult {
             id: item.report.id,
@@ -76,46 +92,65 @@ async fn push(
     }))
 }
 
-/// Stores one item unless it is invalid or already there. A store error fails
-/// the whole request: the phone keeps every report waiting and retries, and
-/// the items committed before the error are acknowledged as duplicates then.
-async fn push_one(
+/// Stores one admitted item unless it is already there, conflicts, or its
+/// period is taken. What is stored is the accepted report: its answers as
+/// the validator cleaned them (questions not asked are dropped, so the
+/// server never keeps what the form says must not be kept) under the hash
+/// of exactly the stored JSON. A store error fails the whole request: the
+/// phone keeps every report waiting and retries, and the items committed
+/// before the error are acknowledged as duplicates then.
+async fn store_one(
     state: &AppState,
     user: &CurrentUser,
     submitter: &Submitter<'_>,
     item: &PushItem,
+    accepted: &AcceptedReport,
 ) -> Result<PushOutcome, ApiError> {
-    // What is stored is the report as the validator cleaned it: values of
-    // questions that were not asked (contact details without consent) are
-    // dropped and calculations applied, so the server never keeps what the
-    // form says must not be kept. The content hash stays the one pushed, so a
-    // replay is still recognized as the same report.
-    let cleaned = cleaned(state, item);
-    let item_to_store = cleaned.as_ref().unwrap_or(item);
     let photos: Vec<ContentHash> = state
         .catalog
-        .get(&item.report.form)
-        .map(|form| announced_photos(form, &item.report.answers))
+        .get(&accepted.report.form)
+        .map(|form| announced_photos(form, &accepted.report.answers))
         .unwrap_or_default();
-    // Another request (or another server) may store or edit this id between
-    // our read and our write; the write then changes nothing and we judge
-    // again against what it stored. Twice is enough: the second read sees a
-    // committed row that only an edit can change again.
+    // Another request (or another server) may store or edit this id, or
+    // take this period, between our read and our write; the write then
+    // changes nothing and we judge again against what it stored. Twice is
+    // enough: the second read sees a committed row that only an edit can
+    // change again.
     for _ in 0..3 {
-        let stored = state.store.report_version(item.report.id).await?;
-        let written = match judge_in(&state.catalog, Some(&user.access), item, stored.as_ref()) {
+        let current = state
+            .store
+            .report_version(accepted.report.id, user.user_id)
+            .await?;
+        let period_holder = match accepted.period {
+            Some(period) => {
+                state
+                    .store
+                    .period_holder(&accepted.report.form.id, &accepted.report.village, period)
+                    .await?
+            }
+            None => None,
+        };
+        let judgement = judge_push(
+            &user.access,
+            item,
+            accepted,
+            current.as_ref().map(|current| &current.stored),
+            period_holder,
+        );
+        let written = match judgement {
             Judgement::Answer(outcome) => return Ok(outcome),
             Judgement::Store => {
                 state
                     .store
-                    .insert_report(item_to_store, submitter, &photos, now_ms())
+                    .insert_report(accepted, submitter, &photos, now_ms())
                     .await?
                     == Inserted::New
             }
             Judgement::Replace { previous } => {
+                let author_id = current.and_then(|current| current.author_id);
                 state
                     .store
-                    .replace_report(item_to_store, &previous, submitter, &photos, now_ms())
+                    .replace_report(accepted, &previous, author_id, submitter, &photos, now_ms())
                     .await?
             }
         };
@@ -124,21 +159,6 @@ async fn push_one(
         }
     }
     Err(anyhow::anyhow!("report {} kept changing while being stored", item.report.id).into())
-}
-
-/// The item with its answers as the form validator leaves them, when that
-/// differs from what was pushed.
-fn cleaned(state: &AppState, item: &PushItem) -> Option<PushItem> {
-    let today = item.report.filled_on()?;
-    let validated = state
-        .catalog
-        .validate(&item.report.form, &item.report.answers, today)
-        .ok()?;
-    (validated.answers != item.report.answers).then(|| {
-        let mut cleaned = item.clone();
-        cleaned.report.answers = validated.answers;
-        cleaned
-    })
 }
 
 /// The pull cursor: the last review sequence number the phone has, and

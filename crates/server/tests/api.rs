@@ -19,6 +19,8 @@ mod photos;
 mod pull;
 #[path = "api/reports.rs"]
 mod reports;
+#[path = "api/versions.rs"]
+mod versions;
 
 use auth::*;
 use backup::*;
@@ -26,6 +28,7 @@ use hardening::*;
 use photos::*;
 use pull::*;
 use reports::*;
+use versions::*;
 
 use kabar_shared::sync::{PushItem, PushOutcome, PushRequest, PushResponse};
 use serde_json::{Value, json};
@@ -84,6 +87,12 @@ on_both_backends! {
     stalled_clients_are_disconnected,
     connections_beyond_the_cap_wait_for_a_free_one,
     a_backup_restored_into_a_fresh_database_holds_every_report,
+    a_volunteers_edit_of_the_heads_report_is_refused_and_changes_nothing,
+    the_authors_edit_is_version_two_and_version_one_stays_readable,
+    an_edit_of_a_returned_report_goes_back_to_received,
+    a_second_monthly_report_for_the_same_month_is_refused,
+    a_review_move_the_table_forbids_is_refused_and_changes_nothing,
+    two_phones_filing_the_same_month_at_once_store_one_report,
 }
 
 with_photos_on_s3! {

@@ -286,12 +286,36 @@ impl Access {
         matches!(self.role, Role::Reviewer | Role::Admin) && self.scope.contains(village)
     }
 
+    /// Whether this user may replace a stored report of `village` with a new
+    /// version. The author may edit their own report. A village head's
+    /// report is the village's official word: besides its author only a
+    /// village head of the same village (the sangadi or lurah who took over
+    /// the office) may edit it, never a KIM volunteer. A volunteer's report
+    /// is edited only by that volunteer. Nobody edits for another village.
+    /// Whether the report's review status still allows an edit is the review
+    /// table's business ([`crate::review::edit_moves_to`]).
+    pub fn may_edit(&self, village: &VillageCode, authorship: Authorship) -> bool {
+        self.can_file_for(village)
+            && (authorship.by_this_user
+                || (authorship.author_role == Some(Role::VillageHead)
+                    && self.role == Role::VillageHead))
+    }
+
     /// Whether this user's role may file `form` at all.
     pub fn may_file_form(&self, form: &form::FormDefinition) -> bool {
         self.role
             .form_role()
             .is_some_and(|role| form.filed_by.contains(&role))
     }
+}
+
+/// Who filed a stored report, seen from the user who wants to change it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Authorship {
+    /// The user asking is the report's author.
+    pub by_this_user: bool,
+    /// The author's role, when the account is known.
+    pub author_role: Option<Role>,
 }
 
 /// A login name: 3 to 32 characters of lowercase ASCII letters, digits, `.`,
@@ -537,6 +561,48 @@ mod tests {
         assert!(reviewer.can_review(&same_district));
         assert!(!reviewer.can_file_for(&same_district));
         assert!(!reviewer.can_read(&village("71.74.03.2006")));
+    }
+
+    #[test]
+    fn authors_edit_their_reports_and_only_a_head_edits_a_heads_report() {
+        let kotobangun = village("71.74.02.1003");
+        let head = Access::new(Role::VillageHead, Scope::Village(kotobangun.clone())).unwrap();
+        let kim = Access::new(Role::KimVolunteer, Scope::Village(kotobangun.clone())).unwrap();
+        let neighbour =
+            Access::new(Role::VillageHead, Scope::Village(village("71.74.02.2001"))).unwrap();
+        let reviewer = Access::new(Role::Reviewer, Scope::All).unwrap();
+        let by = |by_this_user: bool, author_role: Role| Authorship {
+            by_this_user,
+            author_role: Some(author_role),
+        };
+        fn check(who: &Access, at: &VillageCode, authorship: Authorship, expect: bool) {
+            assert_eq!(
+                who.may_edit(at, authorship),
+                expect,
+                "{:?} editing {authorship:?}",
+                who.role()
+            );
+        }
+        check(&head, &kotobangun, by(true, Role::VillageHead), true);
+        check(&kim, &kotobangun, by(true, Role::KimVolunteer), true);
+        // The attack of issue 12.4: a volunteer replacing the head's report.
+        check(&kim, &kotobangun, by(false, Role::VillageHead), false);
+        // The head's office: a new sangadi corrects the old one's report.
+        check(&head, &kotobangun, by(false, Role::VillageHead), true);
+        // A volunteer's report is the volunteer's.
+        check(&head, &kotobangun, by(false, Role::KimVolunteer), false);
+        check(&kim, &kotobangun, by(false, Role::KimVolunteer), false);
+        check(&neighbour, &kotobangun, by(false, Role::VillageHead), false);
+        check(&reviewer, &kotobangun, by(false, Role::VillageHead), false);
+        check(
+            &head,
+            &kotobangun,
+            Authorship {
+                by_this_user: false,
+                author_role: None,
+            },
+            false,
+        );
     }
 
     #[test]

@@ -6,10 +6,12 @@
 //! out. That keeps every rule here testable with in-memory values and makes
 //! the phone and the server agree by construction.
 
+pub mod acceptance;
 pub mod account;
 pub mod form;
 mod object;
 pub mod report;
+pub mod review;
 pub mod sync;
 pub mod village;
 

@@ -1,6 +1,6 @@
 //! A report as the phone files it and the server stores it.
 
-use crate::form::{Date, FormCatalog, Lang, ProblemKind, Text, WITA_OFFSET_MINUTES};
+use crate::form::{Date, Lang, ProblemKind, Text, WITA_OFFSET_MINUTES};
 use crate::object::Object;
 use crate::village::VillageCode;
 use serde::{Deserialize, Serialize};
@@ -280,87 +280,11 @@ impl Report {
         ContentHash::of_bytes(&canonical)
     }
 
-    /// Every problem with the report against the built-in forms, checked the
-    /// same way on the phone and on the server. Prefer [`Report::problems_in`]
-    /// with a catalog kept around: building the built-in catalog parses every
-    /// form file.
-    pub fn problems(&self) -> Vec<FieldError> {
-        self.problems_in(&FormCatalog::builtin())
-    }
-
     /// The day the report was filled, in Kotamobagu's time zone: the `today`
     /// its form's date rules are judged against, so a report that waited a
     /// week for signal is not refused for being late.
     pub fn filled_on(&self) -> Option<Date> {
         Date::from_unix_millis(self.created_at_ms, WITA_OFFSET_MINUTES)
-    }
-
-    /// Every problem with the report: its village, then its answers, either
-    /// by the short report's rules or by the catalog form it names.
-    pub fn problems_in(&self, catalog: &FormCatalog) -> Vec<FieldError> {
-        if self.form.id == SHORT_REPORT_FORM && self.form.version == 1 {
-            return self.short_report_problems();
-        }
-        let mut problems = Vec::new();
-        if crate::village::Gazetteer::kotamobagu()
-            .village(&self.village)
-            .is_none()
-        {
-            problems.push(FieldError {
-                field: "village".into(),
-                problem: FieldProblem::UnknownVillage,
-            });
-        }
-        let Some(today) = self.filled_on() else {
-            problems.push(FieldError {
-                field: "created_at_ms".into(),
-                problem: FieldProblem::from_validator(ProblemKind::WrongType {
-                    expected: crate::form::ValueKind::DateTime,
-                }),
-            });
-            return problems;
-        };
-        match catalog.validate(&self.form, &self.answers, today) {
-            Ok(validated) => {
-                problems.extend(validated.problems.into_iter().map(|problem| FieldError {
-                    field: problem.path,
-                    problem: FieldProblem::from_validator(problem.kind),
-                }))
-            }
-            Err(_) => problems.push(FieldError {
-                field: "form".into(),
-                problem: FieldProblem::UnknownForm,
-            }),
-        }
-        problems
-    }
-
-    fn short_report_problems(&self) -> Vec<FieldError> {
-        let mut problems = Vec::new();
-        let mut push = |field: &str, problem: FieldProblem| {
-            problems.push(FieldError {
-                field: field.into(),
-                problem,
-            });
-        };
-        if crate::village::Gazetteer::kotamobagu()
-            .village(&self.village)
-            .is_none()
-        {
-            push("village", FieldProblem::UnknownVillage);
-        }
-        if let Err(problem) = ReportTitle::parse(self.title()) {
-            push("title", problem);
-        }
-        if let Err(problem) = ReportBody::parse(self.body()) {
-            push("body", problem);
-        }
-        for key in self.answers.keys() {
-            if key != "title" && key != "body" {
-                push(key, FieldProblem::UnexpectedField);
-            }
-        }
-        problems
     }
 }
 
@@ -377,14 +301,17 @@ pub enum ReviewStatus {
     Approved,
     /// Sent back to the reporter to fix ("perlu perbaikan").
     NeedsRevision,
+    /// Refused for good, with the reviewer's reason ("ditolak").
+    Rejected,
 }
 
 impl ReviewStatus {
-    pub const ALL: [ReviewStatus; 4] = [
+    pub const ALL: [ReviewStatus; 5] = [
         ReviewStatus::Received,
         ReviewStatus::InReview,
         ReviewStatus::Approved,
         ReviewStatus::NeedsRevision,
+        ReviewStatus::Rejected,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -393,6 +320,23 @@ impl ReviewStatus {
             ReviewStatus::InReview => "in_review",
             ReviewStatus::Approved => "approved",
             ReviewStatus::NeedsRevision => "needs_revision",
+            ReviewStatus::Rejected => "rejected",
+        }
+    }
+
+    /// The status as the people of Kotamobagu say it.
+    pub fn label(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (ReviewStatus::Received, Lang::Id) => "diterima",
+            (ReviewStatus::Received, Lang::En) => "received",
+            (ReviewStatus::InReview, Lang::Id) => "sedang ditinjau",
+            (ReviewStatus::InReview, Lang::En) => "in review",
+            (ReviewStatus::Approved, Lang::Id) => "disetujui",
+            (ReviewStatus::Approved, Lang::En) => "approved",
+            (ReviewStatus::NeedsRevision, Lang::Id) => "perlu perbaikan",
+            (ReviewStatus::NeedsRevision, Lang::En) => "needs revision",
+            (ReviewStatus::Rejected, Lang::Id) => "ditolak",
+            (ReviewStatus::Rejected, Lang::En) => "rejected",
         }
     }
 
@@ -403,9 +347,10 @@ impl ReviewStatus {
     }
 
     /// Whether the reporter may still replace the report with an edited
-    /// version: before a reviewer took it up, or when sent back to fix.
+    /// version: before a reviewer took it up, or when sent back to fix (the
+    /// author's rows of [`crate::review::TRANSITIONS`]).
     pub fn editable(self) -> bool {
-        matches!(self, ReviewStatus::Received | ReviewStatus::NeedsRevision)
+        crate::review::edit_moves_to(self).is_some()
     }
 }
 
@@ -507,6 +452,23 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn the_short_report_helpers_match_its_json_form() {
+        // The short report is judged by its JSON form; the title and body
+        // types only build one and must not promise other limits.
+        let catalog = crate::form::FormCatalog::builtin();
+        let form = catalog.latest(SHORT_REPORT_FORM).unwrap();
+        let max = |code: &str| match form.field(code).map(|field| &field.kind) {
+            Some(
+                crate::form::FieldKind::ShortText { max_length, .. }
+                | crate::form::FieldKind::LongText { max_length, .. },
+            ) => max_length.map(|max| max as usize),
+            _ => None,
+        };
+        assert_eq!(max("title"), Some(ReportTitle::MAX_CHARS));
+        assert_eq!(max("body"), Some(ReportBody::MAX_CHARS));
+    }
+
+    #[test]
     fn report_ids_sort_by_time() {
         let earlier = ReportId::new_v7(1_000, [255; 10]);
         let later = ReportId::new_v7(1_001, [0; 10]);
@@ -558,16 +520,5 @@ pub(crate) mod tests {
             json,
             r#"{"id":"019ab697-e801-7101-8101-010101010101","form":{"id":"laporan-singkat","version":1},"village":"71.74.02.1003","created_at_ms":1764000000000,"answers":{"body":"Jalan desa rusak","title":"Banjir"}}"#
         );
-    }
-
-    #[test]
-    fn problems_lists_every_bad_field() {
-        let mut report = sample_report(1, "Banjir");
-        assert_eq!(report.problems(), vec![]);
-        report.answers.insert("title".into(), "".into());
-        report.answers.insert("extra".into(), 1.into());
-        report.village = VillageCode::parse("71.74.09.9999").unwrap();
-        let fields: Vec<_> = report.problems().into_iter().map(|e| e.field).collect();
-        assert_eq!(fields, vec!["village", "title", "extra"]);
     }
 }

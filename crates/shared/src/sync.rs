@@ -2,16 +2,18 @@
 //!
 //! Both peers are plain functions over values: the phone asks
 //! [`next_push`] what to send and feeds the answer to [`apply_push_response`];
-//! the server asks [`judge`] what to do with each pushed item given what it
-//! already stores. Transport, storage and clocks belong to the callers.
+//! the server asks [`admit`] once whether each pushed item may be filed
+//! (the one decision of [`crate::acceptance`]) and [`judge_push`] what to do
+//! with it given what it already stores. Transport, storage and clocks belong to the callers.
 
-use crate::account::Access;
-use crate::form::{Field, FieldKind, FormCatalog, FormDefinition};
+use crate::acceptance::{AcceptedReport, FilingRefusal, decide_filing_in};
+use crate::account::{Access, Authorship, Role, Scope};
+use crate::form::{Field, FieldKind, FormCatalog, FormDefinition, Period, ProblemKind};
 use crate::object::Object;
 use crate::report::{
     Answers, ContentHash, FieldError, FieldProblem, Report, ReportId, ReviewStatus,
 };
-use crate::village::Village;
+use crate::village::{Village, VillageCode};
 use serde::{Deserialize, Serialize};
 
 /// Bumped whenever a message changes shape. The server answers a request of
@@ -120,78 +122,161 @@ pub enum PushOutcome {
     Rejected { errors: Vec<FieldError> },
 }
 
-/// What the server should do with one pushed item.
+/// What the server should do with one pushed item that
+/// [`admit`] accepted.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Judgement {
-    /// Store it; answer [`PushOutcome::Accepted`] once it is committed.
+    /// Store it as the report's first version; answer
+    /// [`PushOutcome::Accepted`] once it is committed.
     Store,
-    /// Replace the stored version that has this hash (an edit); answer
-    /// [`PushOutcome::Accepted`] once committed, or judge again if the
-    /// stored version changed in between.
+    /// Store it as the next version of the report whose current version has
+    /// this hash (an edit); answer [`PushOutcome::Accepted`] once committed,
+    /// or judge again if the current version changed in between. Earlier
+    /// versions are kept.
     Replace { previous: ContentHash },
     /// Store nothing and answer this.
     Answer(PushOutcome),
 }
 
-/// What the server holds under a pushed report's id.
+/// What the server holds under a pushed report's id: its current version.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredVersion {
     pub content_hash: ContentHash,
     pub status: ReviewStatus,
+    pub village: VillageCode,
+    /// Who filed the report, seen from the user pushing now.
+    pub authorship: Authorship,
 }
 
-/// Decides one pushed item given the hash the server already stores under its
-/// id, if any, by the built-in forms. Checking content before identity means a
-/// malformed resend is refused even when an earlier good copy exists.
-pub fn judge(item: &PushItem, stored: Option<&ContentHash>) -> Judgement {
-    let stored = stored.map(|hash| StoredVersion {
-        content_hash: hash.clone(),
-        status: ReviewStatus::Received,
-    });
-    judge_in(&FormCatalog::builtin(), None, item, stored.as_ref())
-}
-
-/// Decides one pushed item against `catalog`, for the user with `access`
-/// (when known, their role must be allowed to file the form), given what the
-/// server stores under its id.
-pub fn judge_in(
+/// Checks one pushed item, once: that its hash names the pushed content
+/// (nothing was damaged in transit) and [`decide_filing_in`] for the user
+/// who pushed it. On success the item is to be stored as the accepted
+/// report, whose hash may differ from the pushed one when the validator
+/// cleaned the answers; the stored hash is always the hash of the stored
+/// JSON.
+pub fn admit(
     catalog: &FormCatalog,
-    access: Option<&Access>,
+    pusher: &Access,
     item: &PushItem,
-    stored: Option<&StoredVersion>,
-) -> Judgement {
-    let mut errors = item.report.problems_in(catalog);
-    if let (Some(access), Some(form)) = (access, catalog.get(&item.report.form))
-        && !access.may_file_form(form)
-    {
-        errors.push(FieldError {
-            field: "form".into(),
-            problem: FieldProblem::NotAllowed,
-        });
-    }
+) -> Result<AcceptedReport, Vec<FieldError>> {
+    let decision = decide_filing_in(pusher, catalog, &item.report);
+    let mut errors: Vec<FieldError> = match &decision {
+        Ok(_) => Vec::new(),
+        Err(refusals) => refusals.iter().map(FilingRefusal::to_field_error).collect(),
+    };
     if item.report.content_hash() != item.content_hash {
         errors.push(FieldError {
             field: "content_hash".into(),
             problem: FieldProblem::HashMismatch,
         });
     }
-    if !errors.is_empty() {
-        return Judgement::Answer(PushOutcome::Rejected { errors });
+    match decision {
+        Ok(accepted) if errors.is_empty() => Ok(accepted),
+        _ => Err(errors),
     }
+}
+
+/// Decides what to do with an admitted item given what the server stores
+/// under its id, and which report of the same village already holds the
+/// accepted report's period, if any (for periodic forms: one report per
+/// form, village and period).
+///
+/// - Nothing stored: store it, unless another report holds its period.
+/// - The same content stored (as cleaned, or as pushed by an older
+///   server): a duplicate.
+/// - An edit naming the current version: a new version, if the pusher may
+///   edit the report ([`Access::may_edit`]: its author, and for a village
+///   head's report only a village head) and the review table still lets its
+///   author edit it ([`crate::review::edit_moves_to`]).
+/// - Anything else under the same id: a conflict; the server keeps what it
+///   has.
+pub fn judge_push(
+    pusher: &Access,
+    item: &PushItem,
+    accepted: &AcceptedReport,
+    stored: Option<&StoredVersion>,
+    period_holder: Option<ReportId>,
+) -> Judgement {
+    let period_taken = match (accepted.period, period_holder) {
+        (Some(period), Some(holder)) if holder != accepted.report.id => {
+            Some(Judgement::Answer(PushOutcome::Rejected {
+                errors: vec![period_taken_error(
+                    accepted.period_answer.clone().unwrap_or_default(),
+                    period,
+                )],
+            }))
+        }
+        _ => None,
+    };
     match (stored, &item.replaces) {
-        (None, _) => Judgement::Store,
-        (Some(stored), _) if stored.content_hash == item.content_hash => {
+        (None, _) => period_taken.unwrap_or(Judgement::Store),
+        (Some(stored), _)
+            if stored.content_hash == accepted.content_hash
+                || stored.content_hash == item.content_hash =>
+        {
             Judgement::Answer(PushOutcome::Duplicate)
         }
-        (Some(stored), Some(previous))
-            if stored.content_hash == *previous && stored.status.editable() =>
-        {
-            Judgement::Replace {
-                previous: previous.clone(),
+        (Some(stored), Some(previous)) if stored.content_hash == *previous => {
+            if !pusher.may_edit(&stored.village, stored.authorship) {
+                Judgement::Answer(PushOutcome::Rejected {
+                    errors: vec![FieldError {
+                        field: "id".into(),
+                        problem: FieldProblem::NotAllowed,
+                    }],
+                })
+            } else if !stored.status.editable() {
+                Judgement::Answer(PushOutcome::Conflict)
+            } else {
+                period_taken.unwrap_or(Judgement::Replace {
+                    previous: previous.clone(),
+                })
             }
         }
         (Some(_), _) => Judgement::Answer(PushOutcome::Conflict),
     }
+}
+
+fn period_taken_error(field: String, period: Period) -> FieldError {
+    FieldError {
+        field,
+        problem: FieldProblem::from_validator(ProblemKind::PeriodAlreadyReported { period }),
+    }
+}
+
+/// [`admit`] and [`judge_push`] by the built-in forms for a village user of
+/// the report's village whose role may file its form, who filed whatever is
+/// stored: for in-memory peers in tests and simulations.
+pub fn judge(item: &PushItem, stored: Option<&ContentHash>) -> Judgement {
+    let catalog = FormCatalog::builtin();
+    let role = catalog
+        .get(&item.report.form)
+        .and_then(|form| form.filed_by.first().copied())
+        .map_or(Role::VillageHead, |role| match role {
+            crate::form::Role::VillageHead => Role::VillageHead,
+            crate::form::Role::KimVolunteer => Role::KimVolunteer,
+        });
+    let Ok(pusher) = Access::new(role, Scope::Village(item.report.village.clone())) else {
+        return Judgement::Answer(PushOutcome::Rejected {
+            errors: vec![FieldError {
+                field: "village".into(),
+                problem: FieldProblem::UnknownVillage,
+            }],
+        });
+    };
+    let accepted = match admit(&catalog, &pusher, item) {
+        Ok(accepted) => accepted,
+        Err(errors) => return Judgement::Answer(PushOutcome::Rejected { errors }),
+    };
+    let stored = stored.map(|hash| StoredVersion {
+        content_hash: hash.clone(),
+        status: ReviewStatus::Received,
+        village: item.report.village.clone(),
+        authorship: Authorship {
+            by_this_user: true,
+            author_role: Some(role),
+        },
+    });
+    judge_push(&pusher, item, &accepted, stored.as_ref(), None)
 }
 
 /// The photos a report announces: every reference in its photo fields,
@@ -717,79 +802,105 @@ mod tests {
         );
     }
 
-    fn stored(report: &Report, status: ReviewStatus) -> StoredVersion {
+    const KOTOBANGUN: &str = "71.74.02.1003";
+
+    fn village_user(role: Role) -> Access {
+        Access::new(
+            role,
+            Scope::Village(VillageCode::parse(KOTOBANGUN).unwrap()),
+        )
+        .unwrap()
+    }
+
+    fn stored(report: &Report, status: ReviewStatus, authorship: Authorship) -> StoredVersion {
         StoredVersion {
             content_hash: report.content_hash(),
             status,
+            village: report.village.clone(),
+            authorship,
         }
     }
 
     #[test]
-    fn an_edit_replaces_only_the_version_it_names_and_only_while_editable() {
+    fn an_edit_makes_a_new_version_only_of_the_version_it_names_by_who_may_edit_while_editable() {
         let catalog = FormCatalog::builtin();
+        let head = village_user(Role::VillageHead);
+        let kim = village_user(Role::KimVolunteer);
+        let own = Authorship {
+            by_this_user: true,
+            author_role: Some(Role::VillageHead),
+        };
+        let heads = Authorship {
+            by_this_user: false,
+            author_role: Some(Role::VillageHead),
+        };
         let original = sample_report(1, "Jalan rusak");
         let mut edited = original.clone();
         edited
             .answers
             .insert("body".into(), "Sudah diperbaiki".into());
         let edit = PushItem::edit(edited.clone(), original.content_hash());
-
-        fn check(judgement: Judgement, expect: Judgement) {
-            assert_eq!(judgement, expect);
-        }
         let previous = original.content_hash();
+        let mut other = original.clone();
+        other.answers.insert("body".into(), "Versi lain".into());
+
+        let check = |pusher: &Access, stored: Option<StoredVersion>, expect: Judgement| {
+            let accepted = admit(&catalog, pusher, &edit).unwrap();
+            assert_eq!(
+                judge_push(pusher, &edit, &accepted, stored.as_ref(), None),
+                expect,
+                "{:?} over {stored:?}",
+                pusher.role()
+            );
+        };
+        let replace = Judgement::Replace {
+            previous: previous.clone(),
+        };
         check(
-            judge_in(
-                &catalog,
-                None,
-                &edit,
-                Some(&stored(&original, ReviewStatus::Received)),
-            ),
-            Judgement::Replace {
-                previous: previous.clone(),
-            },
+            &head,
+            Some(stored(&original, ReviewStatus::Received, own)),
+            replace.clone(),
         );
         check(
-            judge_in(
-                &catalog,
-                None,
-                &edit,
-                Some(&stored(&original, ReviewStatus::NeedsRevision)),
-            ),
-            Judgement::Replace { previous },
+            &head,
+            Some(stored(&original, ReviewStatus::NeedsRevision, own)),
+            replace.clone(),
         );
+        for settled in [
+            ReviewStatus::InReview,
+            ReviewStatus::Approved,
+            ReviewStatus::Rejected,
+        ] {
+            check(
+                &head,
+                Some(stored(&original, settled, own)),
+                Judgement::Answer(PushOutcome::Conflict),
+            );
+        }
+        // A volunteer may not replace the head's report.
         check(
-            judge_in(
-                &catalog,
-                None,
-                &edit,
-                Some(&stored(&original, ReviewStatus::Approved)),
-            ),
-            Judgement::Answer(PushOutcome::Conflict),
+            &kim,
+            Some(stored(&original, ReviewStatus::Received, heads)),
+            Judgement::Answer(PushOutcome::Rejected {
+                errors: vec![FieldError {
+                    field: "id".into(),
+                    problem: FieldProblem::NotAllowed,
+                }],
+            }),
         );
         // The edit arrived once already and its answer was lost.
         check(
-            judge_in(
-                &catalog,
-                None,
-                &edit,
-                Some(&stored(&edited, ReviewStatus::Received)),
-            ),
+            &kim,
+            Some(stored(&edited, ReviewStatus::Received, heads)),
             Judgement::Answer(PushOutcome::Duplicate),
         );
         // Another phone edited it first.
-        let mut other = original.clone();
-        other.answers.insert("body".into(), "Versi lain".into());
         check(
-            judge_in(
-                &catalog,
-                None,
-                &edit,
-                Some(&stored(&other, ReviewStatus::Received)),
-            ),
+            &head,
+            Some(stored(&other, ReviewStatus::Received, own)),
             Judgement::Answer(PushOutcome::Conflict),
         );
-        check(judge_in(&catalog, None, &edit, None), Judgement::Store);
+        check(&head, None, Judgement::Store);
     }
 
     fn catalog_report(form: &str, answers: serde_json::Value) -> Report {
@@ -799,7 +910,7 @@ mod tests {
                 id: form.into(),
                 version: 1,
             },
-            village: crate::VillageCode::parse("71.74.02.1003").unwrap(),
+            village: crate::VillageCode::parse(KOTOBANGUN).unwrap(),
             // 2025-11-24 in Kotamobagu.
             created_at_ms: 1_764_000_000_000,
             answers: serde_json::from_value(answers).unwrap(),
@@ -807,11 +918,66 @@ mod tests {
     }
 
     #[test]
+    fn a_second_report_for_a_period_is_refused_but_a_new_version_of_the_first_is_not() {
+        let catalog = FormCatalog::builtin();
+        let head = village_user(Role::VillageHead);
+        let answers = crate::acceptance::tests::monthly_answers();
+        let first = catalog_report("laporan-bulanan-kependudukan", answers);
+        let second = Report {
+            id: ReportId::new_v7(1_764_000_000_001, [8; 10]),
+            ..first.clone()
+        };
+        let item = PushItem::new(second.clone());
+        let accepted = admit(&catalog, &head, &item).unwrap();
+        assert_eq!(accepted.period.map(Period::key).as_deref(), Some("2025-10"));
+        let Judgement::Answer(PushOutcome::Rejected { errors }) =
+            judge_push(&head, &item, &accepted, None, Some(first.id))
+        else {
+            panic!("a second October report must be refused");
+        };
+        assert_eq!(errors[0].field, "bulan");
+        let FieldProblem::Invalid { message, .. } = &errors[0].problem else {
+            panic!("{errors:?}");
+        };
+        assert!(message.id.contains("Oktober 2025"), "{}", message.id);
+        assert!(message.en.contains("October 2025"), "{}", message.en);
+        // The first report itself, resent or edited, holds the period.
+        assert_eq!(
+            judge_push(&head, &item, &accepted, None, Some(second.id)),
+            Judgement::Store
+        );
+        let mut corrected = first.clone();
+        corrected
+            .answers
+            .insert("keterangan".into(), "Koreksi".into());
+        let edit = PushItem::edit(corrected, first.content_hash());
+        let accepted = admit(&catalog, &head, &edit).unwrap();
+        let own = Authorship {
+            by_this_user: true,
+            author_role: Some(Role::VillageHead),
+        };
+        assert_eq!(
+            judge_push(
+                &head,
+                &edit,
+                &accepted,
+                Some(&stored(&first, ReviewStatus::NeedsRevision, own)),
+                Some(first.id)
+            ),
+            Judgement::Replace {
+                previous: first.content_hash()
+            }
+        );
+    }
+
+    #[test]
     fn catalog_forms_are_judged_by_the_form_validator_with_both_languages() {
         let report = catalog_report("aspirasi-warga", serde_json::json!({"jenis": "keluhan"}));
-        let Judgement::Answer(PushOutcome::Rejected { errors }) =
-            judge_in(&FormCatalog::builtin(), None, &PushItem::new(report), None)
-        else {
+        let Err(errors) = admit(
+            &FormCatalog::builtin(),
+            &village_user(Role::KimVolunteer),
+            &PushItem::new(report),
+        ) else {
             panic!("expected a rejection");
         };
         assert_eq!(errors[0].field, "tanggal");
@@ -828,14 +994,11 @@ mod tests {
 
     #[test]
     fn a_role_that_may_not_file_a_form_is_refused() {
-        use crate::account::{Access, Role, Scope};
         let report = catalog_report("laporan-bulanan-kependudukan", serde_json::json!({}));
-        let kim = Access::new(Role::KimVolunteer, Scope::Village(report.village.clone())).unwrap();
-        let Judgement::Answer(PushOutcome::Rejected { errors }) = judge_in(
+        let Err(errors) = admit(
             &FormCatalog::builtin(),
-            Some(&kim),
+            &village_user(Role::KimVolunteer),
             &PushItem::new(report),
-            None,
         ) else {
             panic!("expected a rejection");
         };

@@ -22,7 +22,10 @@ mod reviews;
 pub use accounts::{LoginLimits, LoginReservation, NewSession, NewUser, SessionRecord, UserRecord};
 pub use audit::{AuditEntry, AuditRecord};
 pub use photos::{NewPhoto, PhotoRecord};
-pub use reports::{Inserted, PageMark, ReportFilter, ReportPage, StoredReport, Submitter};
+pub use reports::{
+    CurrentVersion, Inserted, PageMark, ReportFilter, ReportPage, ReportVersion, StoredReport,
+    Submitter,
+};
 pub use reviews::NewReview;
 
 use crate::config::Database;

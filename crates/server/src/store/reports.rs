@@ -1,11 +1,14 @@
 //! Reports as pushed, with who pushed them and where review stands.
 
-use super::{Store, Tx};
+use super::{Backend, Store, Tx};
 use crate::store::audit::AuditEntry;
 use anyhow::Context;
-use kabar_shared::account::Scope;
+use kabar_shared::acceptance::AcceptedReport;
+use kabar_shared::account::{Authorship, Role, Scope};
+use kabar_shared::form::Period;
 use kabar_shared::report::ReviewStatus;
-use kabar_shared::sync::{PushItem, StoredVersion};
+use kabar_shared::review;
+use kabar_shared::sync::StoredVersion;
 use kabar_shared::{ContentHash, Report, ReportId, VillageCode};
 use serde::Serialize;
 use sqlx::Row;
@@ -29,8 +32,10 @@ pub struct StoredReport {
     pub content_hash: ContentHash,
     pub received_at_ms: i64,
     pub status: ReviewStatus,
-    /// The username of who pushed it (none for reports from before accounts).
+    /// The username of who filed it (none for reports from before accounts).
     pub submitted_by: Option<String>,
+    /// The current version's number: 1 until the first edit arrives.
+    pub version: i64,
     /// Announced photos that have not arrived yet.
     pub missing_photos: Vec<ContentHash>,
 }
@@ -96,41 +101,128 @@ pub struct Submitter<'a> {
 }
 
 const REPORT_COLUMNS: &str =
-    "r.report_json, r.content_hash, r.received_at_ms, r.status, u.username, r.id";
+    "r.report_json, r.content_hash, r.received_at_ms, r.status, u.username, r.id, r.version";
+
+/// What is stored under a pushed report's id, as the push judge needs it,
+/// and the author's account for the write to match on.
+#[derive(Debug, Clone)]
+pub struct CurrentVersion {
+    pub stored: StoredVersion,
+    pub author_id: Option<i64>,
+}
+
+/// One version of a report, as `GET /api/v1/reports/{id}/versions` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportVersion {
+    /// 1 for the report as first filed, then one more per edit.
+    pub version: i64,
+    pub report: Report,
+    pub content_hash: ContentHash,
+    pub received_at_ms: i64,
+    /// The username of who pushed this version.
+    pub submitted_by: Option<String>,
+}
 
 impl Store {
-    /// What is stored under `id`, read through the writer so a report
-    /// stored a moment ago by another request is always seen.
-    pub async fn report_version(&self, id: ReportId) -> anyhow::Result<Option<StoredVersion>> {
-        let row = sqlx::query("SELECT content_hash, status FROM reports WHERE id = $1")
-            .bind(id.to_string())
-            .fetch_optional(&self.writer)
-            .await?;
+    /// The current version stored under `id`, seen from the user
+    /// `pusher_id`, read through the writer so a report stored a moment ago
+    /// by another request is always seen.
+    pub async fn report_version(
+        &self,
+        id: ReportId,
+        pusher_id: i64,
+    ) -> anyhow::Result<Option<CurrentVersion>> {
+        let row = sqlx::query(
+            "SELECT r.content_hash, r.status, r.village_code, r.submitted_by, u.role
+             FROM reports r LEFT JOIN users u ON u.id = r.submitted_by WHERE r.id = $1",
+        )
+        .bind(id.to_string())
+        .fetch_optional(&self.writer)
+        .await?;
         row.map(|row| {
-            Ok(StoredVersion {
-                content_hash: ContentHash::from_stored(row.try_get(0)?),
-                status: parse_status(&row.try_get::<String, _>(1)?)?,
+            let author_id: Option<i64> = row.try_get(3)?;
+            let author_role: Option<String> = row.try_get(4)?;
+            let village: String = row.try_get(2)?;
+            Ok(CurrentVersion {
+                stored: StoredVersion {
+                    content_hash: ContentHash::from_stored(row.try_get(0)?),
+                    status: parse_status(&row.try_get::<String, _>(1)?)?,
+                    village: VillageCode::parse(&village)
+                        .context("a stored village code no longer parses")?,
+                    authorship: Authorship {
+                        by_this_user: author_id == Some(pusher_id),
+                        author_role: author_role
+                            .as_deref()
+                            .map(Role::parse)
+                            .transpose()
+                            .context("a stored role no longer parses")?,
+                    },
+                },
+                author_id,
             })
         })
         .transpose()
     }
 
-    /// Stores a new report with the photos it announces, and audits it, in
-    /// one transaction.
+    /// The report of `form_id` (any version of the form) from `village` that
+    /// holds `period`, if any.
+    pub async fn period_holder(
+        &self,
+        form_id: &str,
+        village: &VillageCode,
+        period: Period,
+    ) -> anyhow::Result<Option<ReportId>> {
+        let row = sqlx::query(
+            "SELECT id FROM reports WHERE form_id = $1 AND village_code = $2 AND period = $3
+             ORDER BY received_at_ms, id LIMIT 1",
+        )
+        .bind(form_id)
+        .bind(village.as_str())
+        .bind(period.key())
+        .fetch_optional(&self.writer)
+        .await?;
+        row.map(|row| Ok(ReportId::parse(&row.try_get::<String, _>(0)?)?))
+            .transpose()
+    }
+
+    /// Serializes writers of periodic reports until the transaction ends, so
+    /// two phones filing the same village's month at once cannot both pass
+    /// the "one report per period" check. SQLite has one writer already.
+    async fn lock_periods(&self, tx: &mut Tx) -> anyhow::Result<()> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT 1 FROM (SELECT pg_advisory_xact_lock(4000002)) AS locked")
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Stores a new report as its version 1, with the photos it announces,
+    /// and audits it, in one transaction. Nothing is written when the id is
+    /// taken or another report of the same form and village holds its
+    /// period (the caller judges again and finds out which).
     pub async fn insert_report(
         &self,
-        item: &PushItem,
+        accepted: &AcceptedReport,
         submitter: &Submitter<'_>,
         photos: &[ContentHash],
         now_ms: i64,
     ) -> anyhow::Result<Inserted> {
-        let report = &item.report;
+        let report = &accepted.report;
+        let period = accepted.period.map(Period::key);
         let mut tx = self.begin().await?;
+        if period.is_some() {
+            self.lock_periods(&mut tx).await?;
+        }
         let result = sqlx::query(
             "INSERT INTO reports
                 (id, form_id, form_version, village_code, created_at_ms, received_at_ms,
-                 content_hash, report_json, submitted_by, device_id, status, updated_at_ms)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'received', $6)
+                 content_hash, report_json, submitted_by, device_id, status, updated_at_ms,
+                 version, period)
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'received', $6, 1, $11
+             WHERE NOT EXISTS (
+                 SELECT 1 FROM reports
+                 WHERE $11 IS NOT NULL AND form_id = $2 AND village_code = $4 AND period = $11)
              ON CONFLICT (id) DO NOTHING",
         )
         .bind(report.id.to_string())
@@ -139,19 +231,21 @@ impl Store {
         .bind(report.village.as_str())
         .bind(report.created_at_ms)
         .bind(now_ms)
-        .bind(item.content_hash.as_str())
-        .bind(serde_json::to_string(report)?)
+        .bind(accepted.content_hash.as_str())
+        .bind(&accepted.canonical_json)
         .bind(submitter.user_id)
         .bind(submitter.device_id)
+        .bind(period.as_deref())
         .execute(&mut *tx)
         .await?;
         if result.rows_affected() != 1 {
             return Ok(Inserted::AlreadyPresent);
         }
+        insert_version(&mut tx, accepted, 1, submitter, now_ms).await?;
         insert_photo_links(&mut tx, report.id, photos).await?;
         self.audit_in(
             &mut tx,
-            &submission_audit("submission", item, submitter),
+            &submission_audit("submission", accepted, 1, submitter),
             now_ms,
         )
         .await?;
@@ -159,48 +253,76 @@ impl Store {
         Ok(Inserted::New)
     }
 
-    /// Replaces the stored version with hash `previous` by an edit, if that
-    /// version is still there and still editable. False when it is not (the
-    /// caller judges again against what is there now).
+    /// Stores an edit as the report's next version, if its current version
+    /// still has hash `previous`, still has `author_id` as its author and is
+    /// still in a status its author may edit, and no other report took the
+    /// edit's period. The report goes back to the status the review table
+    /// gives an edit (received). False when nothing was written (the caller
+    /// judges again against what is there now).
     pub async fn replace_report(
         &self,
-        item: &PushItem,
+        accepted: &AcceptedReport,
         previous: &ContentHash,
+        author_id: Option<i64>,
         submitter: &Submitter<'_>,
         photos: &[ContentHash],
         now_ms: i64,
     ) -> anyhow::Result<bool> {
-        let report = &item.report;
+        let report = &accepted.report;
+        let period = accepted.period.map(Period::key);
         let mut tx = self.begin().await?;
-        let editable: Vec<&str> = ReviewStatus::ALL
-            .into_iter()
-            .filter(|status| status.editable())
-            .map(ReviewStatus::as_str)
-            .collect();
-        let result = sqlx::query(
-            "UPDATE reports
-             SET form_id = $1, form_version = $2, created_at_ms = $3, content_hash = $4,
-                 report_json = $5, device_id = $6, updated_at_ms = $7, status = 'received'
-             WHERE id = $8 AND content_hash = $9 AND village_code = $10
-               AND status IN ($11, $12)",
-        )
-        .bind(&report.form.id)
-        .bind(i64::from(report.form.version))
-        .bind(report.created_at_ms)
-        .bind(item.content_hash.as_str())
-        .bind(serde_json::to_string(report)?)
-        .bind(submitter.device_id)
-        .bind(now_ms)
-        .bind(report.id.to_string())
-        .bind(previous.as_str())
-        .bind(report.village.as_str())
-        .bind(editable[0])
-        .bind(editable[1])
-        .execute(&mut *tx)
-        .await?;
-        if result.rows_affected() != 1 {
+        if period.is_some() {
+            self.lock_periods(&mut tx).await?;
+        }
+        // The statuses an edit may start from, and where it leads, are the
+        // review table's; today every such edit leads back to received.
+        let mut updated = 0;
+        for status in ReviewStatus::ALL {
+            let Some(next) = review::edit_moves_to(status) else {
+                continue;
+            };
+            let result = sqlx::query(
+                "UPDATE reports
+                 SET form_id = $1, form_version = $2, created_at_ms = $3, content_hash = $4,
+                     report_json = $5, device_id = $6, updated_at_ms = $7, status = $8,
+                     version = version + 1, period = $9
+                 WHERE id = $10 AND content_hash = $11 AND village_code = $12 AND status = $13
+                   AND submitted_by IS NOT DISTINCT FROM $14
+                   AND NOT EXISTS (
+                       SELECT 1 FROM reports other
+                       WHERE $9 IS NOT NULL AND other.form_id = $1 AND other.village_code = $12
+                         AND other.period = $9 AND other.id <> $10)",
+            )
+            .bind(&report.form.id)
+            .bind(i64::from(report.form.version))
+            .bind(report.created_at_ms)
+            .bind(accepted.content_hash.as_str())
+            .bind(&accepted.canonical_json)
+            .bind(submitter.device_id)
+            .bind(now_ms)
+            .bind(next.as_str())
+            .bind(period.as_deref())
+            .bind(report.id.to_string())
+            .bind(previous.as_str())
+            .bind(report.village.as_str())
+            .bind(status.as_str())
+            .bind(author_id)
+            .execute(&mut *tx)
+            .await?;
+            updated += result.rows_affected();
+            if updated > 0 {
+                break;
+            }
+        }
+        if updated != 1 {
             return Ok(false);
         }
+        let version: i64 = sqlx::query("SELECT version FROM reports WHERE id = $1")
+            .bind(report.id.to_string())
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
+        insert_version(&mut tx, accepted, version, submitter, now_ms).await?;
         sqlx::query("DELETE FROM report_photos WHERE report_id = $1")
             .bind(report.id.to_string())
             .execute(&mut *tx)
@@ -208,12 +330,38 @@ impl Store {
         insert_photo_links(&mut tx, report.id, photos).await?;
         self.audit_in(
             &mut tx,
-            &submission_audit("submission_edit", item, submitter),
+            &submission_audit("submission_edit", accepted, version, submitter),
             now_ms,
         )
         .await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    /// Every version of a report, the first first; the caller checks the
+    /// scope.
+    pub async fn report_versions(&self, id: ReportId) -> anyhow::Result<Vec<ReportVersion>> {
+        let rows = sqlx::query(
+            "SELECT v.version, v.report_json, v.content_hash, v.received_at_ms, u.username
+             FROM report_versions v LEFT JOIN users u ON u.id = v.submitted_by
+             WHERE v.report_id = $1 ORDER BY v.version",
+        )
+        .bind(id.to_string())
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let json: String = row.try_get(1)?;
+                Ok(ReportVersion {
+                    version: row.try_get(0)?,
+                    report: serde_json::from_str(&json)
+                        .context("a stored report version no longer parses")?,
+                    content_hash: ContentHash::from_stored(row.try_get(2)?),
+                    received_at_ms: row.try_get(3)?,
+                    submitted_by: row.try_get(4)?,
+                })
+            })
+            .collect()
     }
 
     /// One page of the reports in the filter's scope, the latest arrivals
@@ -376,21 +524,47 @@ async fn insert_photo_links(
     Ok(())
 }
 
+async fn insert_version(
+    tx: &mut Tx,
+    accepted: &AcceptedReport,
+    version: i64,
+    submitter: &Submitter<'_>,
+    now_ms: i64,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO report_versions
+            (report_id, version, content_hash, report_json, submitted_by, device_id, received_at_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(accepted.report.id.to_string())
+    .bind(version)
+    .bind(accepted.content_hash.as_str())
+    .bind(&accepted.canonical_json)
+    .bind(submitter.user_id)
+    .bind(submitter.device_id)
+    .bind(now_ms)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 fn submission_audit(
     action: &'static str,
-    item: &PushItem,
+    accepted: &AcceptedReport,
+    version: i64,
     submitter: &Submitter<'_>,
 ) -> AuditEntry {
     AuditEntry {
         actor_id: Some(submitter.user_id),
         actor: Some(submitter.username.to_owned()),
         action,
-        target: Some(item.report.id.to_string()),
+        target: Some(accepted.report.id.to_string()),
         client: Some(submitter.client.to_owned()),
         detail: serde_json::json!({
-            "village": item.report.village,
-            "form": item.report.form,
-            "content_hash": item.content_hash,
+            "village": accepted.report.village,
+            "form": accepted.report.form,
+            "content_hash": accepted.content_hash,
+            "version": version,
             "device_id": submitter.device_id,
         }),
     }
@@ -408,6 +582,7 @@ fn stored_report(row: &AnyRow) -> anyhow::Result<StoredReport> {
         received_at_ms: row.try_get(2)?,
         status: parse_status(&row.try_get::<String, _>(3)?)?,
         submitted_by: row.try_get(4)?,
+        version: row.try_get(6)?,
         missing_photos: Vec::new(),
     })
 }

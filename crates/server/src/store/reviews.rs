@@ -16,16 +16,39 @@ pub struct NewReview<'a> {
     pub reviewer_name: &'a str,
     pub reviewer_username: &'a str,
     pub client: &'a str,
+    /// The status the review was decided against: a status change is
+    /// written only if the report is still in it.
+    pub current: ReviewStatus,
     pub status: Option<ReviewStatus>,
     pub comment: Option<&'a str>,
 }
 
 impl Store {
     /// Records a review action, updates the report's status, and audits it,
-    /// in one transaction. Returns its sequence number.
-    pub async fn add_review(&self, review: &NewReview<'_>, now_ms: i64) -> anyhow::Result<i64> {
+    /// in one transaction. Returns its sequence number, or `None` when the
+    /// report's status is no longer the one the review was decided against
+    /// (another reviewer or an edit came first); then nothing is written.
+    pub async fn add_review(
+        &self,
+        review: &NewReview<'_>,
+        now_ms: i64,
+    ) -> anyhow::Result<Option<i64>> {
         let mut tx = self.begin().await?;
         self.lock_sequence(&mut tx).await?;
+        if let Some(status) = review.status {
+            let updated = sqlx::query(
+                "UPDATE reports SET status = $1, updated_at_ms = $2 WHERE id = $3 AND status = $4",
+            )
+            .bind(status.as_str())
+            .bind(now_ms)
+            .bind(review.report_id.to_string())
+            .bind(review.current.as_str())
+            .execute(&mut *tx)
+            .await?;
+            if updated.rows_affected() != 1 {
+                return Ok(None);
+            }
+        }
         let row = sqlx::query(
             "INSERT INTO reviews (report_id, submitted_by, reviewer_id, reviewer_name, status, comment, at_ms)
              SELECT id, submitted_by, $2, $3, $4, $5, $6 FROM reports WHERE id = $1
@@ -40,14 +63,6 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         let seq: i64 = row.try_get(0)?;
-        if let Some(status) = review.status {
-            sqlx::query("UPDATE reports SET status = $1, updated_at_ms = $2 WHERE id = $3")
-                .bind(status.as_str())
-                .bind(now_ms)
-                .bind(review.report_id.to_string())
-                .execute(&mut *tx)
-                .await?;
-        }
         let entry = super::AuditEntry {
             actor_id: Some(review.reviewer_id),
             actor: Some(review.reviewer_username.to_owned()),
@@ -61,7 +76,7 @@ impl Store {
         };
         self.audit_in(&mut tx, &entry, now_ms).await?;
         tx.commit().await?;
-        Ok(seq)
+        Ok(Some(seq))
     }
 
     /// Review actions on the reports a user pushed, after `after_seq`, at

@@ -14,6 +14,7 @@
 //!   in Bahasa Indonesia or English.
 //! - [`builtin`]: the six forms Kotamobagu's villages file, from
 //!   `data/forms/*.json`.
+//! - [`period`]: the reporting period of periodic forms and their due day.
 //! - [`date`], [`nik`], [`phone`]: the value types the validator checks.
 //!
 //! Answers are a JSON object by field code. Section fields sit at the top
@@ -41,6 +42,7 @@ pub mod date;
 pub mod expr;
 pub mod model;
 pub mod nik;
+pub mod period;
 pub mod phone;
 pub mod validate;
 
@@ -52,5 +54,6 @@ pub use model::{
     Lang, Role, Text,
 };
 pub use nik::{Nik, NikProblem};
+pub use period::{Period, PeriodRule};
 pub use phone::PhoneNumber;
 pub use validate::{Problem, ProblemKind, Validated, ValueKind, validate};

@@ -79,6 +79,10 @@ pub struct FormDefinition {
     pub description: Option<Text>,
     pub filed_by: Vec<Role>,
     pub frequency: Frequency,
+    /// For periodic forms: which answers name the period and when a report
+    /// is due (see [`super::period`]). Absent for forms filed on events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<super::period::PeriodRule>,
     pub fields: Vec<Field>,
 }
 
@@ -561,6 +565,9 @@ impl FormDefinition {
         }
         for &(code, scope, field) in &scopes {
             self.check_field(code, scope, field, &scopes, &mut push);
+        }
+        for (path, message) in self.period_problems() {
+            push(&path, message);
         }
         problems
     }

@@ -153,6 +153,12 @@ pub enum ProblemKind {
     Constraint {
         message: Text,
     },
+    /// The village already has a report of this form for this period; a
+    /// correction must be a new version of that report. The server finds
+    /// this, not the validator: only it knows every report.
+    PeriodAlreadyReported {
+        period: super::period::Period,
+    },
     /// A kind from a newer server that this build does not know. The
     /// validator never makes it; a phone reads it from a refusal whose
     /// message, sent along, is what the user sees.
@@ -220,6 +226,9 @@ impl<'de> Deserialize<'de> for ProblemKind {
             },
             "constraint" => ProblemKind::Constraint {
                 message: object.required("message")?,
+            },
+            "period_already_reported" => ProblemKind::PeriodAlreadyReported {
+                period: object.required("period")?,
             },
             "unrecognized" => ProblemKind::Unrecognized,
             other => {
@@ -338,6 +347,16 @@ impl ProblemKind {
                 format!("At most {max} rows."),
             ),
             ProblemKind::Constraint { message } => message.get(lang).to_owned(),
+            ProblemKind::PeriodAlreadyReported { period } => pick(
+                format!(
+                    "Laporan {} untuk desa/kelurahan ini sudah dikirim. Buka laporan itu dan perbaiki, jangan membuat laporan baru.",
+                    period.label(Lang::Id)
+                ),
+                format!(
+                    "This village already sent its report for {}. Open that report and correct it instead of starting a new one.",
+                    period.label(Lang::En)
+                ),
+            ),
             ProblemKind::Unrecognized => pick("Isian tidak valid.".into(), "Invalid entry.".into()),
         }
     }
@@ -782,6 +801,9 @@ mod tests {
                     id: "Harus genap.".into(),
                     en: "Must be even.".into(),
                 },
+            },
+            ProblemKind::PeriodAlreadyReported {
+                period: super::super::Period::new(2026, 10).unwrap(),
             },
             ProblemKind::Unrecognized,
         ];
