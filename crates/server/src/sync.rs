@@ -64,6 +64,7 @@ async fn push(
     let mut results = Vec::with_capacity(request.items.len());
     for item in &request.items {
         let outcome = push_one(&state, &user, &submitter, item).await?;
+        crate::mail::after_push(&state, item, &outcome).await?;
         tracing::info!(report = %item.report.id, village = %item.report.village, user = %user.username, ?outcome, "pushed report");
         results.push(PushResult {
             id: item.report.id,

@@ -9,15 +9,23 @@
 mod support;
 #[path = "api/auth.rs"]
 mod auth;
+#[path = "api/mail.rs"]
+mod mail;
 #[path = "api/photos.rs"]
 mod photos;
+#[path = "api/public.rs"]
+mod public;
 #[path = "api/pull.rs"]
 mod pull;
 #[path = "api/reports.rs"]
 mod reports;
+#[path = "api/smtp.rs"]
+mod smtp;
 
 use auth::*;
+use mail::*;
 use photos::*;
+use public::*;
 use pull::*;
 use reports::*;
 
@@ -61,6 +69,22 @@ on_both_backends! {
     the_audit_log_records_who_did_what_and_cannot_be_rewritten,
     the_openapi_document_lists_every_endpoint,
     the_report_list_pages_latest_arrivals_first_and_filters_by_village_and_status,
+}
+
+/// The mail and public-feed tests (issue 11), against a real SMTP server.
+mod issue_11 {
+    use super::*;
+
+    on_both_backends! {
+        an_approval_mails_the_mayor_once_with_its_letter_and_photos,
+        a_report_sent_back_before_its_mail_left_is_not_mailed,
+        with_the_smtp_server_down_mail_waits_and_arrives_once_when_it_is_back,
+        a_dead_mail_is_sent_again_when_an_admin_asks,
+        two_servers_on_one_database_send_each_mail_once,
+        an_urgent_incident_is_mailed_on_arrival_marked_unreviewed,
+        the_digest_lists_villages_that_did_not_file_their_monthly_report,
+        public_page_and_feeds_show_public_items_and_never_a_personal_field,
+    }
 }
 
 with_photos_on_s3! {

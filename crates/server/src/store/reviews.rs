@@ -47,6 +47,9 @@ impl Store {
                 .bind(review.report_id.to_string())
                 .execute(&mut *tx)
                 .await?;
+            if status == ReviewStatus::Approved {
+                super::mail::enqueue_approved_in(&mut tx, review.report_id, now_ms).await?;
+            }
         }
         let entry = super::AuditEntry {
             actor_id: Some(review.reviewer_id),

@@ -49,7 +49,7 @@ pub use date::{Date, DateTime, Time, WITA_OFFSET_MINUTES};
 pub use expr::{Context, Expr, ParseError, Value};
 pub use model::{
     Choice, Constraint, DateBound, DefinitionProblem, Field, FieldKind, FormDefinition, Frequency,
-    Lang, Role, Text,
+    Lang, Role, Text, public_answers,
 };
 pub use nik::{Nik, NikProblem};
 pub use phone::PhoneNumber;

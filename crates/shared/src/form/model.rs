@@ -110,6 +110,13 @@ pub struct Field {
     /// it in: a reporter who cleared a default meant it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default: Option<Json>,
+    /// Whether the answer is personal data (a resident's name, NIK, phone
+    /// number, address or the GPS point of a home). Personal answers never
+    /// leave the government: [`public_answers`] drops them before anything
+    /// is published. A personal section or repeat makes all its fields
+    /// personal.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub personal: bool,
 }
 
 fn is_false(value: &bool) -> bool {
@@ -261,6 +268,7 @@ impl<'de> Deserialize<'de> for Field {
             constraint: object.optional("constraint")?,
             calculate: object.optional("calculate")?,
             default: object.optional("default")?,
+            personal: object.optional("personal")?.unwrap_or(false),
             kind: FieldKind::take_from(&mut object)?,
         })
     }
@@ -901,4 +909,46 @@ mod tests {
             Some("jumlah")
         );
     }
+}
+
+/// The answers of a report as the public may see them: every answer of a
+/// personal field dropped, inside repeat rows too, and everything the form
+/// does not define dropped as well (an unknown answer could be anything).
+/// The one rule for every public output (page, feeds), so none of them can
+/// forget a field.
+pub fn public_answers(form: &FormDefinition, answers: &Answers) -> Answers {
+    fn keep(fields: &[Field], answers: &Answers, out: &mut Answers) {
+        for field in fields {
+            if field.personal {
+                continue;
+            }
+            match &field.kind {
+                FieldKind::Section { fields } => keep(fields, answers, out),
+                FieldKind::Repeat { fields, .. } => {
+                    let Some(Json::Array(rows)) = answers.get(&field.code) else {
+                        continue;
+                    };
+                    let rows = rows
+                        .iter()
+                        .filter_map(|row| {
+                            let row: Answers = serde_json::from_value(row.clone()).ok()?;
+                            let mut kept = Answers::new();
+                            keep(fields, &row, &mut kept);
+                            Some(Json::Object(kept.into_iter().collect()))
+                        })
+                        .collect();
+                    out.insert(field.code.clone(), Json::Array(rows));
+                }
+                kind if kind.takes_answer() => {
+                    if let Some(value) = answers.get(&field.code) {
+                        out.insert(field.code.clone(), value.clone());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut out = Answers::new();
+    keep(&form.fields, answers, &mut out);
+    out
 }
