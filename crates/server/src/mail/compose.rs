@@ -564,7 +564,7 @@ mod tests {
             "{subject}"
         );
         assert!(subject.ends_with(" — November 2026"), "{subject}");
-        assert!(subject.contains("BELUM DIVERIFIKASI") == false);
+        assert!(!subject.contains("BELUM DIVERIFIKASI"));
     }
 
     #[test]

@@ -396,14 +396,23 @@ async fn photo_attachments(
     }
     let notes = if left_out > 0 {
         vec![format!(
-            "{left_out} foto tidak dilampirkan karena melebihi batas ukuran lampiran ({} MB); \
+            "{left_out} foto tidak dilampirkan karena melebihi batas ukuran lampiran ({}); \
              lihat di Pusat Komando. / {left_out} photos left out: over the attachment size cap.",
-            cap / (1024 * 1024)
+            readable_size(cap)
         )]
     } else {
         Vec::new()
     };
     Ok((attachments, notes))
+}
+
+/// `10 MB`, `48 KB`.
+fn readable_size(bytes: usize) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+    } else {
+        format!("{} KB", bytes.div_ceil(1024))
+    }
 }
 
 fn build_message(

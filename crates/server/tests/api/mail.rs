@@ -602,3 +602,47 @@ pub async fn the_digest_lists_villages_that_did_not_file_their_monthly_report(ba
     assert!(approved.contains(&filed.id.to_string()), "{text}");
     assert_eq!(digests[0]["html_problems"], json!([]));
 }
+
+pub async fn photos_over_the_attachment_cap_are_left_out_with_a_note(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let head = app.login_as(Who::Head).await;
+    let reviewer = app.login_as(Who::Reviewer).await;
+    let sink = SmtpSink::start(&app.dir.path().join("smtp"));
+    let _mail_app = spawn_app_with(app.dir.clone(), app.database.clone(), |settings| {
+        with_mail(settings, &sink.url());
+        settings
+            .mail
+            .set("--mail-attachment-cap-bytes", "50000")
+            .unwrap();
+    })
+    .await;
+    let big = [jpeg_with_exif(30_000), jpeg_with_exif(30_001)];
+    let hashes = [
+        ContentHash::of_bytes(&big[0]),
+        ContentHash::of_bytes(&big[1]),
+    ];
+    let progress = progress_report(KOTOBANGUN, 40, &[&hashes[0], &hashes[1]], "TPK");
+    push_accepted(&app, &head, &progress).await;
+    for photo in &big {
+        upload_photo(&app, &head, photo).await;
+    }
+    review(&app, &reviewer, &progress, "approved").await;
+    let messages = sink.wait_for(1, Duration::from_secs(30)).await;
+    let message = &messages[0];
+    assert_eq!(
+        attachment(message, "image/jpeg").len(),
+        1,
+        "one photo fits under the cap"
+    );
+    let text = message["text"].as_str().unwrap();
+    assert!(
+        text.contains("1 foto tidak dilampirkan karena melebihi batas ukuran lampiran"),
+        "{text}"
+    );
+    assert!(
+        message["html"]
+            .as_str()
+            .unwrap()
+            .contains("1 foto tidak dilampirkan")
+    );
+}

@@ -42,6 +42,7 @@ pub mod expr;
 pub mod model;
 pub mod nik;
 pub mod phone;
+pub mod public;
 pub mod validate;
 
 pub use builtin::{BUILTIN_FORM_FILES, CatalogError, FormCatalog, UnknownForm, builtin_forms};
@@ -49,8 +50,9 @@ pub use date::{Date, DateTime, Time, WITA_OFFSET_MINUTES};
 pub use expr::{Context, Expr, ParseError, Value};
 pub use model::{
     Choice, Constraint, DateBound, DefinitionProblem, Field, FieldKind, FormDefinition, Frequency,
-    Lang, Role, Text, public_answers,
+    Lang, Role, Text,
 };
 pub use nik::{Nik, NikProblem};
 pub use phone::PhoneNumber;
+pub use public::public_answers;
 pub use validate::{Problem, ProblemKind, Validated, ValueKind, validate};
