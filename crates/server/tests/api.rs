@@ -81,6 +81,7 @@ mod issue_11 {
         with_the_smtp_server_down_mail_waits_and_arrives_once_when_it_is_back,
         a_dead_mail_is_sent_again_when_an_admin_asks,
         photos_over_the_attachment_cap_are_left_out_with_a_note,
+        a_mail_leased_by_a_server_that_died_is_sent_once_its_lease_ends,
         two_servers_on_one_database_send_each_mail_once,
         an_urgent_incident_is_mailed_on_arrival_marked_unreviewed,
         the_digest_lists_villages_that_did_not_file_their_monthly_report,

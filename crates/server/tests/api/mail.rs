@@ -646,3 +646,46 @@ pub async fn photos_over_the_attachment_cap_are_left_out_with_a_note(backend: Ba
             .contains("1 foto tidak dilampirkan")
     );
 }
+
+/// A server that died while sending leaves its mail leased: nobody sends it
+/// until the lease runs out, and then another server sends it, once.
+pub async fn a_mail_leased_by_a_server_that_died_is_sent_once_its_lease_ends(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let head = app.login_as(Who::Head).await;
+    let reviewer = app.login_as(Who::Reviewer).await;
+    let (year, month) = previous_month();
+    let monthly = monthly_report(KOTOBANGUN, 50, year, month);
+    push_accepted(&app, &head, &monthly).await;
+    review(&app, &reviewer, &monthly, "approved").await;
+    // The dead server's claim: the attempt counted, the lease held.
+    let lease_until = now_ms() + 5000;
+    let claimed = app
+        .store
+        .claim_mail("server-that-died", now_ms(), lease_until)
+        .await
+        .unwrap()
+        .expect("the approval queued a mail");
+    assert_eq!(claimed.attempts, 1);
+    assert!(
+        app.store
+            .claim_mail("another", now_ms(), now_ms() + 1500)
+            .await
+            .unwrap()
+            .is_none(),
+        "a leased mail is nobody else's"
+    );
+
+    let sink = SmtpSink::start(&app.dir.path().join("smtp"));
+    let _restarted = spawn_app_with(app.dir.clone(), app.database.clone(), |settings| {
+        with_mail(settings, &sink.url())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert!(now_ms() < lease_until, "the test checks within the lease");
+    assert!(sink.messages().is_empty(), "not while the lease holds");
+    sink.wait_for(1, Duration::from_secs(30)).await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(sink.messages().len(), 1);
+    let rows = app.store.outbox_mails(None, 10).await.unwrap();
+    assert_eq!((rows[0].status.as_str(), rows[0].attempts), ("sent", 2));
+}
