@@ -412,7 +412,7 @@ async fn json_feed(State(state): State<AppState>) -> Result<Response, ApiError> 
     let entries: Vec<serde_json::Value> = items
         .iter()
         .map(|item| {
-            json!({
+            let mut entry = json!({
                 "id": item.id.to_string(),
                 "url": item_url(&state, item),
                 "title": item.title,
@@ -421,8 +421,12 @@ async fn json_feed(State(state): State<AppState>) -> Result<Response, ApiError> 
                 "date_published": rfc3339(item.created_at_ms),
                 "date_modified": rfc3339(item.updated_at_ms),
                 "tags": [item.village, format!("Kecamatan {}", item.district)],
-                "image": item.photos.first().map(|photo| format!("{base}/publik/foto/{}", photo.hex())),
-            })
+            });
+            // JSON Feed wants no `image` rather than a null one.
+            if let Some(photo) = item.photos.first() {
+                entry["image"] = json!(format!("{base}/publik/foto/{}", photo.hex()));
+            }
+            entry
         })
         .collect();
     let feed = json!({

@@ -137,9 +137,17 @@ pub async fn public_page_and_feeds_show_public_items_and_never_a_personal_field(
         atom.starts_with("<?xml") && atom.matches("<entry>").count() == 2,
         "{atom}"
     );
+    assert_well_formed_xml(&atom);
     let feed: Value = serde_json::from_str(&feed).unwrap();
     assert_eq!(feed["version"], "https://jsonfeed.org/version/1.1");
     assert_eq!(feed["items"].as_array().unwrap().len(), 2);
+    for item in feed["items"].as_array().unwrap() {
+        let image = item["image"].as_str().unwrap();
+        assert!(
+            image.ends_with(&format!("/publik/foto/{}", photo.hex())),
+            "{item}"
+        );
+    }
 
     // The photo of a public item is served without login.
     let photo_path = format!("/publik/foto/{}", photo.hex());
@@ -161,4 +169,30 @@ pub async fn public_page_and_feeds_show_public_items_and_never_a_personal_field(
     }
     let hidden = app.client.get(app.url(&photo_path)).send().await.unwrap();
     assert_eq!(hidden.status(), 404);
+}
+
+/// Python's XML parser reads the feed (the tests need python3 anyway).
+fn assert_well_formed_xml(xml: &str) {
+    use std::io::Write;
+    let mut child = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, xml.dom.minidom; xml.dom.minidom.parseString(sys.stdin.buffer.read())",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(xml.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "the Atom feed is not well-formed XML: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
