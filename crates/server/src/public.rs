@@ -450,7 +450,12 @@ async fn photo(
     Path(hash): Path<String>,
 ) -> Result<Response, ApiError> {
     let hash = ContentHash::parse(&format!("sha256:{hash}")).map_err(|_| ApiError::NotFound)?;
-    // Only a photo that a public answer of a public report names.
+    // Only a photo of a public, approved report (one cheap query turns
+    // every other photo away), and only when a public answer of it names
+    // the photo: a photo in a personal field stays private.
+    let Some(content_type) = state.store.public_photo(&hash).await? else {
+        return Err(ApiError::NotFound);
+    };
     let named = items(&state)
         .await?
         .iter()
@@ -458,9 +463,6 @@ async fn photo(
     if !named {
         return Err(ApiError::NotFound);
     }
-    let Some(content_type) = state.store.public_photo(&hash).await? else {
-        return Err(ApiError::NotFound);
-    };
     let bytes = state
         .photos
         .get(&ObjectPath::from(format!("photos/{}", hash.hex())))

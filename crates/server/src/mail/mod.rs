@@ -148,10 +148,10 @@ fn percent_decode(text: &str) -> anyhow::Result<String> {
 
 /// An email address, checked when configured so a typo stops the server at
 /// start instead of bouncing every mail later.
-pub fn parse_address(text: &str, what: &str) -> anyhow::Result<Mailbox> {
+pub fn parse_address(text: &str, what_id: &str, what_en: &str) -> anyhow::Result<Mailbox> {
     text.trim().parse::<Mailbox>().map_err(|error| {
         anyhow::anyhow!(
-            "alamat surel {what} tidak sah / invalid {what} email address {text:?}: {error}"
+            "alamat surel {what_id} tidak sah / invalid {what_en} email address {text:?}: {error}"
         )
     })
 }
@@ -275,12 +275,12 @@ impl MailSettings {
         };
         match flag {
             "--smtp-url" => self.smtp = Some(SmtpUrl::parse(value)?),
-            "--mail-from" => self.from = Some(parse_address(value, "pengirim / sender")?),
+            "--mail-from" => self.from = Some(parse_address(value, "pengirim", "sender")?),
             "--mayor-office-email" => {
                 self.mayor_office = value
                     .split(',')
                     .filter(|item| !item.trim().is_empty())
-                    .map(|item| parse_address(item, "kantor wali kota / mayor's office"))
+                    .map(|item| parse_address(item, "kantor wali kota", "mayor's office"))
                     .collect::<anyhow::Result<_>>()?;
             }
             "--camat-email" => {
@@ -288,7 +288,7 @@ impl MailSettings {
                     .split_once('=')
                     .with_context(|| format!("--camat-email {value:?} must be KECAMATAN=ADDR"))?;
                 let code = district_code(district.trim())?;
-                let address = parse_address(address, "camat")?;
+                let address = parse_address(address, "camat", "camat")?;
                 self.camat.retain(|(known, _)| *known != code);
                 self.camat.push((code, address));
             }
@@ -493,6 +493,32 @@ async fn resend(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_command_line_takes_mail_flags_and_refuses_a_bad_address_at_start() {
+        let args = |line: &str| {
+            line.split_whitespace()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        };
+        let (settings, _) = crate::config::parse_command_line(args(
+            "--smtp-url smtp://relay:2525?tls=none --mail-from kabar@kota.go.id \
+             --mayor-office-email walikota@kota.go.id --camat-email 71.74.01=camat.utara@kota.go.id \
+             --camat-email 71.74.02=camat.timur@kota.go.id --digest-hour-wita 7",
+        ))
+        .unwrap();
+        assert_eq!(settings.mail.smtp.as_ref().unwrap().port, 2525);
+        assert_eq!(settings.mail.camat.len(), 2);
+        assert_eq!(settings.mail.digest_hour_wita, Some(7));
+        let error =
+            crate::config::parse_command_line(args("--mayor-office-email walikota.kota.go.id"))
+                .unwrap_err()
+                .to_string();
+        assert!(
+            error.contains("invalid mayor's office email address"),
+            "{error}"
+        );
+    }
 
     #[test]
     fn smtp_urls_name_host_port_security_and_credentials() {
