@@ -291,6 +291,59 @@ const ENDPOINTS: &[Endpoint] = &[
         ],
         public: false,
     },
+    // Mail to the mayor's office and public information (issue 11).
+    Endpoint {
+        method: HttpMethod::Get,
+        path: "/api/v1/admin/mail",
+        tag: "admin",
+        summary: "The mail outbox, newest first: status, attempts and the SMTP server's last answer (admins)",
+        body: None,
+        query: &[
+            ("status", "pending, sent, dead or skipped"),
+            ("limit", "at most this many rows, 1 to 1000 (200)"),
+        ],
+        responses: &[
+            ("200", "{mails: [...]}"),
+            ("400", "invalid_request"),
+            ("401", "unauthenticated"),
+            ("403", "forbidden"),
+        ],
+        public: false,
+    },
+    Endpoint {
+        method: HttpMethod::Post,
+        path: "/api/v1/admin/mail/{id}/resend",
+        tag: "admin",
+        summary: "Queue a dead mail again with fresh attempts (admins)",
+        body: None,
+        query: &[],
+        responses: &[
+            ("202", "queued"),
+            ("401", "unauthenticated"),
+            ("403", "forbidden"),
+            ("404", "no dead mail with this id"),
+        ],
+        public: false,
+    },
+    Endpoint {
+        method: HttpMethod::Post,
+        path: "/api/v1/reports/{id}/public",
+        tag: "reports",
+        summary: "Reviewers: make an approved KIM activity log or development progress report public at /publik/, or private again",
+        body: Some(("application/json", "{public: bool}")),
+        query: &[],
+        responses: &[
+            ("200", "{public}"),
+            (
+                "400",
+                "invalid_request: not approved, or a form that is never public",
+            ),
+            ("401", "unauthenticated"),
+            ("403", "forbidden"),
+            ("404", "not_found"),
+        ],
+        public: false,
+    },
 ];
 
 /// The document, built once.

@@ -339,6 +339,14 @@ pub async fn an_approval_mails_the_mayor_once_with_its_letter_and_photos(backend
             "{row}"
         );
     }
+    let document = app.get_json(None, "/api/openapi.json").await;
+    for path in [
+        "/api/v1/admin/mail",
+        "/api/v1/admin/mail/{id}/resend",
+        "/api/v1/reports/{id}/public",
+    ] {
+        assert!(document["paths"].get(path).is_some(), "{path} documented");
+    }
     let reviewer_sees = app
         .get(Some(&reviewer), "/api/v1/admin/mail")
         .send()
