@@ -326,6 +326,41 @@ const ENDPOINTS: &[Endpoint] = &[
         public: false,
     },
     Endpoint {
+        method: HttpMethod::Get,
+        path: "/api/v1/admin/mail/recipients",
+        tag: "admin",
+        summary: "Who receives mail: {mayor_office: [...], camat: [{kecamatan, email}], source} (admins)",
+        body: None,
+        query: &[],
+        responses: &[
+            ("200", "the recipients in force"),
+            ("401", "unauthenticated"),
+            ("403", "forbidden"),
+        ],
+        public: false,
+    },
+    Endpoint {
+        method: HttpMethod::Put,
+        path: "/api/v1/admin/mail/recipients",
+        tag: "admin",
+        summary: "Replace the recipients from flags and environment (admins); every address and kecamatan is checked",
+        body: Some((
+            "application/json",
+            "{mayor_office: [...], camat: [{kecamatan, email}]}",
+        )),
+        query: &[],
+        responses: &[
+            ("200", "the recipients now in force"),
+            (
+                "400",
+                "invalid_request: an address or kecamatan, named in detail",
+            ),
+            ("401", "unauthenticated"),
+            ("403", "forbidden"),
+        ],
+        public: false,
+    },
+    Endpoint {
         method: HttpMethod::Post,
         path: "/api/v1/reports/{id}/public",
         tag: "reports",

@@ -82,6 +82,7 @@ mod issue_11 {
         a_dead_mail_is_sent_again_when_an_admin_asks,
         photos_over_the_attachment_cap_are_left_out_with_a_note,
         a_mail_leased_by_a_server_that_died_is_sent_once_its_lease_ends,
+        an_admin_changes_the_recipients_and_bad_addresses_change_nothing,
         two_servers_on_one_database_send_each_mail_once,
         an_urgent_incident_is_mailed_on_arrival_marked_unreviewed,
         the_digest_lists_villages_that_did_not_file_their_monthly_report,

@@ -25,3 +25,12 @@ CREATE TABLE public_reports (
     published_at_ms BIGINT NOT NULL
 );
 CREATE INDEX public_reports_by_time ON public_reports (published_at_ms);
+
+-- Mail recipients an admin set in the Command Center; they replace the ones
+-- from flags and environment while present. One row, key 'recipients'.
+CREATE TABLE mail_settings (
+    key TEXT PRIMARY KEY NOT NULL,
+    value TEXT NOT NULL,
+    updated_by BIGINT REFERENCES users (id),
+    updated_at_ms BIGINT NOT NULL
+);

@@ -37,3 +37,12 @@ CREATE TABLE public_reports (
     published_at_ms INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX public_reports_by_time ON public_reports (published_at_ms);
+
+-- Mail recipients an admin set in the Command Center; they replace the ones
+-- from flags and environment while present. One row, key 'recipients'.
+CREATE TABLE mail_settings (
+    key TEXT PRIMARY KEY NOT NULL,
+    value TEXT NOT NULL,
+    updated_by INTEGER REFERENCES users (id),
+    updated_at_ms INTEGER NOT NULL
+) STRICT;

@@ -343,20 +343,93 @@ impl MailSettings {
         }
         Ok(())
     }
+}
 
-    /// The recipients of a mail about a report of this village: the mayor's
-    /// office, and the camat of its kecamatan when configured.
-    pub fn recipients_for(&self, district_code: Option<&str>) -> Vec<Mailbox> {
-        let mut recipients = self.mayor_office.clone();
-        if let Some(district_code) = district_code {
-            recipients.extend(
-                self.camat
-                    .iter()
-                    .filter(|(code, _)| code == district_code)
-                    .map(|(_, address)| address.clone()),
+/// Who receives mail: the mayor's office, and a camat per kecamatan code.
+/// What an admin set in the Command Center replaces what the flags say.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recipients {
+    pub mayor_office: Vec<String>,
+    /// Kecamatan (a code or a name; stored as the code) and address.
+    pub camat: Vec<CamatRecipient>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CamatRecipient {
+    pub kecamatan: String,
+    pub email: String,
+}
+
+impl Recipients {
+    fn from_settings(settings: &MailSettings) -> Recipients {
+        Recipients {
+            mayor_office: settings
+                .mayor_office
+                .iter()
+                .map(Mailbox::to_string)
+                .collect(),
+            camat: settings
+                .camat
+                .iter()
+                .map(|(code, address)| CamatRecipient {
+                    kecamatan: code.clone(),
+                    email: address.to_string(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Every address parsed and every kecamatan known, with kecamatan
+    /// written as codes; the first problem otherwise.
+    pub fn checked(&self) -> anyhow::Result<Recipients> {
+        if self.mayor_office.is_empty() {
+            bail!(
+                "kantor wali kota perlu paling sedikit satu alamat / the mayor's office needs an address"
             );
         }
-        recipients
+        let mut checked = Recipients::default();
+        for address in &self.mayor_office {
+            checked
+                .mayor_office
+                .push(parse_address(address, "kantor wali kota", "mayor's office")?.to_string());
+        }
+        for camat in &self.camat {
+            checked.camat.push(CamatRecipient {
+                kecamatan: district_code(camat.kecamatan.trim())?,
+                email: parse_address(&camat.email, "camat", "camat")?.to_string(),
+            });
+        }
+        Ok(checked)
+    }
+
+    /// The addresses for a mail about a report of `district_code` (none for
+    /// the digest, which goes to the mayor's office only).
+    pub fn for_district(&self, district_code: Option<&str>) -> Vec<Mailbox> {
+        let camat = self
+            .camat
+            .iter()
+            .filter(|camat| Some(camat.kecamatan.as_str()) == district_code)
+            .map(|camat| camat.email.as_str());
+        self.mayor_office
+            .iter()
+            .map(String::as_str)
+            .chain(camat)
+            .filter_map(|address| address.parse().ok())
+            .collect()
+    }
+}
+
+/// The recipients in force: the Command Center's when an admin set them,
+/// else the flags'.
+pub async fn recipients(state: &AppState) -> anyhow::Result<(Recipients, &'static str)> {
+    match state.store.mail_recipients().await? {
+        Some(json) => Ok((serde_json::from_str(&json)?, "command_center")),
+        None => Ok((
+            Recipients::from_settings(&state.settings.mail),
+            "configuration",
+        )),
     }
 }
 
@@ -428,6 +501,58 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/admin/mail", get(list))
         .route("/v1/admin/mail/{id}/resend", post(resend))
+        .route(
+            "/v1/admin/mail/recipients",
+            get(show_recipients).put(set_recipients),
+        )
+}
+
+#[derive(Serialize)]
+struct RecipientsAnswer {
+    #[serde(flatten)]
+    recipients: Recipients,
+    /// `configuration` (flags and environment) or `command_center`.
+    source: &'static str,
+}
+
+async fn show_recipients(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<RecipientsAnswer>, ApiError> {
+    user.require_admin()?;
+    let (recipients, source) = recipients(&state).await?;
+    Ok(Json(RecipientsAnswer { recipients, source }))
+}
+
+async fn set_recipients(
+    State(state): State<AppState>,
+    Client(client): Client,
+    user: CurrentUser,
+    crate::ApiJson(wanted): crate::ApiJson<Recipients>,
+) -> Result<Json<RecipientsAnswer>, ApiError> {
+    user.require_admin()?;
+    let recipients = wanted
+        .checked()
+        .map_err(|error| ApiError::InvalidRequest(error.to_string()))?;
+    let now = now_ms();
+    let json = serde_json::to_string(&recipients).map_err(anyhow::Error::from)?;
+    state
+        .store
+        .set_mail_recipients(&json, user.user_id, now)
+        .await?;
+    let entry = AuditEntry {
+        actor_id: Some(user.user_id),
+        actor: Some(user.username.to_string()),
+        action: "mail_recipients",
+        target: None,
+        client: Some(client),
+        detail: serde_json::to_value(&recipients).map_err(anyhow::Error::from)?,
+    };
+    state.store.audit(&entry, now).await?;
+    Ok(Json(RecipientsAnswer {
+        recipients,
+        source: "command_center",
+    }))
 }
 
 #[derive(Deserialize)]
@@ -563,9 +688,14 @@ mod tests {
         settings
             .set("--mayor-office-email", "walikota@kota.go.id")
             .unwrap();
-        let recipients = settings.recipients_for(Some("71.74.02"));
+        let recipients = Recipients::from_settings(&settings).for_district(Some("71.74.02"));
         assert_eq!(recipients.len(), 2);
-        assert_eq!(settings.recipients_for(Some("71.74.01")).len(), 1);
+        assert_eq!(
+            Recipients::from_settings(&settings)
+                .for_district(Some("71.74.01"))
+                .len(),
+            1
+        );
         settings.set("--smtp-url", "smtp://relay").unwrap();
         assert!(settings.check().is_err(), "no sender");
         settings.set("--mail-from", "kabar@kota.go.id").unwrap();

@@ -262,7 +262,10 @@ async fn compose_mail(state: &AppState, mail: &OutboxMail) -> anyhow::Result<Com
                 link,
                 notes,
             });
-            let recipients = settings.recipients_for(Some(stored.report.village.district_code()));
+            let recipients = super::recipients(state)
+                .await?
+                .0
+                .for_district(Some(stored.report.village.district_code()));
             let mut attachments = vec![(
                 format!("laporan-{}.pdf", stored.report.id),
                 "application/pdf".to_owned(),
@@ -307,10 +310,11 @@ async fn compose_mail(state: &AppState, mail: &OutboxMail) -> anyhow::Result<Com
                 monthly_period: period_label,
                 not_filed,
             });
+            let recipients = super::recipients(state).await?.0.for_district(None);
             Ok(Composed::Send(Box::new(build_message(
                 mail,
                 &from,
-                &settings.mayor_office,
+                &recipients,
                 body,
                 Vec::new(),
             )?)))

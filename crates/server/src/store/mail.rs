@@ -296,6 +296,36 @@ impl Store {
         Ok(result.rows_affected() == 1)
     }
 
+    /// The mail recipients an admin set, as stored (JSON), if any.
+    pub async fn mail_recipients(&self) -> anyhow::Result<Option<String>> {
+        let row = sqlx::query("SELECT value FROM mail_settings WHERE key = 'recipients'")
+            .fetch_optional(&self.writer)
+            .await?;
+        row.map(|row| Ok(row.try_get(0)?)).transpose()
+    }
+
+    /// Stores the recipients an admin set, replacing the previous ones.
+    pub async fn set_mail_recipients(
+        &self,
+        json: &str,
+        user_id: i64,
+        now_ms: i64,
+    ) -> anyhow::Result<()> {
+        sqlx::query(
+            "INSERT INTO mail_settings (key, value, updated_by, updated_at_ms)
+             VALUES ('recipients', $1, $2, $3)
+             ON CONFLICT (key) DO UPDATE
+             SET value = excluded.value, updated_by = excluded.updated_by,
+                 updated_at_ms = excluded.updated_at_ms",
+        )
+        .bind(json)
+        .bind(user_id)
+        .bind(now_ms)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
     /// The photos of a report that have arrived, in a stable order.
     pub async fn report_photo_files(&self, report: ReportId) -> anyhow::Result<Vec<PhotoFile>> {
         let rows = sqlx::query(

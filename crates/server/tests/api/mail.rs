@@ -697,3 +697,71 @@ pub async fn a_mail_leased_by_a_server_that_died_is_sent_once_its_lease_ends(bac
     let rows = app.store.outbox_mails(None, 10).await.unwrap();
     assert_eq!((rows[0].status.as_str(), rows[0].attempts), ("sent", 2));
 }
+
+pub async fn an_admin_changes_the_recipients_and_bad_addresses_change_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let head = app.login_as(Who::Head).await;
+    let reviewer = app.login_as(Who::Reviewer).await;
+    let admin = app.login_as(Who::Admin).await;
+    let sink = SmtpSink::start(&app.dir.path().join("smtp"));
+    let mail_app = spawn_app_with(app.dir.clone(), app.database.clone(), |settings| {
+        with_mail(settings, &sink.url())
+    })
+    .await;
+    let path = "/api/v1/admin/mail/recipients";
+    let initial = mail_app.get_json(Some(&admin), path).await;
+    assert_eq!(initial["source"], "configuration");
+    assert_eq!(initial["mayor_office"], json!([MAYOR]));
+    assert_eq!(
+        initial["camat"],
+        json!([{"kecamatan": "71.74.02", "email": CAMAT_TIMUR}])
+    );
+
+    let put = |session: &Session, body: Value| mail_app.put(Some(session), path).json(&body).send();
+    assert_eq!(
+        put(&reviewer, json!({"mayor_office": [], "camat": []}))
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    for bad in [
+        json!({"mayor_office": ["sekda@@kotamobagu"], "camat": []}),
+        json!({"mayor_office": [], "camat": []}),
+        json!({"mayor_office": ["sekda@kotamobagu.go.id"], "camat": [{"kecamatan": "Atlantis", "email": "a@b.id"}]}),
+    ] {
+        let response = put(&admin, bad.clone()).await.unwrap();
+        assert_eq!(response.status(), 400, "{bad}");
+        let body: Value = response.json().await.unwrap();
+        assert!(!body["error"]["detail"].as_str().unwrap().is_empty());
+    }
+    assert_eq!(
+        mail_app.get_json(Some(&admin), path).await,
+        initial,
+        "nothing changed"
+    );
+
+    let response = put(
+        &admin,
+        json!({
+            "mayor_office": ["Sekretariat Daerah <sekda@kotamobagu.go.id>"],
+            "camat": [{"kecamatan": "Kotamobagu Timur", "email": "camat.baru@kotamobagu.go.id"}],
+        }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 200);
+    let changed = mail_app.get_json(Some(&admin), path).await;
+    assert_eq!(changed["source"], "command_center");
+    assert_eq!(changed["camat"][0]["kecamatan"], "71.74.02");
+
+    let (year, month) = previous_month();
+    let monthly = monthly_report(KOTOBANGUN, 60, year, month);
+    push_accepted(&app, &head, &monthly).await;
+    review(&app, &reviewer, &monthly, "approved").await;
+    let messages = sink.wait_for(1, Duration::from_secs(30)).await;
+    assert_eq!(
+        recipients(&messages[0]),
+        vec!["camat.baru@kotamobagu.go.id", "sekda@kotamobagu.go.id"]
+    );
+}
