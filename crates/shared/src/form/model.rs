@@ -112,7 +112,7 @@ pub struct Field {
     pub default: Option<Json>,
     /// Whether the answer is personal data (a resident's name, NIK, phone
     /// number, address or the GPS point of a home). Personal answers never
-    /// leave the government: [`public_answers`] drops them before anything
+    /// leave the government: [`public_answers`](super::public_answers) drops them before anything
     /// is published. A personal section or repeat makes all its fields
     /// personal.
     #[serde(default, skip_serializing_if = "is_false")]
