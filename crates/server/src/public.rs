@@ -31,6 +31,9 @@ use serde_json::json;
 /// The forms whose approved reports may be made public.
 pub const PUBLISHABLE_FORMS: &[&str] = &["catatan-kegiatan-kim", "laporan-kemajuan-pembangunan"];
 
+/// The answers that name a public item best, in order of preference.
+const HEADLINE_FIELDS: &[&str] = &["topik", "nama_kegiatan"];
+
 /// The most items a page or feed shows.
 const MAX_ITEMS: i64 = 200;
 
@@ -173,11 +176,17 @@ async fn items(state: &AppState) -> Result<Vec<Item>, ApiError> {
             continue;
         };
         let answers = public_answers(form, &report.answers);
-        let headline = form
-            .fields
+        // The topic of a KIM activity or the name of a project, else the
+        // first short text the public may see.
+        let headline = HEADLINE_FIELDS
             .iter()
-            .filter(|field| matches!(field.kind, FieldKind::ShortText { .. }))
-            .find_map(|field| answers.get(&field.code)?.as_str().map(str::to_owned));
+            .find_map(|code| answers.get(*code)?.as_str().map(str::to_owned))
+            .or_else(|| {
+                form.fields
+                    .iter()
+                    .filter(|field| matches!(field.kind, FieldKind::ShortText { .. }))
+                    .find_map(|field| answers.get(&field.code)?.as_str().map(str::to_owned))
+            });
         let title = match headline {
             Some(headline) => format!("{}: {headline}", form.title.id),
             None => form.title.id.clone(),

@@ -104,6 +104,11 @@ pub async fn public_page_and_feeds_show_public_items_and_never_a_personal_field(
         (200, json!({"public": true}))
     );
     assert_eq!(set_public(&app, &reviewer, &progress, true).await.0, 200);
+    // A resident's aspiration is never public, approved or not.
+    let aspiration = super::photos::report_with_photos(KOTOBANGUN, 9, &[]);
+    push_accepted(&app, &kim, &aspiration).await;
+    review(&app, &reviewer, &aspiration, "approved").await;
+    assert_eq!(set_public(&app, &reviewer, &aspiration, true).await.0, 400);
 
     let [page, atom, feed] = public_outputs(&app).await;
     for output in [&page, &atom, &feed] {
@@ -128,6 +133,12 @@ pub async fn public_page_and_feeds_show_public_items_and_never_a_personal_field(
             );
         }
     }
+    assert!(page.contains("<h4>Catatan Kegiatan KIM: Sosialisasi vaksinasi anak</h4>"));
+    assert!(
+        atom.contains(
+            "<title>Laporan Kemajuan Pembangunan: Pembangunan jalan usaha tani 4</title>"
+        )
+    );
     assert!(page.contains("Kecamatan Kotamobagu Timur"));
     assert!(page.contains("Kelurahan Kotobangun"));
     assert!(page.contains("name=\"viewport\""), "made for phones");
