@@ -36,6 +36,11 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET" || url.origin !== self.location.origin || url.pathname.startsWith("/api/")) {
     return;
   }
+  // The public information page, its feeds and photos are the server's own
+  // pages, not the app: always from the network.
+  if (url.pathname === "/publik" || url.pathname.startsWith("/publik/")) {
+    return;
+  }
   if (request.mode === "navigate") {
     event.respondWith(servePage(event));
     return;

@@ -19,6 +19,8 @@ const PLAYWRIGHT_VERSION: &str = "1.65.1";
 const POSTGRES_ADDRESS: &str = "127.0.0.1:5432";
 /// The S3-compatible server the photo-store tests run against.
 const MOTO_VERSION: &str = "5.2.1";
+/// The SMTP server the mail tests send to (`crates/server/tests/smtp_sink.py`).
+const AIOSMTPD_VERSION: &str = "1.4.6";
 
 /// What `cargo xtask run` needs to build the app.
 pub fn ensure_build_tools() -> anyhow::Result<()> {
@@ -35,6 +37,8 @@ pub fn ensure_test_tools() -> anyhow::Result<()> {
     ensure_build_tools()?;
     ensure_chromium()?;
     ensure_moto()?;
+    ensure_aiosmtpd()?;
+    ensure_poppler()?;
     ensure_postgres()
 }
 
@@ -114,6 +118,37 @@ fn ensure_moto() -> anyhow::Result<()> {
         "--disable-pip-version-check",
         &format!("moto[server]=={MOTO_VERSION}"),
     ]))
+}
+
+/// aiosmtpd, from PyPI, for the server's mail tests: each starts a real SMTP
+/// server on a loopback port that writes every message it accepts to a
+/// directory.
+fn ensure_aiosmtpd() -> anyhow::Result<()> {
+    let probe = "import aiosmtpd; print(aiosmtpd.__version__)";
+    if output_of("python3", &["-c", probe])
+        .as_deref()
+        .map(str::trim)
+        == Some(AIOSMTPD_VERSION)
+    {
+        return Ok(());
+    }
+    run(Command::new("python3").args([
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        &format!("aiosmtpd=={AIOSMTPD_VERSION}"),
+    ]))
+}
+
+/// poppler-utils' pdftotext reads the PDF letters the mail tests receive
+/// (and pdftoppm draws the README's picture of one).
+fn ensure_poppler() -> anyhow::Result<()> {
+    if Path::new("/usr/bin/pdftotext").exists() && Path::new("/usr/bin/pdftoppm").exists() {
+        return Ok(());
+    }
+    apt_install(&["poppler-utils"])
 }
 
 fn ensure_chromium() -> anyhow::Result<()> {

@@ -151,6 +151,8 @@ pub struct Settings {
     /// Whether the session cookie carries `Secure`. Turn on whenever the
     /// server is reached over HTTPS (every deployment but a laptop demo).
     pub cookie_secure: bool,
+    /// Mail to the mayor's office and the public feed's links (issue 11).
+    pub mail: crate::mail::MailSettings,
 }
 
 impl Default for Settings {
@@ -169,6 +171,7 @@ impl Default for Settings {
             login_queue_timeout: Duration::from_secs(5),
             trusted_proxies: Vec::new(),
             cookie_secure: false,
+            mail: crate::mail::MailSettings::default(),
         }
     }
 }
@@ -312,6 +315,7 @@ pub fn parse_command_line(
     if let Ok(flag) = std::env::var("KABAR_COOKIE_SECURE") {
         settings.cookie_secure = matches!(flag.as_str(), "1" | "true" | "yes");
     }
+    settings.mail.read_env()?;
 
     let mut words = Vec::new();
     let mut options: Vec<(String, Option<String>)> = Vec::new();
@@ -337,8 +341,11 @@ pub fn parse_command_line(
             "--trusted-proxies" => settings.trusted_proxies = parse_networks(&value()?)?,
             "--cookie-secure" => settings.cookie_secure = true,
             "--help" | "-h" => {
-                println!("{USAGE}");
+                println!("{USAGE}\n\n{}", crate::mail::USAGE);
                 std::process::exit(0);
+            }
+            flag if crate::mail::MailSettings::FLAGS.contains(&flag) => {
+                settings.mail.set(flag, &value()?)?
             }
             "--password-stdin" => options.push((arg, None)),
             flag if flag.starts_with("--") => {

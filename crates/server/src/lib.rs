@@ -11,8 +11,10 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod health;
+pub mod mail;
 pub mod openapi;
 pub mod photos;
+pub mod public;
 pub mod reports;
 pub mod security;
 pub mod serve;
@@ -93,6 +95,8 @@ pub fn api_router(state: AppState) -> Router {
         .merge(sync::router())
         .merge(reports::router())
         .merge(admin::router())
+        .merge(mail::router())
+        .merge(public::api_router())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         // Photos are already compressed; they get their own, larger limit.
         .merge(photos::router(max_photo_bytes))
@@ -136,8 +140,10 @@ impl Application {
         let body_timeout = settings.body_timeout;
         tracing::info!(database = %settings.database.describe(), photos = %settings.photo_store.describe(), "opening storage");
         let state = AppState::new(settings).await?;
+        mail::worker::spawn(&state)?;
         let listener = TcpListener::bind(listen).await?;
         let router = Router::new()
+            .merge(public::router(state.clone()))
             .nest("/api", api_router(state))
             .merge(app_shell::router(&app_dir))
             .layer(CatchPanicLayer::custom(panic_response))

@@ -332,6 +332,94 @@ const ENDPOINTS: &[Endpoint] = &[
         ],
         public: false,
     },
+    // Mail to the mayor's office and public information (issue 11).
+    Endpoint {
+        method: HttpMethod::Get,
+        path: "/api/v1/admin/mail",
+        tag: "admin",
+        summary: "The mail outbox, newest first: status, attempts and the SMTP server's last answer (admins)",
+        body: None,
+        query: &[
+            ("status", "pending, sent, dead or skipped"),
+            ("limit", "at most this many rows, 1 to 1000 (200)"),
+        ],
+        responses: &[
+            ("200", "{mails: [...]}"),
+            ("400", "invalid_request"),
+            ("401", "unauthenticated"),
+            ("403", "forbidden"),
+        ],
+        public: false,
+    },
+    Endpoint {
+        method: HttpMethod::Post,
+        path: "/api/v1/admin/mail/{id}/resend",
+        tag: "admin",
+        summary: "Queue a dead mail again with fresh attempts (admins)",
+        body: None,
+        query: &[],
+        responses: &[
+            ("202", "queued"),
+            ("401", "unauthenticated"),
+            ("403", "forbidden"),
+            ("404", "no dead mail with this id"),
+        ],
+        public: false,
+    },
+    Endpoint {
+        method: HttpMethod::Get,
+        path: "/api/v1/admin/mail/recipients",
+        tag: "admin",
+        summary: "Who receives mail: {mayor_office: [...], camat: [{kecamatan, email}], source} (admins)",
+        body: None,
+        query: &[],
+        responses: &[
+            ("200", "the recipients in force"),
+            ("401", "unauthenticated"),
+            ("403", "forbidden"),
+        ],
+        public: false,
+    },
+    Endpoint {
+        method: HttpMethod::Put,
+        path: "/api/v1/admin/mail/recipients",
+        tag: "admin",
+        summary: "Replace the recipients from flags and environment (admins); every address and kecamatan is checked",
+        body: Some((
+            "application/json",
+            "{mayor_office: [...], camat: [{kecamatan, email}]}",
+        )),
+        query: &[],
+        responses: &[
+            ("200", "the recipients now in force"),
+            (
+                "400",
+                "invalid_request: an address or kecamatan, named in detail",
+            ),
+            ("401", "unauthenticated"),
+            ("403", "forbidden"),
+        ],
+        public: false,
+    },
+    Endpoint {
+        method: HttpMethod::Post,
+        path: "/api/v1/reports/{id}/public",
+        tag: "reports",
+        summary: "Reviewers: make an approved KIM activity log or development progress report public at /publik/, or private again",
+        body: Some(("application/json", "{public: bool}")),
+        query: &[],
+        responses: &[
+            ("200", "{public}"),
+            (
+                "400",
+                "invalid_request: not approved, or a form that is never public",
+            ),
+            ("401", "unauthenticated"),
+            ("403", "forbidden"),
+            ("404", "not_found"),
+        ],
+        public: false,
+    },
 ];
 
 /// The document, built once.

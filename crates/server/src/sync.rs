@@ -80,6 +80,7 @@ async fn push(
             Ok(accepted) => store_one(&state, &user, &submitter, item, &accepted).await?,
             Err(errors) => PushOutcome::Rejected { errors },
         };
+        crate::mail::after_push(&state, item, &outcome).await?;
         tracing::info!(report = %item.report.id, village = %item.report.village, user = %user.username, ?outcome, "pushed report");
         results.push(PushResult {
             id: item.report.id,

@@ -13,8 +13,12 @@ mod auth;
 mod backup;
 #[path = "api/hardening.rs"]
 mod hardening;
+#[path = "api/mail.rs"]
+mod mail;
 #[path = "api/photos.rs"]
 mod photos;
+#[path = "api/public.rs"]
+mod public;
 #[path = "api/pull.rs"]
 mod pull;
 #[path = "api/reports.rs"]
@@ -22,10 +26,15 @@ mod reports;
 #[path = "api/versions.rs"]
 mod versions;
 
+#[path = "api/smtp.rs"]
+mod smtp;
+
 use auth::*;
 use backup::*;
 use hardening::*;
+use mail::*;
 use photos::*;
+use public::*;
 use pull::*;
 use reports::*;
 use versions::*;
@@ -93,6 +102,25 @@ on_both_backends! {
     a_second_monthly_report_for_the_same_month_is_refused,
     a_review_move_the_table_forbids_is_refused_and_changes_nothing,
     two_phones_filing_the_same_month_at_once_store_one_report,
+}
+
+/// The mail and public-feed tests (issue 11), against a real SMTP server.
+mod issue_11 {
+    use super::*;
+
+    on_both_backends! {
+        an_approval_mails_the_mayor_once_with_its_letter_and_photos,
+        a_report_sent_back_before_its_mail_left_is_not_mailed,
+        with_the_smtp_server_down_mail_waits_and_arrives_once_when_it_is_back,
+        a_dead_mail_is_sent_again_when_an_admin_asks,
+        photos_over_the_attachment_cap_are_left_out_with_a_note,
+        a_mail_leased_by_a_server_that_died_is_sent_once_its_lease_ends,
+        an_admin_changes_the_recipients_and_bad_addresses_change_nothing,
+        two_servers_on_one_database_send_each_mail_once,
+        an_urgent_incident_is_mailed_on_arrival_marked_unreviewed,
+        the_digest_lists_villages_that_did_not_file_their_monthly_report,
+        public_page_and_feeds_show_public_items_and_never_a_personal_field,
+    }
 }
 
 with_photos_on_s3! {

@@ -15,13 +15,17 @@
 
 mod accounts;
 mod audit;
+mod mail;
 mod photos;
+mod public;
 mod reports;
 mod reviews;
 
 pub use accounts::{LoginLimits, LoginReservation, NewSession, NewUser, SessionRecord, UserRecord};
 pub use audit::{AuditEntry, AuditRecord};
+pub use mail::{DigestReport, MailKind, OutboxMail, PhotoFile};
 pub use photos::{NewPhoto, PhotoRecord};
+pub use public::PublicReport;
 pub use reports::{
     CurrentVersion, Inserted, PageMark, ReportFilter, ReportPage, ReportVersion, StoredReport,
     Submitter,

@@ -63,6 +63,10 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         let seq: i64 = row.try_get(0)?;
+        if review.status == Some(ReviewStatus::Approved) {
+            // The mayor's mail is written with the approval: both or neither.
+            super::mail::enqueue_approved_in(&mut tx, review.report_id, now_ms).await?;
+        }
         let entry = super::AuditEntry {
             actor_id: Some(review.reviewer_id),
             actor: Some(review.reviewer_username.to_owned()),

@@ -44,6 +44,7 @@ pub mod model;
 pub mod nik;
 pub mod period;
 pub mod phone;
+pub mod public;
 pub mod validate;
 
 pub use builtin::{BUILTIN_FORM_FILES, CatalogError, FormCatalog, UnknownForm, builtin_forms};
@@ -56,4 +57,5 @@ pub use model::{
 pub use nik::{Nik, NikProblem};
 pub use period::{Period, PeriodRule};
 pub use phone::PhoneNumber;
+pub use public::public_answers;
 pub use validate::{Problem, ProblemKind, Validated, ValueKind, validate};

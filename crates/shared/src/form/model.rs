@@ -114,6 +114,13 @@ pub struct Field {
     /// it in: a reporter who cleared a default meant it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default: Option<Json>,
+    /// Whether the answer is personal data (a resident's name, NIK, phone
+    /// number, address or the GPS point of a home). Personal answers never
+    /// leave the government: [`public_answers`](super::public_answers) drops them before anything
+    /// is published. A personal section or repeat makes all its fields
+    /// personal.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub personal: bool,
 }
 
 fn is_false(value: &bool) -> bool {
@@ -265,6 +272,7 @@ impl<'de> Deserialize<'de> for Field {
             constraint: object.optional("constraint")?,
             calculate: object.optional("calculate")?,
             default: object.optional("default")?,
+            personal: object.optional("personal")?.unwrap_or(false),
             kind: FieldKind::take_from(&mut object)?,
         })
     }
