@@ -8,6 +8,7 @@
 
 pub mod account;
 pub mod form;
+pub mod phone_sync;
 mod object;
 pub mod report;
 pub mod sync;
