@@ -1,38 +1,60 @@
-//! The phone's outbox in IndexedDB, through rexie. Only this module knows
-//! IndexedDB.
+//! Everything the phone keeps, in IndexedDB through rexie, behind functions
+//! named for what the user does. Only this module knows IndexedDB (and the
+//! few preferences in localStorage).
 //!
-//! Every report the user saves is one record, kept until the user's phone is
-//! wiped: sent reports stay so the user can see what went out. A record holds
-//! the report's canonical JSON as a string, so what is read back is exactly
-//! what was hashed and will be pushed, byte for byte.
+//! Every report the user saves is one record of `outbox`, kept until the
+//! user's phone is wiped: sent reports stay so the user can see what went
+//! out. A record holds the report's canonical JSON as a string, so what is
+//! read back is exactly what was hashed and will be pushed, byte for byte.
 //!
-//! Photos live in a second store, `photos`, keyed by their reference
-//! `sha256:<hex>`: the hash of the stored bytes, which is what a report's
-//! photo answer holds. A photo is stored when it is taken, before the report
-//! is saved, so a saved report never names a photo the phone does not have.
+//! Photos live in `photos`, keyed by their reference `sha256:<hex>`: the
+//! hash of the stored bytes, which is what a report's photo answer holds. A
+//! photo is stored when it is taken, before the report is saved, so a saved
+//! report never names a photo the phone does not have.
 //!
-//! Drafts live in a third store, `drafts`: the answers of a form being
-//! filled, one per user and form, written as the user types. Low-end phones
-//! kill a backgrounded tab to free memory; the draft brings the half-filled
-//! form back. Saving a report deletes its draft in the same transaction, so
-//! a report is never both saved and still offered as unfinished.
+//! Drafts live in `drafts`: the answers of a form being filled, one per user
+//! and form, written as the user types. Low-end phones kill a backgrounded
+//! tab to free memory; the draft brings the half-filled form back. Saving a
+//! report deletes its draft in the same transaction, so a report is never
+//! both saved and still offered as unfinished.
+//!
+//! What the pull brings lives here too: form versions the server published
+//! (`forms`), the villages in the user's scope (`villages`), the reviewers'
+//! news per report (`reviews`) and, in `meta`, the pull cursor and the
+//! signed-in identity. A pulled page's news and the cursor that brought it
+//! are written in one transaction, so a crash can only repeat a page, never
+//! skip one. Only the language, the device id and the last village chosen
+//! stay in localStorage: small preferences read synchronously at start.
 
+use kabar_shared::account::Me;
+use kabar_shared::form::FormDefinition;
 use kabar_shared::report::{Answers, ContentHash};
-use kabar_shared::sync::Delivery;
+use kabar_shared::sync::{Delivery, ReviewEvent};
+use kabar_shared::village::Village;
 use kabar_shared::{Report, ReportId};
 use rexie::{ObjectStore, Rexie, TransactionMode};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::fmt;
+use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// The database the app uses; tests open others.
 pub const DATABASE_NAME: &str = "kabar-desa";
-/// Version 1 had only the outbox; version 2 added the photos store and
-/// version 3 the drafts store. The upgrade creates missing stores and keeps
-/// existing ones with their records.
-const VERSION: u32 = 3;
+/// Version 1 had only the outbox; version 2 added the photos store, version
+/// 3 the drafts store, and version 4 the stores of what the pull brings
+/// (until then kept in localStorage). The upgrade creates missing stores and
+/// keeps existing ones with their records.
+const VERSION: u32 = 4;
 const OUTBOX: &str = "outbox";
 const PHOTOS: &str = "photos";
 const DRAFTS: &str = "drafts";
+const FORMS: &str = "forms";
+const VILLAGES: &str = "villages";
+const REVIEWS: &str = "reviews";
+const META: &str = "meta";
+const CURSOR_KEY: &str = "pull_cursor";
+const IDENTITY_KEY: &str = "identity";
 
 /// One saved report and where it stands with the server.
 #[derive(Debug, Clone, PartialEq)]
@@ -134,20 +156,21 @@ impl From<rexie::Error> for StorageError {
     }
 }
 
-pub struct OutboxDb {
+/// One open connection to the phone's database. The app uses one
+/// ([`database`]); tests open their own by name.
+pub struct PhoneDb {
     rexie: Rexie,
 }
 
-impl OutboxDb {
-    pub async fn open(name: &str) -> Result<OutboxDb, StorageError> {
-        let rexie = Rexie::builder(name)
-            .version(VERSION)
-            .add_object_store(ObjectStore::new(OUTBOX).key_path("id"))
-            .add_object_store(ObjectStore::new(PHOTOS).key_path("id"))
-            .add_object_store(ObjectStore::new(DRAFTS).key_path("id"))
-            .build()
-            .await?;
-        Ok(OutboxDb { rexie })
+impl PhoneDb {
+    pub async fn open(name: &str) -> Result<PhoneDb, StorageError> {
+        let mut builder = Rexie::builder(name).version(VERSION);
+        for store in [OUTBOX, PHOTOS, DRAFTS, FORMS, VILLAGES, REVIEWS, META] {
+            builder = builder.add_object_store(ObjectStore::new(store).key_path("id"));
+        }
+        Ok(PhoneDb {
+            rexie: builder.build().await?,
+        })
     }
 
     pub fn close(self) {
@@ -164,7 +187,7 @@ impl OutboxDb {
     /// IndexedDB reports the transaction complete, so "saved" on screen means
     /// saved. An id that is already stored is an error, never an overwrite,
     /// and then the draft stays.
-    pub async fn save_new(
+    pub async fn save_report(
         &self,
         report: &Report,
         saved_at_ms: i64,
@@ -193,7 +216,7 @@ impl OutboxDb {
 
     /// Every saved report, oldest first (ids are UUIDv7, so key order is
     /// creation order).
-    pub async fn all(&self) -> Result<Vec<OutboxEntry>, StorageError> {
+    pub async fn outbox(&self) -> Result<Vec<OutboxEntry>, StorageError> {
         let transaction = self
             .rexie
             .transaction(&[OUTBOX], TransactionMode::ReadOnly)?;
@@ -205,7 +228,7 @@ impl OutboxDb {
     /// Records the server's answers in one transaction: either every update
     /// lands or none does. Only the delivery changes; the report itself is
     /// never rewritten here.
-    pub async fn set_deliveries(
+    pub async fn record_deliveries(
         &self,
         updates: &[(ReportId, Delivery)],
     ) -> Result<(), StorageError> {
@@ -226,12 +249,12 @@ impl OutboxDb {
     }
 }
 
-impl OutboxDb {
+impl PhoneDb {
     /// Stores a photo's bytes under their hash and returns that reference.
     /// Resolves only when the transaction is complete. The same bytes stored
     /// twice are one record, so taking the same picture into two reports
     /// costs the space once.
-    pub async fn save_photo(
+    pub async fn keep_photo(
         &self,
         bytes: &[u8],
         mime: &str,
@@ -328,9 +351,9 @@ impl OutboxDb {
     }
 }
 
-impl OutboxDb {
+impl PhoneDb {
     /// Writes (or replaces) the draft of one user's form.
-    pub async fn save_draft(&self, draft: &Draft) -> Result<(), StorageError> {
+    pub async fn keep_draft(&self, draft: &Draft) -> Result<(), StorageError> {
         let record = js_record(&[
             ("id", Draft::key(&draft.owner, &draft.form_id)),
             ("owner", JsValue::from_str(&draft.owner)),
@@ -379,7 +402,7 @@ impl OutboxDb {
     }
 
     /// Forgets one user's draft of a form; nothing happens when there is none.
-    pub async fn discard_draft(&self, owner: &str, form_id: &str) -> Result<(), StorageError> {
+    pub async fn forget_draft(&self, owner: &str, form_id: &str) -> Result<(), StorageError> {
         let transaction = self
             .rexie
             .transaction(&[DRAFTS], TransactionMode::ReadWrite)?;
@@ -390,6 +413,336 @@ impl OutboxDb {
         transaction.done().await?;
         Ok(())
     }
+}
+
+/// What one pulled page brings for the phone to keep.
+#[derive(Debug, Clone, Copy)]
+pub struct PulledPage<'a> {
+    pub reviews: &'a [ReviewEvent],
+    /// Every published form version, when the server's set changed.
+    pub forms: Option<&'a [FormDefinition]>,
+    /// The villages in the user's scope, when they changed.
+    pub villages: Option<&'a [Village]>,
+    /// Where the next pull starts.
+    pub cursor: &'a str,
+}
+
+impl PhoneDb {
+    /// Keeps one pulled page: its review news, the reference data it
+    /// carries, and the cursor that brought them, in ONE transaction. Either
+    /// all of it lands or none does, so the next pull starts exactly after
+    /// what the phone holds.
+    pub async fn keep_pulled(&self, page: PulledPage<'_>) -> Result<(), StorageError> {
+        let transaction = self.rexie.transaction(
+            &[FORMS, VILLAGES, REVIEWS, META],
+            TransactionMode::ReadWrite,
+        )?;
+        let reviews = transaction.store(REVIEWS)?;
+        for event in page.reviews {
+            let key = JsValue::from_str(&event.report_id.to_string());
+            let mut events: Vec<ReviewEvent> = match reviews.get(key).await? {
+                Some(record) => parse_json(&record, "a stored review")?,
+                None => Vec::new(),
+            };
+            if !events.contains(event) {
+                events.push(event.clone());
+            }
+            reviews
+                .put(&json_record(&event.report_id.to_string(), &events)?, None)
+                .await?;
+        }
+        if let Some(forms) = page.forms {
+            let store = transaction.store(FORMS)?;
+            store.clear().await?;
+            for form in forms {
+                let id = format!("{}@{}", form.id, form.version);
+                store.put(&json_record(&id, form)?, None).await?;
+            }
+        }
+        if let Some(villages) = page.villages {
+            let store = transaction.store(VILLAGES)?;
+            store.clear().await?;
+            for village in villages {
+                store
+                    .put(&json_record(village.code.as_str(), village)?, None)
+                    .await?;
+            }
+        }
+        transaction
+            .store(META)?
+            .put(&json_record(CURSOR_KEY, &page.cursor)?, None)
+            .await?;
+        transaction.done().await?;
+        Ok(())
+    }
+
+    /// Where the next pull starts; `None` before the first pull.
+    pub async fn pull_cursor(&self) -> Result<Option<String>, StorageError> {
+        self.meta(CURSOR_KEY).await
+    }
+
+    /// The reviewers' news on every report, oldest first per report.
+    pub async fn reviews(&self) -> Result<BTreeMap<ReportId, Vec<ReviewEvent>>, StorageError> {
+        let mut reviews = BTreeMap::new();
+        for record in self.records(REVIEWS).await? {
+            let events: Vec<ReviewEvent> = parse_json(&record, "a stored review")?;
+            if let Some(first) = events.first() {
+                reviews.insert(first.report_id, events);
+            }
+        }
+        Ok(reviews)
+    }
+
+    /// The form versions the server published, as last pulled.
+    pub async fn pulled_forms(&self) -> Result<Vec<FormDefinition>, StorageError> {
+        let records = self.records(FORMS).await?;
+        records
+            .iter()
+            .map(|record| parse_json(record, "a stored form"))
+            .collect()
+    }
+
+    /// The villages in the user's scope, with their profiles, as last pulled.
+    pub async fn villages(&self) -> Result<Vec<Village>, StorageError> {
+        let records = self.records(VILLAGES).await?;
+        records
+            .iter()
+            .map(|record| parse_json(record, "a stored village"))
+            .collect()
+    }
+
+    /// The identity the server last confirmed on this phone.
+    pub async fn identity(&self) -> Result<Option<Me>, StorageError> {
+        self.meta(IDENTITY_KEY).await
+    }
+
+    /// Remembers a confirmed login, so the app opens as this user with no
+    /// signal for weeks.
+    pub async fn remember_identity(&self, me: &Me) -> Result<(), StorageError> {
+        let transaction = self
+            .rexie
+            .transaction(&[META], TransactionMode::ReadWrite)?;
+        transaction
+            .store(META)?
+            .put(&json_record(IDENTITY_KEY, me)?, None)
+            .await?;
+        transaction.done().await?;
+        Ok(())
+    }
+
+    /// Forgets who was signed in and everything pulled for them, in one
+    /// transaction: the next user of a shared phone starts from their own
+    /// cursor. Reports, drafts and photos stay; they wait for their author.
+    pub async fn forget_user(&self) -> Result<(), StorageError> {
+        let transaction = self
+            .rexie
+            .transaction(&[VILLAGES, REVIEWS, META], TransactionMode::ReadWrite)?;
+        transaction.store(VILLAGES)?.clear().await?;
+        transaction.store(REVIEWS)?.clear().await?;
+        transaction.store(META)?.clear().await?;
+        transaction.done().await?;
+        Ok(())
+    }
+
+    /// Moves what older versions of the app kept in localStorage into this
+    /// database, then removes it there. Runs at every start; after the first
+    /// it finds nothing. The keys are removed only once the transaction is
+    /// complete, so a failure keeps them for the next start.
+    pub async fn adopt_local_storage(&self) -> Result<(), StorageError> {
+        const LEGACY: [&str; 5] = [
+            "kabar-desa.session",
+            "kabar-desa.pull-cursor",
+            "kabar-desa.reviews",
+            "kabar-desa.forms",
+            "kabar-desa.villages",
+        ];
+        let [session, cursor, reviews, forms, villages] = LEGACY.map(preference);
+        if [&session, &cursor, &reviews, &forms, &villages]
+            .iter()
+            .all(|value| value.is_none())
+        {
+            return Ok(());
+        }
+        // Unreadable old values are dropped: each can be had again (a login,
+        // a pull from the start).
+        fn parse<T: serde::de::DeserializeOwned>(json: Option<String>) -> Option<T> {
+            json.and_then(|json| serde_json::from_str(&json).ok())
+        }
+        let me: Option<Me> = parse(session);
+        let reviews: Option<BTreeMap<ReportId, Vec<ReviewEvent>>> = parse(reviews);
+        let forms: Option<Vec<FormDefinition>> = parse(forms);
+        let villages: Option<Vec<Village>> = parse(villages);
+        if let Some(me) = &me {
+            self.remember_identity(me).await?;
+        }
+        let reviews: Vec<ReviewEvent> =
+            reviews.into_iter().flatten().flat_map(|(_, e)| e).collect();
+        // Without the cursor the old reviews would be pulled again anyway.
+        if let Some(cursor) = cursor {
+            self.keep_pulled(PulledPage {
+                reviews: &reviews,
+                forms: forms.as_deref(),
+                villages: villages.as_deref(),
+                cursor: &cursor,
+            })
+            .await?;
+        }
+        for key in LEGACY {
+            remove_preference(key);
+        }
+        Ok(())
+    }
+
+    async fn meta<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Result<Option<T>, StorageError> {
+        let transaction = self.rexie.transaction(&[META], TransactionMode::ReadOnly)?;
+        let record = transaction.store(META)?.get(JsValue::from_str(key)).await?;
+        transaction.done().await?;
+        record
+            .map(|record| parse_json(&record, "a stored setting"))
+            .transpose()
+    }
+
+    async fn records(&self, store: &str) -> Result<Vec<JsValue>, StorageError> {
+        let transaction = self
+            .rexie
+            .transaction(&[store], TransactionMode::ReadOnly)?;
+        let records = transaction.store(store)?.get_all(None, None).await?;
+        transaction.done().await?;
+        Ok(records)
+    }
+}
+
+/// `{ id, json }`: a value of the shared crate as its JSON text.
+fn json_record<T: serde::Serialize + ?Sized>(id: &str, value: &T) -> Result<JsValue, StorageError> {
+    js_record(&[
+        ("id", JsValue::from_str(id)),
+        ("json", JsValue::from_str(&to_json(value)?)),
+    ])
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(
+    record: &JsValue,
+    what: &str,
+) -> Result<T, StorageError> {
+    let text = text_property(record, "json").unwrap_or_default();
+    serde_json::from_str(&text)
+        .map_err(|error| StorageError(format!("{what} does not parse: {error}")))
+}
+
+thread_local! {
+    static DATABASE: RefCell<Option<Rc<PhoneDb>>> = const { RefCell::new(None) };
+}
+
+/// The app's one IndexedDB connection, opened on first use.
+pub async fn database() -> Result<Rc<PhoneDb>, StorageError> {
+    if let Some(db) = DATABASE.with_borrow(|db| db.clone()) {
+        return Ok(db);
+    }
+    let db = Rc::new(PhoneDb::open(DATABASE_NAME).await?);
+    // Another task may have opened it meanwhile; keep the first.
+    Ok(DATABASE.with_borrow_mut(|slot| slot.get_or_insert(db).clone()))
+}
+
+/// What the app needs before its first screen: who is signed in, the
+/// reviewers' news for them, and the form versions pulled earlier.
+#[derive(Debug, Default)]
+pub struct Remembered {
+    pub identity: Option<Me>,
+    pub reviews: BTreeMap<ReportId, Vec<ReviewEvent>>,
+    pub forms: Vec<FormDefinition>,
+}
+
+/// Reads what the phone remembers, first moving what an older version of
+/// the app kept in localStorage.
+pub async fn remembered() -> Result<Remembered, StorageError> {
+    let db = database().await?;
+    db.adopt_local_storage().await?;
+    Ok(Remembered {
+        identity: db.identity().await?,
+        reviews: db.reviews().await?,
+        forms: db.pulled_forms().await?,
+    })
+}
+
+/// The user saved a report: it waits in the outbox and its draft ends.
+pub async fn save_report(report: &Report, now_ms: i64, owner: &str) -> Result<(), StorageError> {
+    database().await?.save_report(report, now_ms, owner).await
+}
+
+/// The user took or chose a photo: it is kept under its hash.
+pub async fn keep_photo(
+    bytes: &[u8],
+    mime: &str,
+    now_ms: i64,
+) -> Result<ContentHash, StorageError> {
+    database().await?.keep_photo(bytes, mime, now_ms).await
+}
+
+/// A photo the phone holds, to show or to upload.
+pub async fn photo(reference: &ContentHash) -> Result<Option<StoredPhoto>, StorageError> {
+    database().await?.photo(reference).await
+}
+
+/// The user typed: the form as it stands is kept.
+pub async fn keep_draft(draft: &Draft) -> Result<(), StorageError> {
+    database().await?.keep_draft(draft).await
+}
+
+/// The user discarded a half-filled form.
+pub async fn forget_draft(owner: &str, form_id: &str) -> Result<(), StorageError> {
+    database().await?.forget_draft(owner, form_id).await
+}
+
+/// The half-filled forms of one user, the most recent first.
+pub async fn drafts_of(owner: &str) -> Result<Vec<Draft>, StorageError> {
+    database().await?.drafts_of(owner).await
+}
+
+/// The reports `username` may see, oldest first.
+pub async fn reports_of(username: &str) -> Result<Vec<OutboxEntry>, StorageError> {
+    let mut entries = database().await?.outbox().await?;
+    entries.retain(|entry| entry.belongs_to(username));
+    Ok(entries)
+}
+
+/// The user signed in: the phone remembers who.
+pub async fn remember_sign_in(me: &Me) -> Result<(), StorageError> {
+    database().await?.remember_identity(me).await
+}
+
+/// The user signed out, or the server ended the session.
+pub async fn forget_sign_in() -> Result<(), StorageError> {
+    database().await?.forget_user().await
+}
+
+/// A small preference kept in localStorage (language, device id, last
+/// village chosen).
+pub fn preference(key: &str) -> Option<String> {
+    local_storage()?.get_item(key).ok()?
+}
+
+/// Small preferences only; reports never go to localStorage.
+pub fn set_preference(key: &str, value: &str) {
+    if let Some(storage) = local_storage() {
+        let _ = storage.set_item(key, value);
+    }
+}
+
+fn remove_preference(key: &str) {
+    if let Some(storage) = local_storage() {
+        let _ = storage.remove_item(key);
+    }
+}
+
+fn local_storage() -> Option<web_sys::Storage> {
+    // The app's unit tests run natively, where there is no browser to ask.
+    if !cfg!(target_arch = "wasm32") {
+        return None;
+    }
+    web_sys::window()?.local_storage().ok()?
 }
 
 /// `{ id, state, saved_at_ms, report, delivery }` with `report` and
@@ -448,6 +801,6 @@ fn time_property(record: &JsValue, key: &str) -> i64 {
         .unwrap_or(0.0) as i64
 }
 
-fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StorageError> {
+fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, StorageError> {
     serde_json::to_string(value).map_err(|error| StorageError(error.to_string()))
 }

@@ -9,8 +9,8 @@
 
 use super::form_state::{FormState, Slot};
 use super::photo_capture::{JPEG_MIME, downscale_to_jpeg};
-use super::state::database;
 use crate::i18n;
+use crate::storage;
 use crate::time::now_ms;
 use kabar_shared::form::{Field, FieldKind};
 use kabar_shared::report::ContentHash;
@@ -199,9 +199,7 @@ pub fn PhotoInput(state: FormState, field: &'static Field, at: Slot) -> impl Int
 /// Shrinks a picture, stores it and makes a thumbnail URL for it.
 async fn keep_photo(file: &File) -> Result<(String, String), String> {
     let photo = downscale_to_jpeg(file).await?;
-    let db = database().await.map_err(|error| error.to_string())?;
-    let reference = db
-        .save_photo(&photo.bytes, JPEG_MIME, now_ms())
+    let reference = storage::keep_photo(&photo.bytes, JPEG_MIME, now_ms())
         .await
         .map_err(|error| error.to_string())?;
     let url =
@@ -256,7 +254,7 @@ async fn stored_photo_url(reference: &str) -> Option<String> {
         return None;
     }
     let reference = ContentHash::from_stored(reference.to_owned());
-    let photo = database().await.ok()?.photo(&reference).await.ok()??;
+    let photo = storage::photo(&reference).await.ok()??;
     let bytes = js_sys::Uint8Array::from(photo.bytes.as_slice());
     let parts = js_sys::Array::of1(&bytes);
     let options = web_sys::BlobPropertyBag::new();

@@ -2,8 +2,9 @@
 //! works offline as this user until the session ends (30 days, renewed by
 //! every sync).
 
-use super::state::{AppState, device_id};
-use crate::api::{self, ApiError};
+use super::state::PhoneState;
+use crate::api::{self, RequestError};
+use crate::device::device_id;
 use crate::i18n::{self, Lang};
 use kabar_shared::account::LoginRequest;
 use leptos::ev::SubmitEvent;
@@ -12,11 +13,11 @@ use leptos::task::spawn_local;
 
 #[component]
 pub fn LoginView() -> impl IntoView {
-    let state = expect_context::<AppState>();
+    let state = expect_context::<PhoneState>();
     let lang = state.lang;
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<ApiError>);
+    let error = RwSignal::new(None::<RequestError>);
     let busy = RwSignal::new(false);
 
     let submit = move |event: SubmitEvent| {
@@ -90,10 +91,12 @@ pub fn LoginView() -> impl IntoView {
     }
 }
 
-fn describe(failure: &ApiError, lang: Lang) -> String {
+fn describe(failure: &RequestError, lang: Lang) -> String {
     match failure {
-        ApiError::Unreachable | ApiError::TimedOut => i18n::LOGIN_NEEDS_SIGNAL.get(lang).to_owned(),
-        ApiError::Refused {
+        RequestError::Unreachable | RequestError::TimedOut => {
+            i18n::LOGIN_NEEDS_SIGNAL.get(lang).to_owned()
+        }
+        RequestError::Refused {
             message_id,
             message_en,
             ..
@@ -104,7 +107,7 @@ fn describe(failure: &ApiError, lang: Lang) -> String {
                 message_en.clone()
             }
         }
-        ApiError::Unreadable(detail) => format!("{} {detail}", i18n::ERROR_PROTOCOL.get(lang)),
+        RequestError::Unreadable(detail) => format!("{} {detail}", i18n::ERROR_PROTOCOL.get(lang)),
     }
 }
 

@@ -1,5 +1,5 @@
 //! The app's UI, one component per file. Components read and write the shared
-//! [`state::AppState`]; browser side effects run in effects and spawned tasks.
+//! [`state::PhoneState`]; browser side effects run in effects and spawned tasks.
 
 pub mod app;
 pub mod draft_keeper;

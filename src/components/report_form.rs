@@ -5,14 +5,14 @@
 //! cleared only after the write completed, so a failed save loses nothing.
 
 use super::draft_keeper::DraftKeeper;
-use super::form_catalog::{default_form, latest};
+use super::form_catalog::{default_form_for, forms_for, latest};
 use super::form_picker::FormPicker;
 use super::form_state::{FormState, coerce, dom_id_of_path};
 use super::form_view::FormView;
-use super::state::{
-    AppState, Session, VILLAGE_KEY, database, local_storage_get, local_storage_set, random_bytes,
-};
+use super::state::{PhoneState, Session};
+use crate::device::random_bytes;
 use crate::i18n::{self, Lang};
+use crate::storage;
 use crate::time::now_ms;
 use kabar_shared::form::{Date, Problem, WITA_OFFSET_MINUTES, validate};
 use kabar_shared::village::Gazetteer;
@@ -21,6 +21,9 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
+
+/// The last village chosen, a preference kept in localStorage.
+const VILLAGE_KEY: &str = "kabar-desa.village";
 
 #[derive(Debug, Clone, PartialEq)]
 enum Notice {
@@ -31,7 +34,7 @@ enum Notice {
 
 #[component]
 pub fn ReportForm() -> impl IntoView {
-    let state = expect_context::<AppState>();
+    let state = expect_context::<PhoneState>();
     let lang = state.lang;
     // Only the villages this account may file for: the server refuses a push
     // for any other, so offering them would only strand reports.
@@ -55,14 +58,16 @@ pub fn ReportForm() -> impl IntoView {
         _ => None,
     };
     let gazetteer = StoredValue::new(allowed);
-    let remembered = local_storage_get(VILLAGE_KEY).filter(|code| {
+    let remembered = storage::preference(VILLAGE_KEY).filter(|code| {
         VillageCode::parse(code)
             .is_ok_and(|code| gazetteer.with_value(|g| g.village(&code).is_some()))
     });
     let village = RwSignal::new(only_village.or(remembered).unwrap_or_default());
     let village_missing = RwSignal::new(false);
-    let form_id = RwSignal::new(default_form().id.clone());
-    let answers = RwSignal::new(default_form().initial_answers());
+    let offered = forms_for(access.as_ref());
+    let first_form = default_form_for(access.as_ref());
+    let form_id = RwSignal::new(first_form.id.clone());
+    let answers = RwSignal::new(first_form.initial_answers());
     let problems = RwSignal::new(Vec::<Problem>::new());
     // What is typed is kept as a draft per form, so switching forms, a
     // reload or a killed tab does not throw work away.
@@ -76,8 +81,9 @@ pub fn ReportForm() -> impl IntoView {
     let notice = RwSignal::new(None::<Notice>);
     let saving = RwSignal::new(false);
 
+    let may_pick = offered.clone();
     let pick_form = Callback::new(move |id: String| {
-        let Some(next) = latest(&id) else {
+        let Some(next) = latest(&id).filter(|form| may_pick.contains(form)) else {
             return;
         };
         if form_id.get_untracked() == next.id {
@@ -132,21 +138,18 @@ pub fn ReportForm() -> impl IntoView {
         saving.set(true);
         drafts.cancel_pending();
         spawn_local(async move {
-            let saved = match database().await {
-                Ok(db) => db.save_new(&report, now, &owner).await,
-                Err(error) => Err(error),
-            };
+            let saved = storage::save_report(&report, now, &owner).await;
             saving.set(false);
             match saved {
                 Ok(()) => {
-                    local_storage_set(VILLAGE_KEY, village_code.as_str());
+                    storage::set_preference(VILLAGE_KEY, village_code.as_str());
                     // The picker is disabled while saving, so the open form
                     // is still the one just saved.
                     drafts.saved();
                     problems.set(Vec::new());
                     notice.set(Some(Notice::Saved));
                     state.reload_entries().await;
-                    state.request_sync();
+                    crate::sync_engine::request_sync(state);
                 }
                 Err(error) => notice.set(Some(Notice::SaveFailed(error.to_string()))),
             }
@@ -155,7 +158,7 @@ pub fn ReportForm() -> impl IntoView {
 
     // Only the form's id is read here, so typing never rebuilds the form.
     let form_view = move || {
-        let form = latest(&form_id.get()).unwrap_or_else(default_form);
+        let form = latest(&form_id.get()).unwrap_or(first_form);
         let form_state = FormState::new(form, answers, problems, lang, wita_today(now_ms()));
         view! { <FormView state=form_state /> }
     };
@@ -164,7 +167,7 @@ pub fn ReportForm() -> impl IntoView {
         <section class="card">
             <h2>{move || i18n::NEW_REPORT.get(lang.get())}</h2>
             <form on:submit=submit novalidate>
-                <FormPicker selected=form_id on_pick=pick_form disabled=saving />
+                <FormPicker forms=offered.clone() selected=form_id on_pick=pick_form disabled=saving />
                 {drafts.notice(lang)}
 
                 <label for="village">{move || i18n::VILLAGE.get(lang.get())}</label>

@@ -8,8 +8,8 @@
 
 pub mod account;
 pub mod form;
-pub mod phone_sync;
 mod object;
+pub mod phone_sync;
 pub mod report;
 pub mod sync;
 pub mod village;

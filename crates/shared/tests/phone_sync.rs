@@ -560,18 +560,20 @@ fn a_pull_brings_forms_villages_and_reviews_across_pages_and_uploads_missing_pho
 #[test]
 fn a_pull_that_fails_on_a_later_page_keeps_the_pages_before_it() {
     let mut phone = signed_in_phone(SANGADI);
-    let mut server = MemoryServer::default();
-    server.pages = (0..3)
-        .map(|n| PullResponse {
-            protocol_version: PROTOCOL_VERSION,
-            cursor: (n + 1).to_string(),
-            has_more: n < 2,
-            forms: None,
-            villages: None,
-            reviews: vec![review(n, "Catatan")],
-            incomplete: Vec::new(),
-        })
-        .collect();
+    let mut server = MemoryServer {
+        pages: (0..3)
+            .map(|n| PullResponse {
+                protocol_version: PROTOCOL_VERSION,
+                cursor: (n + 1).to_string(),
+                has_more: n < 2,
+                forms: None,
+                villages: None,
+                reviews: vec![review(n, "Catatan")],
+                incomplete: Vec::new(),
+            })
+            .collect(),
+        ..MemoryServer::default()
+    };
     // Health check, page 0, page 1 fails.
     server.fail_before.insert(2, Failure::Offline);
     let mut machine = PhoneSync::new();
