@@ -9,7 +9,6 @@ use crate::i18n::{self, Lang};
 use kabar_shared::account::LoginRequest;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 #[component]
 pub fn LoginView() -> impl IntoView {
@@ -18,31 +17,31 @@ pub fn LoginView() -> impl IntoView {
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<RequestError>);
-    let busy = RwSignal::new(false);
-
-    let submit = move |event: SubmitEvent| {
-        event.prevent_default();
-        if busy.get_untracked() {
-            return;
-        }
-        let request = LoginRequest {
-            username: username.get_untracked().trim().to_owned(),
-            password: password.get_untracked(),
-            device_id: device_id(),
-            device_name: device_name(),
-        };
-        busy.set(true);
-        error.set(None);
-        spawn_local(async move {
-            let result = api::login(&request).await;
-            busy.set(false);
-            match result {
+    let log_in = Action::new_local(move |request: &LoginRequest| {
+        let request = request.clone();
+        async move {
+            match api::login(&request).await {
                 Ok(me) => {
                     password.set(String::new());
                     state.signed_in(me);
                 }
                 Err(failure) => error.set(Some(failure)),
             }
+        }
+    });
+    let busy = log_in.pending();
+
+    let submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        error.set(None);
+        log_in.dispatch_local(LoginRequest {
+            username: username.get_untracked().trim().to_owned(),
+            password: password.get_untracked(),
+            device_id: device_id(),
+            device_name: device_name(),
         });
     };
 

@@ -119,11 +119,13 @@ impl PhoneState {
             .update_value(|sync| sync.receive(Event::SignedOut));
         self.reviews.set(BTreeMap::new());
         self.entries.set(Vec::new());
-        self.session.set(Session::SignedOut);
         spawn_local(async move {
+            // The login screen shows once the phone has forgotten: the next
+            // person never starts on the last one's cursor.
             if let Err(error) = storage::forget_sign_in().await {
                 self.storage_error.set(Some(error));
             }
+            self.session.set(Session::SignedOut);
         });
     }
 
