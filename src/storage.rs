@@ -546,8 +546,11 @@ impl PhoneDb {
 
     /// Moves what older versions of the app kept in localStorage into this
     /// database, then removes it there. Runs at every start; after the first
-    /// it finds nothing. The keys are removed only once the transaction is
-    /// complete, so a failure keeps them for the next start.
+    /// it finds nothing. Only the identity moves, so the user stays signed
+    /// in; the pull starts again from the beginning and brings the review
+    /// news, forms and villages anew (cheaper in wasm than reading the old
+    /// copies, and once per phone). The keys are removed only after the
+    /// identity is stored, so a failure keeps them for the next start.
     pub async fn adopt_local_storage(&self) -> Result<(), StorageError> {
         const LEGACY: [&str; 5] = [
             "kabar-desa.session",
@@ -556,36 +559,13 @@ impl PhoneDb {
             "kabar-desa.forms",
             "kabar-desa.villages",
         ];
-        let [session, cursor, reviews, forms, villages] = LEGACY.map(preference);
-        if [&session, &cursor, &reviews, &forms, &villages]
-            .iter()
-            .all(|value| value.is_none())
-        {
+        if LEGACY.iter().all(|key| preference(key).is_none()) {
             return Ok(());
         }
-        // Unreadable old values are dropped: each can be had again (a login,
-        // a pull from the start).
-        fn parse<T: serde::de::DeserializeOwned>(json: Option<String>) -> Option<T> {
-            json.and_then(|json| serde_json::from_str(&json).ok())
-        }
-        let me: Option<Me> = parse(session);
-        let reviews: Option<BTreeMap<ReportId, Vec<ReviewEvent>>> = parse(reviews);
-        let forms: Option<Vec<FormDefinition>> = parse(forms);
-        let villages: Option<Vec<Village>> = parse(villages);
+        // An unreadable old identity is dropped: a login brings it back.
+        let me = preference(LEGACY[0]).and_then(|json| serde_json::from_str::<Me>(&json).ok());
         if let Some(me) = &me {
             self.remember_identity(me).await?;
-        }
-        let reviews: Vec<ReviewEvent> =
-            reviews.into_iter().flatten().flat_map(|(_, e)| e).collect();
-        // Without the cursor the old reviews would be pulled again anyway.
-        if let Some(cursor) = cursor {
-            self.keep_pulled(PulledPage {
-                reviews: &reviews,
-                forms: forms.as_deref(),
-                villages: villages.as_deref(),
-                cursor: &cursor,
-            })
-            .await?;
         }
         for key in LEGACY {
             remove_preference(key);

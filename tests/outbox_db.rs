@@ -594,29 +594,41 @@ async fn a_pulled_page_merges_review_news_and_signing_out_forgets_only_the_users
 }
 
 #[wasm_bindgen_test]
-async fn what_an_older_app_kept_in_local_storage_moves_into_indexeddb() {
+async fn an_older_apps_identity_moves_from_local_storage_and_its_pull_starts_over() {
     let db = fresh_database("test-adopt-local-storage").await;
     let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
-    let saved = report(1, "Jalan rusak");
-    let reviews = serde_json::json!({
-        saved.id.to_string(): [{
-            "report_id": saved.id.to_string(),
-            "comment": "Mohon dilengkapi",
-            "reviewer": "Petugas",
-            "at_ms": 5,
-        }],
-    });
-    storage
-        .set_item("kabar-desa.reviews", &reviews.to_string())
-        .unwrap();
+    use kabar_shared::account::{Access, Me, Role, Scope, Username};
+    let me = Me {
+        username: Username::parse("sangadi.moyag").unwrap(),
+        display_name: "Sangadi Moyag".into(),
+        access: Access::new(
+            Role::VillageHead,
+            Scope::Village(VillageCode::parse("71.74.02.2001").unwrap()),
+        )
+        .unwrap(),
+        device_id: "a1b2".into(),
+        session_expires_at_ms: 1_800_000_000_000,
+    };
+    // As the older app wrote it.
+    let me_json = serde_json::to_string(&me).unwrap();
+    storage.set_item("kabar-desa.session", &me_json).unwrap();
+    storage.set_item("kabar-desa.reviews", "{}").unwrap();
     storage.set_item("kabar-desa.pull-cursor", "c9").unwrap();
     storage.set_item("kabar-desa.language", "en").unwrap();
 
     db.adopt_local_storage().await.unwrap();
-    assert_eq!(db.pull_cursor().await.unwrap().as_deref(), Some("c9"));
-    assert_eq!(db.reviews().await.unwrap()[&saved.id].len(), 1);
-    assert_eq!(storage.get_item("kabar-desa.pull-cursor").unwrap(), None);
-    assert_eq!(storage.get_item("kabar-desa.reviews").unwrap(), None);
+    assert_eq!(db.identity().await.unwrap(), Some(me), "the identity moved");
+    assert_eq!(
+        db.pull_cursor().await.unwrap(),
+        None,
+        "the pull starts over"
+    );
+    for key in ["session", "reviews", "pull-cursor"] {
+        assert_eq!(
+            storage.get_item(&format!("kabar-desa.{key}")).unwrap(),
+            None
+        );
+    }
     assert_eq!(
         storage.get_item("kabar-desa.language").unwrap().as_deref(),
         Some("en"),

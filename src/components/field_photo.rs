@@ -46,21 +46,7 @@ pub(crate) fn PhotoInput(state: FormState, field: &'static Field, at: Slot) -> i
     let urls = thumbnail_urls(references);
     let failure = RwSignal::new(None::<String>);
     let over_limit = RwSignal::new(false);
-    // Shrinking and storing the picked pictures, one after the other.
-    let keep = Action::new_local(move |files: &Vec<File>| {
-        let files = files.clone();
-        async move {
-            for file in files {
-                match keep_photo(&file).await {
-                    Ok((reference, url)) => add_reference(state, slot, code, urls, reference, url),
-                    Err(error) => {
-                        failure.try_set(Some(error));
-                    }
-                }
-            }
-        }
-    });
-    let busy = keep.pending();
+    let busy = RwSignal::new(false);
 
     let on_pick = move |ev: leptos::ev::Event| {
         let input: HtmlInputElement = event_target(&ev);
@@ -73,10 +59,23 @@ pub(crate) fn PhotoInput(state: FormState, field: &'static Field, at: Slot) -> i
         let room = max_count.saturating_sub(references.get_untracked().len());
         over_limit.set(files.len() > room);
         files.truncate(room);
-        if !files.is_empty() {
-            failure.set(None);
-            keep.dispatch_local(files);
+        if files.is_empty() {
+            return;
         }
+        busy.set(true);
+        failure.set(None);
+        // Shrinking and storing the picked pictures, one after the other.
+        spawn_local(async move {
+            for file in files {
+                match keep_photo(&file).await {
+                    Ok((reference, url)) => add_reference(state, slot, code, urls, reference, url),
+                    Err(error) => {
+                        failure.try_set(Some(error));
+                    }
+                }
+            }
+            busy.try_set(false);
+        });
     };
     let remove = Callback::new(move |reference: String| {
         let remaining: Vec<Json> = references

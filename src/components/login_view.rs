@@ -9,6 +9,7 @@ use crate::i18n::{self, Lang};
 use kabar_shared::account::LoginRequest;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
 #[component]
 pub fn LoginView() -> impl IntoView {
@@ -17,19 +18,9 @@ pub fn LoginView() -> impl IntoView {
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<RequestError>);
-    let log_in = Action::new_local(move |request: &LoginRequest| {
-        let request = request.clone();
-        async move {
-            match api::login(&request).await {
-                Ok(me) => {
-                    password.set(String::new());
-                    state.signed_in(me);
-                }
-                Err(failure) => error.set(Some(failure)),
-            }
-        }
-    });
-    let busy = log_in.pending();
+    // Not a Leptos `Action`: one costs about 10 kB of wasm for what a
+    // signal and a task do here.
+    let busy = RwSignal::new(false);
 
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
@@ -37,11 +28,23 @@ pub fn LoginView() -> impl IntoView {
             return;
         }
         error.set(None);
-        log_in.dispatch_local(LoginRequest {
+        busy.set(true);
+        let request = LoginRequest {
             username: username.get_untracked().trim().to_owned(),
             password: password.get_untracked(),
             device_id: device_id(),
             device_name: device_name(),
+        };
+        spawn_local(async move {
+            let result = api::login(&request).await;
+            busy.set(false);
+            match result {
+                Ok(me) => {
+                    password.set(String::new());
+                    state.signed_in(me);
+                }
+                Err(failure) => error.set(Some(failure)),
+            }
         });
     };
 

@@ -21,6 +21,7 @@ use kabar_shared::village::Gazetteer;
 use kabar_shared::{Report, ReportId, VillageCode};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
 /// The last village chosen, a preference kept in localStorage.
@@ -59,8 +60,7 @@ pub(crate) fn ReportForm() -> impl IntoView {
         state.storage_error,
     );
     let notice = RwSignal::new(None::<Notice>);
-    let save = save_action(state, drafts, problems, notice);
-    let saving = save.pending();
+    let saving = RwSignal::new(false);
 
     let may_pick = offered.clone();
     let pick_form = Callback::new(move |id: String| {
@@ -88,7 +88,11 @@ pub(crate) fn ReportForm() -> impl IntoView {
         match checked_report(&form_id.get_untracked(), village_code, answers, problems) {
             Some(report) => {
                 drafts.cancel_pending();
-                save.dispatch_local(report);
+                saving.set(true);
+                spawn_local(async move {
+                    save(report, state, drafts, problems, notice).await;
+                    saving.set(false);
+                });
             }
             None => notice.set(Some(Notice::FixProblems)),
         }
@@ -185,33 +189,31 @@ fn checked_report(
     })
 }
 
-/// Saving a report: written to IndexedDB first, and the form is cleared
-/// only after the write completed, so a failed save loses nothing.
-fn save_action(
+/// Saves a report: written to IndexedDB first, and the form is cleared
+/// only after the write completed, so a failed save loses nothing. (Not a
+/// Leptos `Action`: one costs about 10 kB of wasm for what a signal and a
+/// task do here.)
+async fn save(
+    report: Report,
     state: PhoneState,
     drafts: DraftKeeper,
     problems: RwSignal<Vec<Problem>>,
     notice: RwSignal<Option<Notice>>,
-) -> Action<Report, ()> {
-    Action::new_local(move |report: &Report| {
-        let report = report.clone();
-        let owner = state.username_untracked().unwrap_or_default();
-        async move {
-            match storage::save_report(&report, report.created_at_ms, &owner).await {
-                Ok(()) => {
-                    storage::set_preference(VILLAGE_KEY, report.village.as_str());
-                    // The picker is disabled while saving, so the open form
-                    // is still the one just saved.
-                    drafts.saved();
-                    problems.set(Vec::new());
-                    notice.set(Some(Notice::Saved));
-                    state.reload_entries().await;
-                    crate::sync_engine::request_sync(state);
-                }
-                Err(error) => notice.set(Some(Notice::SaveFailed(error.to_string()))),
-            }
+) {
+    let owner = state.username_untracked().unwrap_or_default();
+    match storage::save_report(&report, report.created_at_ms, &owner).await {
+        Ok(()) => {
+            storage::set_preference(VILLAGE_KEY, report.village.as_str());
+            // The picker is disabled while saving, so the open form is still
+            // the one just saved.
+            drafts.saved();
+            problems.set(Vec::new());
+            notice.set(Some(Notice::Saved));
+            state.reload_entries().await;
+            crate::sync_engine::request_sync(state);
         }
-    })
+        Err(error) => notice.set(Some(Notice::SaveFailed(error.to_string()))),
+    }
 }
 
 /// The village of the report, among those the user may file for.

@@ -374,13 +374,12 @@ impl PhoneSync {
                     return self.fail(cycle, Failure::Protocol);
                 }
                 // Every page carries the full current list.
-                cycle.missing_photos = page
-                    .incomplete
-                    .iter()
-                    .flat_map(|report| report.missing_photos.iter().cloned())
-                    .collect::<BTreeSet<_>>()
-                    .into_iter()
-                    .collect();
+                cycle.missing_photos.clear();
+                for reference in page.incomplete.iter().flat_map(|r| &r.missing_photos) {
+                    if !cycle.missing_photos.contains(reference) {
+                        cycle.missing_photos.push(reference.clone());
+                    }
+                }
                 cycle.cursor = Some(page.cursor.clone());
                 cycle.step = Step::StoringPage {
                     has_more: page.has_more,
