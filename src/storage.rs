@@ -55,6 +55,9 @@ const REVIEWS: &str = "reviews";
 const META: &str = "meta";
 const CURSOR_KEY: &str = "pull_cursor";
 const IDENTITY_KEY: &str = "identity";
+/// The key of the one record in `forms` and `villages`: the whole set, as
+/// the server sends it whenever it changes.
+const ALL: &str = "all";
 
 /// One saved report and where it stands with the server.
 #[derive(Debug, Clone, PartialEq)]
@@ -437,36 +440,21 @@ impl PhoneDb {
             &[FORMS, VILLAGES, REVIEWS, META],
             TransactionMode::ReadWrite,
         )?;
+        // One record per event, keyed by the event itself: a page pulled
+        // again (a crash before its cursor was kept) writes the same records.
         let reviews = transaction.store(REVIEWS)?;
         for event in page.reviews {
-            let key = JsValue::from_str(&event.report_id.to_string());
-            let mut events: Vec<ReviewEvent> = match reviews.get(key).await? {
-                Some(record) => parse_json(&record, "a stored review")?,
-                None => Vec::new(),
-            };
-            if !events.contains(event) {
-                events.push(event.clone());
-            }
-            reviews
-                .put(&json_record(&event.report_id.to_string(), &events)?, None)
-                .await?;
+            let json = to_json(event)?;
+            reviews.put(&json_record(&json, event)?, None).await?;
         }
+        // The server sends the whole set whenever it changed.
         if let Some(forms) = page.forms {
             let store = transaction.store(FORMS)?;
-            store.clear().await?;
-            for form in forms {
-                let id = format!("{}@{}", form.id, form.version);
-                store.put(&json_record(&id, form)?, None).await?;
-            }
+            store.put(&json_record(ALL, forms)?, None).await?;
         }
         if let Some(villages) = page.villages {
             let store = transaction.store(VILLAGES)?;
-            store.clear().await?;
-            for village in villages {
-                store
-                    .put(&json_record(village.code.as_str(), village)?, None)
-                    .await?;
-            }
+            store.put(&json_record(ALL, villages)?, None).await?;
         }
         transaction
             .store(META)?
@@ -483,32 +471,45 @@ impl PhoneDb {
 
     /// The reviewers' news on every report, oldest first per report.
     pub async fn reviews(&self) -> Result<BTreeMap<ReportId, Vec<ReviewEvent>>, StorageError> {
-        let mut reviews = BTreeMap::new();
+        let mut reviews: BTreeMap<ReportId, Vec<ReviewEvent>> = BTreeMap::new();
         for record in self.records(REVIEWS).await? {
-            let events: Vec<ReviewEvent> = parse_json(&record, "a stored review")?;
-            if let Some(first) = events.first() {
-                reviews.insert(first.report_id, events);
-            }
+            let event: ReviewEvent = parse_json(&record, "a stored review")?;
+            reviews.entry(event.report_id).or_default().push(event);
+        }
+        for events in reviews.values_mut() {
+            events.sort_by_key(|event| event.at_ms);
         }
         Ok(reviews)
     }
 
     /// The form versions the server published, as last pulled.
     pub async fn pulled_forms(&self) -> Result<Vec<FormDefinition>, StorageError> {
-        let records = self.records(FORMS).await?;
-        records
-            .iter()
-            .map(|record| parse_json(record, "a stored form"))
-            .collect()
+        self.whole_set(FORMS, "the stored forms").await
     }
 
     /// The villages in the user's scope, with their profiles, as last pulled.
     pub async fn villages(&self) -> Result<Vec<Village>, StorageError> {
-        let records = self.records(VILLAGES).await?;
-        records
-            .iter()
-            .map(|record| parse_json(record, "a stored village"))
-            .collect()
+        self.whole_set(VILLAGES, "the stored villages").await
+    }
+
+    /// The one record of a store the pull replaces as a whole.
+    async fn whole_set<T: serde::de::DeserializeOwned>(
+        &self,
+        store: &str,
+        what: &str,
+    ) -> Result<Vec<T>, StorageError> {
+        let transaction = self
+            .rexie
+            .transaction(&[store], TransactionMode::ReadOnly)?;
+        let record = transaction
+            .store(store)?
+            .get(JsValue::from_str(ALL))
+            .await?;
+        transaction.done().await?;
+        match record {
+            Some(record) => parse_json(&record, what),
+            None => Ok(Vec::new()),
+        }
     }
 
     /// The identity the server last confirmed on this phone.

@@ -85,13 +85,13 @@ async fn drive(state: PhoneState) {
                     _ => Connection::Online,
                 });
                 retry_after(state, delay_ms);
-                state.reload_entries().await;
+                spawn_local(state.reload_entries());
                 continue;
             }
             Effect::Done(_) => {
                 state.sync_error.set(None);
                 state.connection.set(Connection::Online);
-                state.reload_entries().await;
+                spawn_local(state.reload_entries());
                 continue;
             }
             effect => carry_out(state, effect).await,
@@ -150,7 +150,7 @@ async fn carry_out(state: PhoneState, effect: Effect) -> Result<Event, SyncError
                 .record_deliveries(&updates)
                 .await?;
             // The list shows progress batch by batch.
-            state.reload_entries().await;
+            spawn_local(state.reload_entries());
             Event::Stored
         }
         Effect::Pull { cursor } => Event::PullPageReceived(api::pull(cursor.as_deref()).await?),

@@ -74,14 +74,16 @@ pub fn App() -> impl IntoView {
     };
     view! {
         <TopBar />
-        <Show when=move || state.remembered.get()>
-            <Show when=signed_in fallback=|| view! { <LoginView /> }>
-                <main>
-                    <SyncStatus />
-                    <ReportForm />
-                    <ReportList />
-                </main>
-            </Show>
+        // Nothing but the top bar until what the phone remembers is read.
+        <Show
+            when=move || state.remembered.get() && signed_in()
+            fallback=move || state.remembered.get().then(|| view! { <LoginView /> })
+        >
+            <main>
+                <SyncStatus />
+                <ReportForm />
+                <ReportList />
+            </main>
         </Show>
     }
 }

@@ -40,7 +40,7 @@ test("a reviewer's request for changes and comment show on the phone after a syn
 
   // The pull also brought the reference data the phone keeps in IndexedDB
   // for offline use.
-  const parsed = async (store) => (await storedRecords(page, store)).map((record) => JSON.parse(record.json));
+  const parsed = async (store) => (await storedRecords(page, store)).flatMap((record) => JSON.parse(record.json));
   const cached = { forms: await parsed("forms"), villages: await parsed("villages") };
   assert.ok(cached.forms.some((form) => form.id === "laporan-kejadian"));
   assert.deepEqual(
