@@ -20,11 +20,12 @@
 //!
 //! What the pull brings lives here too: form versions the server published
 //! (`forms`), the villages in the user's scope (`villages`), the reviewers'
-//! news per report (`reviews`) and, in `meta`, the pull cursor and the
-//! signed-in identity. A pulled page's news and the cursor that brought it
-//! are written in one transaction, so a crash can only repeat a page, never
-//! skip one. Only the language, the device id and the last village chosen
-//! stay in localStorage: small preferences read synchronously at start.
+//! news per report (`reviews`) and, in `meta`, the pull cursor. A pulled
+//! page's news and the cursor that brought it are written in one
+//! transaction, so a crash can only repeat a page, never skip one. Only
+//! small values read synchronously at start stay in localStorage: the
+//! language, the device id, the last village chosen and the confirmed
+//! identity.
 
 use kabar_shared::account::Me;
 use kabar_shared::form::FormDefinition;
@@ -54,7 +55,6 @@ const VILLAGES: &str = "villages";
 const REVIEWS: &str = "reviews";
 const META: &str = "meta";
 const CURSOR_KEY: &str = "pull_cursor";
-const IDENTITY_KEY: &str = "identity";
 /// The key of the one record in `forms` and `villages`: the whole set, as
 /// the server sends it whenever it changes.
 const ALL: &str = "all";
@@ -512,25 +512,6 @@ impl PhoneDb {
         }
     }
 
-    /// The identity the server last confirmed on this phone.
-    pub async fn identity(&self) -> Result<Option<Me>, StorageError> {
-        self.meta(IDENTITY_KEY).await
-    }
-
-    /// Remembers a confirmed login, so the app opens as this user with no
-    /// signal for weeks.
-    pub async fn remember_identity(&self, me: &Me) -> Result<(), StorageError> {
-        let transaction = self
-            .rexie
-            .transaction(&[META], TransactionMode::ReadWrite)?;
-        transaction
-            .store(META)?
-            .put(&json_record(IDENTITY_KEY, me)?, None)
-            .await?;
-        transaction.done().await?;
-        Ok(())
-    }
-
     /// Forgets who was signed in and everything pulled for them, in one
     /// transaction: the next user of a shared phone starts from their own
     /// cursor. Reports, drafts and photos stay; they wait for their author.
@@ -542,35 +523,6 @@ impl PhoneDb {
         transaction.store(REVIEWS)?.clear().await?;
         transaction.store(META)?.clear().await?;
         transaction.done().await?;
-        Ok(())
-    }
-
-    /// Moves what older versions of the app kept in localStorage into this
-    /// database, then removes it there. Runs at every start; after the first
-    /// it finds nothing. Only the identity moves, so the user stays signed
-    /// in; the pull starts again from the beginning and brings the review
-    /// news, forms and villages anew (cheaper in wasm than reading the old
-    /// copies, and once per phone). The keys are removed only after the
-    /// identity is stored, so a failure keeps them for the next start.
-    pub async fn adopt_local_storage(&self) -> Result<(), StorageError> {
-        const LEGACY: [&str; 5] = [
-            "kabar-desa.session",
-            "kabar-desa.pull-cursor",
-            "kabar-desa.reviews",
-            "kabar-desa.forms",
-            "kabar-desa.villages",
-        ];
-        if LEGACY.iter().all(|key| preference(key).is_none()) {
-            return Ok(());
-        }
-        // An unreadable old identity is dropped: a login brings it back.
-        let me = preference(LEGACY[0]).and_then(|json| serde_json::from_str::<Me>(&json).ok());
-        if let Some(me) = &me {
-            self.remember_identity(me).await?;
-        }
-        for key in LEGACY {
-            remove_preference(key);
-        }
         Ok(())
     }
 
@@ -627,22 +579,28 @@ pub async fn database() -> Result<Rc<PhoneDb>, StorageError> {
     Ok(DATABASE.with_borrow_mut(|slot| slot.get_or_insert(db).clone()))
 }
 
-/// What the app needs before its first screen: who is signed in, the
-/// reviewers' news for them, and the form versions pulled earlier.
+/// What the app needs before its first screen: the reviewers' news and the
+/// form versions pulled earlier.
 #[derive(Debug, Default)]
 pub struct Remembered {
-    pub identity: Option<Me>,
     pub reviews: BTreeMap<ReportId, Vec<ReviewEvent>>,
     pub forms: Vec<FormDefinition>,
 }
 
-/// Reads what the phone remembers, first moving what an older version of
-/// the app kept in localStorage.
+/// Reads what the phone remembers of its pulls. Copies an older version of
+/// the app kept in localStorage are dropped: with no cursor in IndexedDB the
+/// next pull starts from the beginning and brings them anew.
 pub async fn remembered() -> Result<Remembered, StorageError> {
+    for key in [
+        "kabar-desa.pull-cursor",
+        "kabar-desa.reviews",
+        "kabar-desa.forms",
+        "kabar-desa.villages",
+    ] {
+        remove_preference(key);
+    }
     let db = database().await?;
-    db.adopt_local_storage().await?;
     Ok(Remembered {
-        identity: db.identity().await?,
         reviews: db.reviews().await?,
         forms: db.pulled_forms().await?,
     })
@@ -689,13 +647,27 @@ pub async fn reports_of(username: &str) -> Result<Vec<OutboxEntry>, StorageError
     Ok(entries)
 }
 
-/// The user signed in: the phone remembers who.
-pub async fn remember_sign_in(me: &Me) -> Result<(), StorageError> {
-    database().await?.remember_identity(me).await
+const IDENTITY_KEY: &str = "kabar-desa.session";
+
+/// The identity the server last confirmed on this phone, so the app opens as
+/// this user with no signal for weeks. It stays in localStorage (see
+/// ARCHITECTURE.md): it is read synchronously, so the first screen is the
+/// user's without waiting for IndexedDB, and losing it costs one login.
+pub fn remembered_identity() -> Option<Me> {
+    serde_json::from_str(&preference(IDENTITY_KEY)?).ok()
 }
 
-/// The user signed out, or the server ended the session.
+/// The user signed in: the phone remembers who.
+pub fn remember_sign_in(me: &Me) {
+    if let Ok(json) = serde_json::to_string(me) {
+        set_preference(IDENTITY_KEY, &json);
+    }
+}
+
+/// The user signed out, or the server ended the session: the identity and
+/// everything pulled for it go.
 pub async fn forget_sign_in() -> Result<(), StorageError> {
+    remove_preference(IDENTITY_KEY);
     database().await?.forget_user().await
 }
 

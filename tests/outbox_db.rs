@@ -495,7 +495,6 @@ async fn upgrading_a_version_3_database_keeps_reports_drafts_and_photos_and_they
         vec![photo_reference]
     );
     assert_eq!(upgraded.pull_cursor().await.unwrap(), None);
-    assert_eq!(upgraded.identity().await.unwrap(), None);
 
     // The sync path reads it as before: the waiting report is what the next
     // push carries, byte for byte, and its answer is recorded.
@@ -590,50 +589,5 @@ async fn a_pulled_page_merges_review_news_and_signing_out_forgets_only_the_users
     assert!(db.reviews().await.unwrap().is_empty());
     assert_eq!(db.pull_cursor().await.unwrap(), None);
     assert_eq!(db.outbox().await.unwrap().len(), 1, "reports stay");
-    db.close();
-}
-
-#[wasm_bindgen_test]
-async fn an_older_apps_identity_moves_from_local_storage_and_its_pull_starts_over() {
-    let db = fresh_database("test-adopt-local-storage").await;
-    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
-    use kabar_shared::account::{Access, Me, Role, Scope, Username};
-    let me = Me {
-        username: Username::parse("sangadi.moyag").unwrap(),
-        display_name: "Sangadi Moyag".into(),
-        access: Access::new(
-            Role::VillageHead,
-            Scope::Village(VillageCode::parse("71.74.02.2001").unwrap()),
-        )
-        .unwrap(),
-        device_id: "a1b2".into(),
-        session_expires_at_ms: 1_800_000_000_000,
-    };
-    // As the older app wrote it.
-    let me_json = serde_json::to_string(&me).unwrap();
-    storage.set_item("kabar-desa.session", &me_json).unwrap();
-    storage.set_item("kabar-desa.reviews", "{}").unwrap();
-    storage.set_item("kabar-desa.pull-cursor", "c9").unwrap();
-    storage.set_item("kabar-desa.language", "en").unwrap();
-
-    db.adopt_local_storage().await.unwrap();
-    assert_eq!(db.identity().await.unwrap(), Some(me), "the identity moved");
-    assert_eq!(
-        db.pull_cursor().await.unwrap(),
-        None,
-        "the pull starts over"
-    );
-    for key in ["session", "reviews", "pull-cursor"] {
-        assert_eq!(
-            storage.get_item(&format!("kabar-desa.{key}")).unwrap(),
-            None
-        );
-    }
-    assert_eq!(
-        storage.get_item("kabar-desa.language").unwrap().as_deref(),
-        Some("en"),
-        "a preference stays"
-    );
-    storage.remove_item("kabar-desa.language").unwrap();
     db.close();
 }

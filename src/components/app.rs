@@ -27,15 +27,13 @@ pub fn App() -> impl IntoView {
     Effect::new(move |_| {
         state.set_language(state.lang.get_untracked());
         spawn_local(async move {
-            // Who is signed in and the forms pulled earlier are in
-            // IndexedDB; the first screen waits for them (a few ms).
+            // The forms pulled earlier are in IndexedDB; the first screen
+            // waits for them (a few ms), so a form never changes under a
+            // user who is filling it.
             match storage::remembered().await {
                 Ok(remembered) => {
                     super::form_catalog::adopt_pulled(remembered.forms);
                     state.reviews.set(remembered.reviews);
-                    if let Some(me) = remembered.identity {
-                        state.session.set(Session::SignedIn(me));
-                    }
                 }
                 Err(error) => state.storage_error.set(Some(error)),
             }

@@ -21,7 +21,7 @@ pub(crate) enum Connection {
     Sending,
 }
 
-/// Who uses this phone. The last confirmed identity is kept in IndexedDB,
+/// Who uses this phone. The last confirmed identity is kept in localStorage,
 /// so the app opens as that user with no signal for weeks; the server stays
 /// the judge of whether the session still holds.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,7 +36,7 @@ pub(crate) enum Session {
 pub(crate) struct PhoneState {
     pub lang: RwSignal<Lang>,
     pub session: RwSignal<Session>,
-    /// Whether what the phone remembers (the identity, review news, pulled
+    /// Whether what the phone remembers of its pulls (review news, pulled
     /// forms) has been read from IndexedDB; the first screen waits for it.
     pub remembered: RwSignal<bool>,
     /// What the Command Center said about this user's reports, oldest first
@@ -67,7 +67,9 @@ impl PhoneState {
                     .map(|code| Lang::from_code(&code))
                     .unwrap_or_default(),
             ),
-            session: RwSignal::new(Session::SignedOut),
+            session: RwSignal::new(
+                storage::remembered_identity().map_or(Session::SignedOut, Session::SignedIn),
+            ),
             remembered: RwSignal::new(false),
             reviews: RwSignal::new(BTreeMap::new()),
             entries: RwSignal::new(Vec::new()),
@@ -101,11 +103,9 @@ impl PhoneState {
 
     /// Remembers a confirmed login on this phone and syncs.
     pub fn signed_in(self, me: Me) {
-        self.session.set(Session::SignedIn(me.clone()));
+        storage::remember_sign_in(&me);
+        self.session.set(Session::SignedIn(me));
         spawn_local(async move {
-            if let Err(error) = storage::remember_sign_in(&me).await {
-                self.storage_error.set(Some(error));
-            }
             self.reload_entries().await;
             crate::sync_engine::request_sync(self);
         });

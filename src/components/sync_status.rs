@@ -41,7 +41,9 @@ pub fn SyncStatus() -> impl IntoView {
         if let Some(free) = health.free_bytes
             && free < LOW_STORAGE_BYTES
         {
-            let megabytes = (free.max(0.0) / 1_000_000.0).floor();
+            // Whole megabytes as an integer: formatting an `f64` pulls the
+            // standard library's float printing (about 11 kB) into the wasm.
+            let megabytes = (free.max(0.0) / 1_000_000.0) as u64;
             warnings.push(format!(
                 "{} {megabytes} MB. {}",
                 i18n::STORAGE_LOW.get(lang),

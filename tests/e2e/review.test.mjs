@@ -53,7 +53,8 @@ test("a reviewer's request for changes and comment show on the phone after a syn
   await page.locator("#username").waitFor();
   assert.deepEqual(await storedRecords(page, "reviews"), []);
   assert.deepEqual(await storedRecords(page, "villages"), []);
-  assert.deepEqual(await storedRecords(page, "meta"), [], "no identity, no cursor");
+  assert.deepEqual(await storedRecords(page, "meta"), [], "no pull cursor");
+  assert.equal(await page.evaluate(() => localStorage.getItem("kabar-desa.session")), null);
 
   // The next person on this shared phone sees none of the first one's reports.
   await openAndLogIn(page, server, KIM_VOLUNTEER);
