@@ -29,7 +29,7 @@
 
 use kabar_shared::account::Me;
 use kabar_shared::form::FormDefinition;
-use kabar_shared::report::{Answers, ContentHash};
+use kabar_shared::report::{Answers, ContentHash, ReviewStatus};
 use kabar_shared::sync::{Delivery, ReviewEvent};
 use kabar_shared::village::Village;
 use kabar_shared::{Report, ReportId};
@@ -444,8 +444,7 @@ impl PhoneDb {
         // again (a crash before its cursor was kept) writes the same records.
         let reviews = transaction.store(REVIEWS)?;
         for event in page.reviews {
-            let json = to_json(event)?;
-            reviews.put(&json_record(&json, event)?, None).await?;
+            reviews.put(&review_record(event)?, None).await?;
         }
         // The server sends the whole set whenever it changed.
         if let Some(forms) = page.forms {
@@ -471,13 +470,22 @@ impl PhoneDb {
 
     /// The reviewers' news on every report, oldest first per report.
     pub async fn reviews(&self) -> Result<BTreeMap<ReportId, Vec<ReviewEvent>>, StorageError> {
+        // Keys sort by report and then time, so each report's events come
+        // oldest first.
         let mut reviews: BTreeMap<ReportId, Vec<ReviewEvent>> = BTreeMap::new();
         for record in self.records(REVIEWS).await? {
-            let event: ReviewEvent = parse_json(&record, "a stored review")?;
-            reviews.entry(event.report_id).or_default().push(event);
-        }
-        for events in reviews.values_mut() {
-            events.sort_by_key(|event| event.at_ms);
+            let text = |key: &str| text_property(&record, key).unwrap_or_default();
+            let Ok(report_id) = ReportId::parse(&text("report_id")) else {
+                return Err(StorageError("a stored review names no report".into()));
+            };
+            let comment = text("comment");
+            reviews.entry(report_id).or_default().push(ReviewEvent {
+                report_id,
+                status: ReviewStatus::parse(&text("status")),
+                comment: (!comment.is_empty()).then_some(comment),
+                reviewer: text("reviewer"),
+                at_ms: time_property(&record, "at_ms"),
+            });
         }
         Ok(reviews)
     }
@@ -546,6 +554,26 @@ impl PhoneDb {
         transaction.done().await?;
         Ok(records)
     }
+}
+
+/// A review event as plain properties, keyed by everything it says: the
+/// same event pulled twice is one record, and keys sort by report and then
+/// time (zero-padded).
+fn review_record(event: &ReviewEvent) -> Result<JsValue, StorageError> {
+    let status = event.status.map_or("", ReviewStatus::as_str);
+    let comment = event.comment.as_deref().unwrap_or_default();
+    let id = format!(
+        "{}\n{:016}\n{status}\n{}\n{comment}",
+        event.report_id, event.at_ms, event.reviewer
+    );
+    js_record(&[
+        ("id", JsValue::from_str(&id)),
+        ("report_id", JsValue::from_str(&event.report_id.to_string())),
+        ("status", JsValue::from_str(status)),
+        ("comment", JsValue::from_str(comment)),
+        ("reviewer", JsValue::from_str(&event.reviewer)),
+        ("at_ms", JsValue::from_f64(event.at_ms as f64)),
+    ])
 }
 
 /// `{ id, json }`: a value of the shared crate as its JSON text.

@@ -64,7 +64,9 @@ pub(crate) fn ReportForm() -> impl IntoView {
 
     let may_pick = offered.clone();
     let pick_form = Callback::new(move |id: String| {
-        let Some(next) = latest(&id).filter(|form| may_pick.contains(form)) else {
+        let Some(next) =
+            latest(&id).filter(|form| may_pick.iter().any(|offered| offered.id == form.id))
+        else {
             return;
         };
         if form_id.get_untracked() != next.id {
