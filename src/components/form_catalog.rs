@@ -161,4 +161,40 @@ mod tests {
         }
         assert_eq!(default_form().id, SHORT_REPORT_FORM);
     }
+
+    #[test]
+    fn each_role_is_offered_only_the_forms_it_may_file() {
+        use kabar_shared::account::{Access, Role, Scope};
+        use kabar_shared::form::Role as FormRole;
+        let village = kabar_shared::VillageCode::parse("71.74.02.2001").unwrap();
+        for (role, form_role) in [
+            (Role::KimVolunteer, FormRole::KimVolunteer),
+            (Role::VillageHead, FormRole::VillageHead),
+        ] {
+            let access = Access::new(role, Scope::Village(village.clone())).unwrap();
+            let offered: Vec<&str> = forms_for(Some(&access))
+                .iter()
+                .map(|form| form.id.as_str())
+                .collect();
+            let expected: Vec<&str> = offered_forms()
+                .iter()
+                .filter(|form| form.filed_by.contains(&form_role))
+                .map(|form| form.id.as_str())
+                .collect();
+            assert_eq!(offered, expected, "{role}");
+            assert_eq!(default_form_for(Some(&access)).id, SHORT_REPORT_FORM);
+        }
+        let volunteer = Access::new(Role::KimVolunteer, Scope::Village(village)).unwrap();
+        let offered = forms_for(Some(&volunteer));
+        assert!(
+            !offered
+                .iter()
+                .any(|form| form.id == "laporan-bulanan-kependudukan"),
+            "a head-only form is never offered to a volunteer"
+        );
+        assert!(
+            forms_for(None).is_empty(),
+            "nobody signed in, nothing offered"
+        );
+    }
 }
