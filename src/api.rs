@@ -2,7 +2,7 @@
 //! deadline: on EDGE a request can hang for minutes, and a hung request must
 //! not keep the outbox from trying again.
 
-use crate::outbox_db::StoredPhoto;
+use crate::storage::StoredPhoto;
 use gloo_net::http::{Request, RequestBuilder, Response};
 use gloo_timers::callback::Timeout;
 use kabar_shared::account::{LoginRequest, Me};
@@ -18,7 +18,7 @@ const GZIP_FROM_BYTES: usize = 512;
 
 /// Why a call to the server did not give an answer we can use.
 #[derive(Debug, Clone, PartialEq)]
-pub enum ApiError {
+pub enum RequestError {
     /// No connection: the request never got an HTTP answer.
     Unreachable,
     /// The request started but did not finish in time.
@@ -53,12 +53,12 @@ pub async fn server_reachable() -> bool {
     }
 }
 
-pub async fn push(request: &PushRequest) -> Result<PushResponse, ApiError> {
+pub async fn push(request: &PushRequest) -> Result<PushResponse, RequestError> {
     post_json("/api/v1/sync/push", request, PUSH_DEADLINE_MS).await
 }
 
 /// One page of what changed on the server since `cursor`.
-pub async fn pull(cursor: Option<&str>) -> Result<PullResponse, ApiError> {
+pub async fn pull(cursor: Option<&str>) -> Result<PullResponse, RequestError> {
     let mut builder = Request::get("/api/v1/sync/pull");
     if let Some(cursor) = cursor {
         builder = builder.query([("cursor", cursor)]);
@@ -70,9 +70,9 @@ pub async fn pull(cursor: Option<&str>) -> Result<PullResponse, ApiError> {
     let page: PullResponse = response
         .json()
         .await
-        .map_err(|error| ApiError::Unreadable(error.to_string()))?;
+        .map_err(|error| RequestError::Unreadable(error.to_string()))?;
     if page.protocol_version != PROTOCOL_VERSION {
-        return Err(ApiError::Unreadable(format!(
+        return Err(RequestError::Unreadable(format!(
             "protocol {}",
             page.protocol_version
         )));
@@ -82,7 +82,7 @@ pub async fn pull(cursor: Option<&str>) -> Result<PullResponse, ApiError> {
 
 /// Uploads one photo to its content address. The server answers 201 for a
 /// new photo and 200 for one it already has, so a retry is harmless.
-pub async fn upload_photo(photo: &StoredPhoto) -> Result<(), ApiError> {
+pub async fn upload_photo(photo: &StoredPhoto) -> Result<(), RequestError> {
     let url = format!("/api/v1/photos/{}", photo.reference.as_str());
     let builder = Request::put(&url).header("content-type", &photo.mime);
     let bytes = js_sys::Uint8Array::from(photo.bytes.as_slice());
@@ -90,8 +90,8 @@ pub async fn upload_photo(photo: &StoredPhoto) -> Result<(), ApiError> {
         let request = builder
             .abort_signal(Some(&signal))
             .body(bytes)
-            .map_err(|error| ApiError::Unreadable(error.to_string()))?;
-        request.send().await.map_err(|_| ApiError::Unreachable)
+            .map_err(|error| RequestError::Unreadable(error.to_string()))?;
+        request.send().await.map_err(|_| RequestError::Unreachable)
     })
     .await?;
     if response.ok() {
@@ -103,12 +103,12 @@ pub async fn upload_photo(photo: &StoredPhoto) -> Result<(), ApiError> {
 
 /// Logs in this device. The session cookie is HttpOnly: the browser keeps it
 /// and sends it with every later call; the app never sees the token.
-pub async fn login(request: &LoginRequest) -> Result<Me, ApiError> {
+pub async fn login(request: &LoginRequest) -> Result<Me, RequestError> {
     post_json("/api/v1/auth/login", request, PROBE_DEADLINE_MS * 3).await
 }
 
 /// Ends the session on the server; the outbox on the phone is untouched.
-pub async fn logout() -> Result<(), ApiError> {
+pub async fn logout() -> Result<(), RequestError> {
     let response =
         send_with_deadline(Request::post("/api/v1/auth/logout"), PROBE_DEADLINE_MS).await?;
     if response.ok() || response.status() == 401 {
@@ -124,13 +124,13 @@ async fn post_json<Body, Answer>(
     url: &str,
     body: &Body,
     deadline_ms: u32,
-) -> Result<Answer, ApiError>
+) -> Result<Answer, RequestError>
 where
     Body: serde::Serialize + ?Sized,
     Answer: serde::de::DeserializeOwned,
 {
     let mut bytes =
-        serde_json::to_vec(body).map_err(|error| ApiError::Unreadable(error.to_string()))?;
+        serde_json::to_vec(body).map_err(|error| RequestError::Unreadable(error.to_string()))?;
     let mut builder = Request::post(url).header("content-type", "application/json");
     if bytes.len() >= GZIP_FROM_BYTES
         && let Some(compressed) = crate::gzip::gzip(&bytes).await
@@ -143,8 +143,8 @@ where
         let request = builder
             .abort_signal(Some(&signal))
             .body(body)
-            .map_err(|error| ApiError::Unreadable(error.to_string()))?;
-        request.send().await.map_err(|_| ApiError::Unreachable)
+            .map_err(|error| RequestError::Unreadable(error.to_string()))?;
+        request.send().await.map_err(|_| RequestError::Unreachable)
     })
     .await?;
     if !response.ok() {
@@ -153,30 +153,30 @@ where
     response
         .json()
         .await
-        .map_err(|error| ApiError::Unreadable(error.to_string()))
+        .map_err(|error| RequestError::Unreadable(error.to_string()))
 }
 
 async fn send_with_deadline(
     builder: RequestBuilder,
     deadline_ms: u32,
-) -> Result<Response, ApiError> {
+) -> Result<Response, RequestError> {
     with_deadline(deadline_ms, |signal| async move {
         builder
             .abort_signal(Some(&signal))
             .send()
             .await
-            .map_err(|_| ApiError::Unreachable)
+            .map_err(|_| RequestError::Unreachable)
     })
     .await
 }
 
 /// Runs `call` with an abort signal that fires after `deadline_ms`.
-async fn with_deadline<F, Fut>(deadline_ms: u32, call: F) -> Result<Response, ApiError>
+async fn with_deadline<F, Fut>(deadline_ms: u32, call: F) -> Result<Response, RequestError>
 where
     F: FnOnce(web_sys::AbortSignal) -> Fut,
-    Fut: std::future::Future<Output = Result<Response, ApiError>>,
+    Fut: std::future::Future<Output = Result<Response, RequestError>>,
 {
-    let controller = AbortController::new().map_err(|_| ApiError::Unreachable)?;
+    let controller = AbortController::new().map_err(|_| RequestError::Unreachable)?;
     let signal = controller.signal();
     let timer_signal = signal.clone();
     let timeout = Timeout::new(deadline_ms, move || controller.abort());
@@ -184,20 +184,20 @@ where
     let timed_out = timer_signal.aborted();
     drop(timeout);
     match result {
-        Err(ApiError::Unreachable) if timed_out => Err(ApiError::TimedOut),
+        Err(RequestError::Unreachable) if timed_out => Err(RequestError::TimedOut),
         other => other,
     }
 }
 
-async fn refusal(response: &Response) -> ApiError {
+async fn refusal(response: &Response) -> RequestError {
     let status = response.status();
     match response.json::<ErrorEnvelope>().await {
-        Ok(envelope) => ApiError::Refused {
+        Ok(envelope) => RequestError::Refused {
             status,
             message_id: envelope.error.message,
             message_en: envelope.error.message_en,
         },
-        Err(_) => ApiError::Refused {
+        Err(_) => RequestError::Refused {
             status,
             message_id: format!("Kode {status}"),
             message_en: format!("Status {status}"),

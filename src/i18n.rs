@@ -73,7 +73,6 @@ texts! {
     VILLAGE = "Desa / Kelurahan" / "Village";
     CHOOSE_VILLAGE = "— Pilih desa/kelurahan —" / "— Choose a village —";
     TITLE = "Judul" / "Title";
-    TITLE_HINT = "Contoh: Jalan rusak di Dusun II" / "For example: Damaged road in Dusun II";
     BODY = "Isi laporan" / "Report";
     SAVE = "💾 Simpan" / "💾 Save";
     SAVING = "Menyimpan…" / "Saving…";

@@ -1,17 +1,20 @@
 //! Kabar Desa field app: a Leptos CSR app that keeps reports in IndexedDB and
 //! pushes them to the city's server whenever it can reach it.
 //!
-//! Only this crate knows the browser: IndexedDB ([`outbox_db`]), `fetch`
-//! ([`api`]) and the DOM ([`components`]). The rules of what a report is and
+//! Only this crate knows the browser: IndexedDB ([`storage`]), `fetch`
+//! (`api`) and the DOM (`components`). The rules of what a report is and
 //! how syncing decides live in `kabar-shared`.
+//!
+//! Modules are private to the crate except what the browser tests use.
 
-pub mod api;
-pub mod components;
+mod api;
+mod components;
+mod device;
 pub mod gzip;
-pub mod i18n;
-pub mod outbox_db;
-pub mod sync_engine;
-pub mod time;
+mod i18n;
+pub mod storage;
+mod sync_engine;
+mod time;
 
 /// Mounts the app on the page's body.
 pub fn start() {

@@ -1,265 +1,249 @@
-//! Drains the outbox: asks the shared sync core what to push, pushes it, and
-//! stores the server's per-report answers. The decisions live in
-//! `kabar_shared::sync`; this module only moves data between IndexedDB and
-//! the network.
+//! Carries out the sync cycle's effects. Every decision (what to push, when
+//! to pull, which photos to upload or forget, what a failure means, how long
+//! to wait before retrying) is made by `kabar_shared::phone_sync`; this
+//! module only moves data between IndexedDB, the network and the signals.
 
-use crate::api::{self, ApiError};
-use crate::outbox_db::{Draft, OutboxDb, OutboxEntry, StorageError};
-use kabar_shared::ContentHash;
-use kabar_shared::form::FormDefinition;
-use kabar_shared::report::Answers;
-use kabar_shared::sync::{Delivery, ProtocolMismatch, ReviewEvent, apply_push_response, next_push};
-use kabar_shared::village::Village;
-use std::collections::BTreeSet;
+use crate::api::{self, RequestError};
+use crate::components::state::{Connection, PhoneState};
+use crate::device::{device_id, random_bytes};
+use crate::storage::{self, PulledPage, StorageError};
+use crate::time::now_ms;
+use gloo_timers::future::TimeoutFuture;
+use kabar_shared::phone_sync::{Effect, Event, Failure, photos_still_needed};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
 
+/// Why the last sync did not finish, for the screen.
 #[derive(Debug, Clone, PartialEq)]
-pub enum SyncError {
-    Api(ApiError),
-    Protocol(ProtocolMismatch),
+pub(crate) enum SyncError {
+    Request(RequestError),
+    /// The server speaks another protocol version, or answered something
+    /// that does not fit.
+    Protocol,
     Storage(StorageError),
 }
 
-impl From<ApiError> for SyncError {
-    fn from(error: ApiError) -> SyncError {
-        SyncError::Api(error)
+/// Starts a sync, or, while one runs, makes another follow it, so nothing
+/// saved meanwhile waits for the next timer tick. Signed out, it only
+/// checks whether the server answers, for the connection pill.
+pub(crate) fn request_sync(state: PhoneState) {
+    spawn_local(async move {
+        let Some(username) = state.username_untracked() else {
+            let reachable = api::server_reachable().await;
+            state.connection.set(if reachable {
+                Connection::Online
+            } else {
+                Connection::Offline
+            });
+            return;
+        };
+        let cursor = match storage::database().await {
+            Ok(db) => db.pull_cursor().await.unwrap_or_default(),
+            Err(_) => None,
+        };
+        let start = Event::Started {
+            username,
+            device_id: device_id(),
+            cursor,
+            jitter: random_bytes::<1>()[0],
+        };
+        // Checked and told in one step, with no await between, so two
+        // requests never drive two cycles at once.
+        let was_running = state.sync.try_update_value(|sync| {
+            let was_running = sync.is_running();
+            sync.receive(start);
+            was_running
+        });
+        if was_running == Some(false) {
+            drive(state).await;
+        }
+    });
+}
+
+/// Runs cycles until the machine has nothing more to do.
+async fn drive(state: PhoneState) {
+    let mut last_error = None;
+    while let Some(effect) = state
+        .sync
+        .try_update_value(|sync| sync.next_effect())
+        .flatten()
+    {
+        let event = match effect {
+            Effect::EndSession => {
+                // Nothing is lost: the reports keep waiting for the login.
+                state.sync_error.set(last_error.take());
+                state.connection.set(Connection::Online);
+                state.signed_out();
+                continue;
+            }
+            Effect::RetryAfter { delay_ms, failure } => {
+                state
+                    .sync_error
+                    .set(last_error.take().or(Some(SyncError::Protocol)));
+                state.connection.set(match failure {
+                    Failure::Offline | Failure::TimedOut => Connection::Offline,
+                    _ => Connection::Online,
+                });
+                retry_after(state, delay_ms);
+                spawn_local(state.reload_entries());
+                continue;
+            }
+            Effect::Done(_) => {
+                state.sync_error.set(None);
+                state.connection.set(Connection::Online);
+                spawn_local(state.reload_entries());
+                continue;
+            }
+            effect => carry_out(state, effect).await,
+        };
+        let event = event.unwrap_or_else(|error| {
+            let failure = failure_of(&error);
+            last_error = Some(error);
+            Event::RequestFailed(failure)
+        });
+        state.sync.update_value(|sync| sync.receive(event));
+    }
+}
+
+/// Asks for a sync after `delay_ms`, unless another retry was scheduled
+/// since: each failed cycle schedules one, and only the newest counts.
+fn retry_after(state: PhoneState, delay_ms: i64) {
+    let Some(generation) = state.retry_generation.try_update_value(|generation| {
+        *generation = generation.wrapping_add(1);
+        *generation
+    }) else {
+        return;
+    };
+    spawn_local(async move {
+        TimeoutFuture::new(delay_ms.clamp(0, i64::from(u32::MAX)) as u32).await;
+        if state.retry_generation.try_get_value() == Some(generation) {
+            request_sync(state);
+        }
+    });
+}
+
+async fn carry_out(state: PhoneState, effect: Effect) -> Result<Event, SyncError> {
+    Ok(match effect {
+        Effect::CheckServer => {
+            if !api::server_reachable().await {
+                return Err(SyncError::Request(RequestError::Unreachable));
+            }
+            state.connection.set(Connection::Online);
+            Event::ServerReachable
+        }
+        Effect::ReadOutbox { username } => {
+            let entries = storage::reports_of(&username).await?;
+            Event::OutboxRead(
+                entries
+                    .into_iter()
+                    .map(|entry| (entry.report, entry.delivery))
+                    .collect(),
+            )
+        }
+        Effect::Push(request) => {
+            state.connection.set(Connection::Sending);
+            Event::PushAnswered(api::push(&request).await?)
+        }
+        Effect::StoreDeliveries(updates) => {
+            storage::database()
+                .await?
+                .record_deliveries(&updates)
+                .await?;
+            // The list shows progress batch by batch.
+            spawn_local(state.reload_entries());
+            Event::Stored
+        }
+        Effect::Pull { cursor } => Event::PullPageReceived(api::pull(cursor.as_deref()).await?),
+        Effect::StorePulled(updates) => {
+            storage::database()
+                .await?
+                .keep_pulled(PulledPage {
+                    reviews: &updates.reviews,
+                    forms: updates.forms.as_deref(),
+                    villages: updates.villages.as_deref(),
+                    cursor: &updates.cursor,
+                })
+                .await?;
+            if !updates.reviews.is_empty() {
+                state.reviews.update(|reviews| {
+                    for event in updates.reviews {
+                        let events = reviews.entry(event.report_id).or_default();
+                        if !events.contains(&event) {
+                            events.push(event);
+                        }
+                    }
+                });
+            }
+            Event::Stored
+        }
+        Effect::UploadPhoto(reference) => match storage::photo(&reference).await? {
+            Some(photo) => {
+                api::upload_photo(&photo).await?;
+                Event::PhotoUploaded(reference)
+            }
+            None => Event::PhotoNotOnPhone(reference),
+        },
+        Effect::ReadPhotoUse { username } => {
+            let db = storage::database().await?;
+            // Most syncs are of text reports: a phone holding no photo costs
+            // one key read, not a parse of the whole outbox.
+            let stored = db.photo_references().await?;
+            let needed = if stored.is_empty() {
+                Default::default()
+            } else {
+                let drafts = db.all_drafts().await?;
+                let entries = db.outbox().await?;
+                photos_still_needed(
+                    drafts.iter().map(|draft| &draft.answers),
+                    entries
+                        .iter()
+                        .map(|entry| (&entry.report, &entry.delivery, entry.owner.as_str())),
+                    &username,
+                )
+            };
+            Event::PhotoUse {
+                stored,
+                needed,
+                now_ms: now_ms(),
+            }
+        }
+        Effect::ForgetPhotos {
+            candidates,
+            stored_before_ms,
+        } => {
+            let db = storage::database().await?;
+            Event::PhotosForgotten(db.forget_photos(&candidates, stored_before_ms).await?)
+        }
+        // The driver handles the effects that end a cycle before it gets
+        // here; were one to arrive, the cycle ends as confused.
+        Effect::EndSession | Effect::RetryAfter { .. } | Effect::Done(_) => {
+            return Err(SyncError::Protocol);
+        }
+    })
+}
+
+fn failure_of(error: &SyncError) -> Failure {
+    match error {
+        SyncError::Request(RequestError::Unreachable) => Failure::Offline,
+        SyncError::Request(RequestError::TimedOut) => Failure::TimedOut,
+        SyncError::Request(RequestError::Refused { status: 401, .. }) => Failure::Unauthorized,
+        SyncError::Request(RequestError::Refused { status, .. }) if *status >= 500 => {
+            Failure::ServerError
+        }
+        SyncError::Request(RequestError::Refused { .. }) => Failure::Refused,
+        SyncError::Request(RequestError::Unreadable(_)) | SyncError::Protocol => Failure::Protocol,
+        SyncError::Storage(_) => Failure::Storage,
+    }
+}
+
+impl From<RequestError> for SyncError {
+    fn from(error: RequestError) -> SyncError {
+        SyncError::Request(error)
     }
 }
 
 impl From<StorageError> for SyncError {
     fn from(error: StorageError) -> SyncError {
         SyncError::Storage(error)
-    }
-}
-
-/// Pushes batches until nothing waits or a round makes no progress. Returns
-/// how many reports changed state. A failure leaves every unanswered report
-/// waiting, so the next attempt picks it up again.
-pub async fn drain_outbox(
-    db: &OutboxDb,
-    device_id: &str,
-    username: &str,
-) -> Result<usize, SyncError> {
-    let mut changed = 0;
-    loop {
-        // Only the signed-in user's reports: on a shared phone another
-        // person's reports wait for their own session.
-        let mut entries = db.all().await?;
-        entries.retain(|entry| entry.belongs_to(username));
-        let Some(mut request) =
-            next_push(entries.iter().map(|entry| (&entry.report, &entry.delivery)))
-        else {
-            return Ok(changed);
-        };
-        request.device_id = Some(device_id.to_owned());
-        let response = api::push(&request).await?;
-        let updates = apply_push_response(&request, &response).map_err(SyncError::Protocol)?;
-        if updates.is_empty() {
-            // The server answered for none of what we sent; pushing again at
-            // once would loop. The next scheduled attempt retries.
-            return Ok(changed);
-        }
-        db.set_deliveries(&updates).await?;
-        changed += updates.len();
-    }
-}
-
-/// What a pull brought for the screen.
-#[derive(Debug, Default)]
-pub struct Pulled {
-    /// The cursor to send next time; store it only after `reviews` is stored.
-    pub cursor: Option<String>,
-    /// Status changes and reviewer comments on this user's reports.
-    pub reviews: Vec<ReviewEvent>,
-    /// Photos uploaded because the server still missed them.
-    pub photos_uploaded: usize,
-    /// Every published form version, when the server's set changed.
-    pub forms: Option<Vec<FormDefinition>>,
-    /// The villages in the user's scope, with their profiles, when changed.
-    pub villages: Option<Vec<Village>>,
-}
-
-/// Pulls every page since `cursor`, then uploads the photos the server says
-/// it is still missing. Photos go after their report, so the server knows
-/// which report announced them; a photo this phone does not hold (taken on
-/// another phone) is left for that phone to send.
-pub async fn pull_and_upload(
-    db: &OutboxDb,
-    mut cursor: Option<String>,
-) -> Result<Pulled, SyncError> {
-    let mut pulled = Pulled::default();
-    let mut missing: Vec<ContentHash> = Vec::new();
-    loop {
-        let page = api::pull(cursor.as_deref()).await?;
-        pulled.reviews.extend(page.reviews);
-        if page.forms.is_some() {
-            pulled.forms = page.forms;
-        }
-        if page.villages.is_some() {
-            pulled.villages = page.villages;
-        }
-        for report in page.incomplete {
-            for photo in report.missing_photos {
-                if !missing.contains(&photo) {
-                    missing.push(photo);
-                }
-            }
-        }
-        cursor = Some(page.cursor);
-        if !page.has_more {
-            break;
-        }
-    }
-    for reference in &missing {
-        if let Some(photo) = db.photo(reference).await? {
-            api::upload_photo(&photo).await?;
-            pulled.photos_uploaded += 1;
-        }
-    }
-    pulled.cursor = cursor;
-    Ok(pulled)
-}
-
-/// A photo stored within this long is never forgotten: it may have just been
-/// taken for a form whose draft is not written yet.
-pub const PHOTO_GRACE_MS: i64 = 10 * 60 * 1000;
-
-/// Frees the phone's storage of photos the server holds and nothing on the
-/// phone still needs. Run only after a successful push and pull-and-upload:
-/// then every report of `username` marked sent has all the photos this phone
-/// holds for it on the server. Photos named by a draft, by a report not yet
-/// sent, or by another user's report (whose uploads this sync did not
-/// confirm) stay.
-pub async fn forget_uploaded_photos(
-    db: &OutboxDb,
-    username: &str,
-    now_ms: i64,
-) -> Result<usize, SyncError> {
-    // This runs after every sync; a phone holding no photo (most syncs of
-    // text reports) costs one key read, not a parse of the whole outbox.
-    let stored = db.photo_references().await?;
-    if stored.is_empty() {
-        return Ok(0);
-    }
-    let needed = photos_still_needed(&db.all_drafts().await?, &db.all().await?, username);
-    let candidates: Vec<ContentHash> = stored
-        .into_iter()
-        .filter(|reference| !needed.contains(reference))
-        .collect();
-    if candidates.is_empty() {
-        return Ok(0);
-    }
-    Ok(db
-        .forget_photos(&candidates, now_ms - PHOTO_GRACE_MS)
-        .await?)
-}
-
-/// Every photo a draft or a not-yet-settled report names. Any string in the
-/// answers that reads as a photo reference counts, wherever it sits, so a
-/// form this phone no longer knows cannot make a needed photo look unused.
-pub fn photos_still_needed(
-    drafts: &[Draft],
-    entries: &[OutboxEntry],
-    username: &str,
-) -> BTreeSet<ContentHash> {
-    fn collect(value: &serde_json::Value, out: &mut BTreeSet<ContentHash>) {
-        match value {
-            serde_json::Value::String(text) => {
-                if let Ok(reference) = ContentHash::parse(text) {
-                    out.insert(reference);
-                }
-            }
-            serde_json::Value::Array(items) => items.iter().for_each(|item| collect(item, out)),
-            serde_json::Value::Object(map) => map.values().for_each(|item| collect(item, out)),
-            _ => {}
-        }
-    }
-    let answers_of = |answers: &Answers, out: &mut BTreeSet<ContentHash>| {
-        answers.values().for_each(|value| collect(value, out));
-    };
-    let mut needed = BTreeSet::new();
-    for draft in drafts {
-        answers_of(&draft.answers, &mut needed);
-    }
-    for entry in entries {
-        let settled = entry.owner == username && entry.delivery == Delivery::Sent;
-        if !settled {
-            answers_of(&entry.report.answers, &mut needed);
-        }
-    }
-    needed
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use kabar_shared::report::FormRef;
-    use kabar_shared::{Report, ReportId, VillageCode};
-
-    fn photo(n: u8) -> ContentHash {
-        ContentHash::of_bytes(&[n])
-    }
-
-    fn answers_with(photos: &[u8]) -> Answers {
-        let refs: Vec<String> = photos
-            .iter()
-            .map(|n| photo(*n).as_str().to_owned())
-            .collect();
-        let answers = serde_json::json!({
-            "uraian": "Lampu jalan mati",
-            "foto": refs[..refs.len().min(1)],
-            "baris": [{"foto_baris": refs.get(1..).unwrap_or_default()}],
-        });
-        serde_json::from_value(answers).unwrap()
-    }
-
-    fn entry(seed: u8, owner: &str, delivery: Delivery, photos: &[u8]) -> OutboxEntry {
-        OutboxEntry {
-            report: Report {
-                id: ReportId::new_v7(1_764_000_000_000 + u64::from(seed), [seed; 10]),
-                form: FormRef {
-                    id: "aspirasi-warga".into(),
-                    version: 1,
-                },
-                village: VillageCode::parse("71.74.02.1003").unwrap(),
-                created_at_ms: 1_764_000_000_000,
-                answers: answers_with(photos),
-            },
-            delivery,
-            saved_at_ms: 0,
-            owner: owner.into(),
-        }
-    }
-
-    #[test]
-    fn only_photos_of_the_users_sent_reports_may_go() {
-        let drafts = [Draft {
-            owner: "relawan.moyag".into(),
-            form_id: "aspirasi-warga".into(),
-            village: String::new(),
-            answers: answers_with(&[1]),
-            saved_at_ms: 0,
-        }];
-        let entries = [
-            // Sent by this user: its photos 2 and 3 are on the server.
-            entry(1, "sangadi.moyag", Delivery::Sent, &[2, 3]),
-            // Sent, but photo 1 is also in someone's draft.
-            entry(2, "sangadi.moyag", Delivery::Sent, &[1]),
-            // Still waiting, or refused: the photos must stay.
-            entry(3, "sangadi.moyag", Delivery::Waiting, &[4]),
-            entry(
-                4,
-                "sangadi.moyag",
-                Delivery::Rejected { errors: vec![] },
-                &[5],
-            ),
-            entry(5, "sangadi.moyag", Delivery::Conflict, &[6]),
-            // Another user's sent report: this sync did not confirm it.
-            entry(6, "relawan.moyag", Delivery::Sent, &[7]),
-            // From before accounts: nobody's sync confirms it.
-            entry(7, "", Delivery::Sent, &[8]),
-        ];
-        let needed = photos_still_needed(&drafts, &entries, "sangadi.moyag");
-        let expect: BTreeSet<ContentHash> = [1, 4, 5, 6, 7, 8].into_iter().map(photo).collect();
-        assert_eq!(needed, expect);
     }
 }

@@ -2,7 +2,7 @@
 //! wasm-bindgen-test: `cargo test --target wasm32-unknown-unknown --test outbox_db`.
 #![cfg(target_arch = "wasm32")]
 
-use kabar_desa::outbox_db::{Draft, OutboxDb, OutboxEntry};
+use kabar_desa::storage::{Draft, OutboxEntry, PhoneDb};
 use kabar_shared::report::{FieldError, FieldProblem};
 use kabar_shared::sync::Delivery;
 use kabar_shared::{Report, ReportBody, ReportId, ReportTitle, VillageCode};
@@ -11,9 +11,9 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 wasm_bindgen_test_configure!(run_in_browser);
 
 /// Each test gets its own database so tests cannot see each other's data.
-async fn fresh_database(name: &str) -> OutboxDb {
-    OutboxDb::delete(name).await.unwrap();
-    OutboxDb::open(name).await.unwrap()
+async fn fresh_database(name: &str) -> PhoneDb {
+    PhoneDb::delete(name).await.unwrap();
+    PhoneDb::open(name).await.unwrap()
 }
 
 fn report(seed: u8, title: &str) -> Report {
@@ -30,11 +30,11 @@ fn report(seed: u8, title: &str) -> Report {
 async fn a_saved_report_reads_back_exactly_and_waiting() {
     let db = fresh_database("test-read-back").await;
     let saved = report(1, "Jalan rusak");
-    db.save_new(&saved, 1_764_000_000_123, "sangadi")
+    db.save_report(&saved, 1_764_000_000_123, "sangadi")
         .await
         .unwrap();
 
-    let entries = db.all().await.unwrap();
+    let entries = db.outbox().await.unwrap();
     assert_eq!(
         entries,
         vec![OutboxEntry {
@@ -53,17 +53,17 @@ async fn a_saved_report_reads_back_exactly_and_waiting() {
 async fn saved_reports_survive_closing_and_reopening_the_database() {
     let name = "test-reopen";
     let db = fresh_database(name).await;
-    db.save_new(&report(2, "Banjir"), 2, "sangadi")
+    db.save_report(&report(2, "Banjir"), 2, "sangadi")
         .await
         .unwrap();
-    db.save_new(&report(1, "Jalan rusak"), 1, "sangadi")
+    db.save_report(&report(1, "Jalan rusak"), 1, "sangadi")
         .await
         .unwrap();
     db.close();
 
-    let reopened = OutboxDb::open(name).await.unwrap();
+    let reopened = PhoneDb::open(name).await.unwrap();
     let titles: Vec<String> = reopened
-        .all()
+        .outbox()
         .await
         .unwrap()
         .iter()
@@ -77,15 +77,15 @@ async fn saved_reports_survive_closing_and_reopening_the_database() {
 async fn on_a_shared_phone_each_report_keeps_its_author() {
     let name = "test-owners";
     let db = fresh_database(name).await;
-    db.save_new(&report(1, "Punya sangadi"), 1, "sangadi")
+    db.save_report(&report(1, "Punya sangadi"), 1, "sangadi")
         .await
         .unwrap();
-    db.save_new(&report(2, "Punya relawan KIM"), 2, "relawan")
+    db.save_report(&report(2, "Punya relawan KIM"), 2, "relawan")
         .await
         .unwrap();
     db.close();
 
-    let entries = OutboxDb::open(name).await.unwrap().all().await.unwrap();
+    let entries = PhoneDb::open(name).await.unwrap().outbox().await.unwrap();
     let visible_to = |username: &str| -> Vec<String> {
         entries
             .iter()
@@ -101,11 +101,11 @@ async fn on_a_shared_phone_each_report_keeps_its_author() {
 async fn saving_the_same_id_twice_fails_and_keeps_the_first() {
     let db = fresh_database("test-no-overwrite").await;
     let original = report(1, "Asli");
-    db.save_new(&original, 1, "sangadi").await.unwrap();
+    db.save_report(&original, 1, "sangadi").await.unwrap();
     let mut imposter = original.clone();
     imposter.answers.insert("title".into(), "Palsu".into());
-    assert!(db.save_new(&imposter, 2, "sangadi").await.is_err());
-    assert_eq!(db.all().await.unwrap()[0].report, original);
+    assert!(db.save_report(&imposter, 2, "sangadi").await.is_err());
+    assert_eq!(db.outbox().await.unwrap()[0].report, original);
     db.close();
 }
 
@@ -114,8 +114,8 @@ async fn delivery_updates_change_only_the_delivery() {
     let db = fresh_database("test-deliveries").await;
     let first = report(1, "Satu");
     let second = report(2, "Dua");
-    db.save_new(&first, 1, "sangadi").await.unwrap();
-    db.save_new(&second, 2, "sangadi").await.unwrap();
+    db.save_report(&first, 1, "sangadi").await.unwrap();
+    db.save_report(&second, 2, "sangadi").await.unwrap();
     let rejected = Delivery::Rejected {
         errors: vec![FieldError {
             field: "title".into(),
@@ -123,7 +123,7 @@ async fn delivery_updates_change_only_the_delivery() {
         }],
     };
     let unknown = ReportId::new_v7(9, [9; 10]);
-    db.set_deliveries(&[
+    db.record_deliveries(&[
         (first.id, Delivery::Sent),
         (second.id, rejected.clone()),
         (unknown, Delivery::Sent),
@@ -131,7 +131,7 @@ async fn delivery_updates_change_only_the_delivery() {
     .await
     .unwrap();
 
-    let entries = db.all().await.unwrap();
+    let entries = db.outbox().await.unwrap();
     assert_eq!(entries.len(), 2, "an unknown id creates nothing");
     assert_eq!(
         (entries[0].report.clone(), entries[0].delivery.clone()),
@@ -151,7 +151,7 @@ async fn a_photo_is_stored_under_its_hash_once_and_reads_back_exactly() {
     // Not a real JPEG: the store keeps whatever bytes the camera pipeline made.
     let bytes: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
     let reference = db
-        .save_photo(&bytes, "image/jpeg", 1_764_000_000_500)
+        .keep_photo(&bytes, "image/jpeg", 1_764_000_000_500)
         .await
         .unwrap();
     assert_eq!(reference, ContentHash::of_bytes(&bytes));
@@ -159,7 +159,7 @@ async fn a_photo_is_stored_under_its_hash_once_and_reads_back_exactly() {
 
     // The same photo again is the same record, not a second copy.
     assert_eq!(
-        db.save_photo(&bytes, "image/jpeg", 1_764_000_000_900)
+        db.keep_photo(&bytes, "image/jpeg", 1_764_000_000_900)
             .await
             .unwrap(),
         reference
@@ -188,10 +188,10 @@ async fn upgrading_a_version_1_database_keeps_its_reports_and_adds_photos_and_dr
     use rexie::{ObjectStore, Rexie, TransactionMode};
     use wasm_bindgen::JsValue;
     let name = "test-upgrade-v1";
-    OutboxDb::delete(name).await.unwrap();
+    PhoneDb::delete(name).await.unwrap();
 
     // What the first release of the app created: the outbox alone, with one
-    // waiting report in the record shape outbox_db writes.
+    // waiting report in the record shape the storage module writes.
     let old = Rexie::builder(name)
         .version(1)
         .add_object_store(ObjectStore::new("outbox").key_path("id"))
@@ -227,9 +227,9 @@ async fn upgrading_a_version_1_database_keeps_its_reports_and_adds_photos_and_dr
     transaction.done().await.unwrap();
     old.close();
 
-    let upgraded = OutboxDb::open(name).await.unwrap();
+    let upgraded = PhoneDb::open(name).await.unwrap();
     assert_eq!(
-        upgraded.all().await.unwrap(),
+        upgraded.outbox().await.unwrap(),
         vec![OutboxEntry {
             report: saved,
             delivery: Delivery::Waiting,
@@ -239,12 +239,12 @@ async fn upgrading_a_version_1_database_keeps_its_reports_and_adds_photos_and_dr
         }]
     );
     let reference = upgraded
-        .save_photo(b"\xff\xd8\xff", "image/jpeg", 4)
+        .keep_photo(b"\xff\xd8\xff", "image/jpeg", 4)
         .await
         .unwrap();
     assert_eq!(upgraded.photo_references().await.unwrap(), vec![reference]);
     let draft = draft("sangadi.moyag", "aspirasi-warga", 5);
-    upgraded.save_draft(&draft).await.unwrap();
+    upgraded.keep_draft(&draft).await.unwrap();
     assert_eq!(
         upgraded.drafts_of("sangadi.moyag").await.unwrap(),
         vec![draft]
@@ -256,11 +256,11 @@ async fn upgrading_a_version_1_database_keeps_its_reports_and_adds_photos_and_dr
 async fn only_photos_stored_before_the_cutoff_are_forgotten() {
     let db = fresh_database("kabar-desa-test-forget-photos").await;
     let old = db
-        .save_photo(b"\xff\xd8\xffold", "image/jpeg", 100)
+        .keep_photo(b"\xff\xd8\xffold", "image/jpeg", 100)
         .await
         .unwrap();
     let fresh = db
-        .save_photo(b"\xff\xd8\xfffresh", "image/jpeg", 200)
+        .keep_photo(b"\xff\xd8\xfffresh", "image/jpeg", 200)
         .await
         .unwrap();
     let never_stored = kabar_shared::ContentHash::of_bytes(b"elsewhere");
@@ -272,7 +272,7 @@ async fn only_photos_stored_before_the_cutoff_are_forgotten() {
     assert_eq!(db.photo(&old).await.unwrap(), None);
     assert_eq!(db.photo_references().await.unwrap(), vec![fresh.clone()]);
     // Stored again (the same picture chosen anew), a photo is fresh again.
-    db.save_photo(b"\xff\xd8\xfffresh", "image/jpeg", 300)
+    db.keep_photo(b"\xff\xd8\xfffresh", "image/jpeg", 300)
         .await
         .unwrap();
     assert_eq!(
@@ -306,7 +306,7 @@ async fn drafts_come_back_per_user_newest_first_and_saving_the_report_ends_its_d
     let newer = draft("sangadi.moyag", "aspirasi-warga", 20);
     let someone_else = draft("relawan.moyag", "laporan-singkat", 30);
     for draft in [&older, &newer, &someone_else] {
-        db.save_draft(draft).await.unwrap();
+        db.keep_draft(draft).await.unwrap();
     }
     assert_eq!(
         db.drafts_of("sangadi.moyag").await.unwrap(),
@@ -319,14 +319,14 @@ async fn drafts_come_back_per_user_newest_first_and_saving_the_report_ends_its_d
         .answers
         .insert("title".into(), "Jalan rusak".into());
     typed_on.saved_at_ms = 40;
-    db.save_draft(&typed_on).await.unwrap();
+    db.keep_draft(&typed_on).await.unwrap();
     assert_eq!(
         db.drafts_of("sangadi.moyag").await.unwrap(),
         vec![typed_on.clone(), newer.clone()]
     );
 
     // Saving the short report ends the author's draft of that form only.
-    db.save_new(&report(1, "Jalan rusak"), 50, "sangadi.moyag")
+    db.save_report(&report(1, "Jalan rusak"), 50, "sangadi.moyag")
         .await
         .unwrap();
     assert_eq!(
@@ -339,20 +339,255 @@ async fn drafts_come_back_per_user_newest_first_and_saving_the_report_ends_its_d
     );
 
     // A failed save (the id exists) keeps the draft.
-    db.save_draft(&typed_on).await.unwrap();
+    db.keep_draft(&typed_on).await.unwrap();
     assert!(
-        db.save_new(&report(1, "Jalan rusak"), 60, "sangadi.moyag")
+        db.save_report(&report(1, "Jalan rusak"), 60, "sangadi.moyag")
             .await
             .is_err()
     );
     assert_eq!(db.drafts_of("sangadi.moyag").await.unwrap().len(), 2);
 
-    db.discard_draft("sangadi.moyag", "aspirasi-warga")
+    db.forget_draft("sangadi.moyag", "aspirasi-warga")
         .await
         .unwrap();
-    db.discard_draft("sangadi.moyag", "no-such-form")
+    db.forget_draft("sangadi.moyag", "no-such-form")
         .await
         .unwrap();
     assert_eq!(db.drafts_of("sangadi.moyag").await.unwrap(), vec![typed_on]);
+    db.close();
+}
+
+/// A plain object with these properties, as the app of that version wrote.
+fn raw_record(properties: &[(&str, wasm_bindgen::JsValue)]) -> wasm_bindgen::JsValue {
+    let record = js_sys::Object::new();
+    for (key, value) in properties {
+        js_sys::Reflect::set(&record, &wasm_bindgen::JsValue::from_str(key), value).unwrap();
+    }
+    record.into()
+}
+
+#[wasm_bindgen_test]
+async fn upgrading_a_version_3_database_keeps_reports_drafts_and_photos_and_they_still_sync() {
+    use kabar_desa::storage::PulledPage;
+    use kabar_shared::ContentHash;
+    use kabar_shared::sync::{ReviewEvent, next_push};
+    use kabar_shared::village::Gazetteer;
+    use rexie::{ObjectStore, Rexie, TransactionMode};
+    use wasm_bindgen::JsValue;
+    let name = "test-upgrade-v3";
+    PhoneDb::delete(name).await.unwrap();
+
+    // Today's release (version 3): outbox, photos and drafts, written with
+    // raw IndexedDB calls in the shapes that release wrote.
+    let old = Rexie::builder(name)
+        .version(3)
+        .add_object_store(ObjectStore::new("outbox").key_path("id"))
+        .add_object_store(ObjectStore::new("photos").key_path("id"))
+        .add_object_store(ObjectStore::new("drafts").key_path("id"))
+        .build()
+        .await
+        .unwrap();
+    let waiting = report(1, "Menunggu sinyal");
+    let sent = report(2, "Sudah terkirim");
+    let outbox_record = |report: &Report, delivery: &Delivery, owner: &str, at: f64| {
+        raw_record(&[
+            ("id", JsValue::from_str(&report.id.to_string())),
+            ("state", JsValue::from_str(delivery.name())),
+            ("saved_at_ms", JsValue::from_f64(at)),
+            ("owner", JsValue::from_str(owner)),
+            (
+                "report",
+                JsValue::from_str(&serde_json::to_string(report).unwrap()),
+            ),
+            (
+                "delivery",
+                JsValue::from_str(&serde_json::to_string(delivery).unwrap()),
+            ),
+        ])
+    };
+    let photo_bytes: Vec<u8> = (0..=255u8).cycle().take(5_000).collect();
+    let photo_reference = ContentHash::of_bytes(&photo_bytes);
+    let old_draft = draft("sangadi.moyag", "aspirasi-warga", 7);
+    let transaction = old
+        .transaction(&["outbox", "photos", "drafts"], TransactionMode::ReadWrite)
+        .unwrap();
+    let outbox = transaction.store("outbox").unwrap();
+    outbox
+        .add(
+            &outbox_record(&waiting, &Delivery::Waiting, "sangadi.moyag", 1.0),
+            None,
+        )
+        .await
+        .unwrap();
+    outbox
+        .add(
+            &outbox_record(&sent, &Delivery::Sent, "sangadi.moyag", 2.0),
+            None,
+        )
+        .await
+        .unwrap();
+    transaction
+        .store("photos")
+        .unwrap()
+        .add(
+            &raw_record(&[
+                ("id", JsValue::from_str(photo_reference.as_str())),
+                ("type", JsValue::from_str("image/jpeg")),
+                ("size", JsValue::from_f64(photo_bytes.len() as f64)),
+                ("saved_at_ms", JsValue::from_f64(3.0)),
+                (
+                    "bytes",
+                    js_sys::Uint8Array::from(photo_bytes.as_slice()).into(),
+                ),
+            ]),
+            None,
+        )
+        .await
+        .unwrap();
+    transaction
+        .store("drafts")
+        .unwrap()
+        .add(
+            &raw_record(&[
+                ("id", JsValue::from_str("sangadi.moyag\naspirasi-warga")),
+                ("owner", JsValue::from_str(&old_draft.owner)),
+                ("form_id", JsValue::from_str(&old_draft.form_id)),
+                ("village", JsValue::from_str(&old_draft.village)),
+                (
+                    "answers",
+                    JsValue::from_str(&serde_json::to_string(&old_draft.answers).unwrap()),
+                ),
+                ("saved_at_ms", JsValue::from_f64(7.0)),
+            ]),
+            None,
+        )
+        .await
+        .unwrap();
+    transaction.done().await.unwrap();
+    old.close();
+
+    // The new code opens it: the upgrade to version 4 adds the stores of
+    // pulled data and keeps every record.
+    let upgraded = PhoneDb::open(name).await.unwrap();
+    let entries = upgraded.outbox().await.unwrap();
+    assert_eq!(
+        entries
+            .iter()
+            .map(|entry| (
+                entry.report.clone(),
+                entry.delivery.clone(),
+                entry.saved_at_ms
+            ))
+            .collect::<Vec<_>>(),
+        vec![
+            (waiting.clone(), Delivery::Waiting, 1),
+            (sent.clone(), Delivery::Sent, 2),
+        ]
+    );
+    assert_eq!(
+        upgraded.drafts_of("sangadi.moyag").await.unwrap(),
+        vec![old_draft]
+    );
+    let photo = upgraded.photo(&photo_reference).await.unwrap().unwrap();
+    assert_eq!(photo.bytes, photo_bytes);
+    assert_eq!(
+        upgraded.photo_references().await.unwrap(),
+        vec![photo_reference]
+    );
+    assert_eq!(upgraded.pull_cursor().await.unwrap(), None);
+
+    // The sync path reads it as before: the waiting report is what the next
+    // push carries, byte for byte, and its answer is recorded.
+    let push = next_push(entries.iter().map(|entry| (&entry.report, &entry.delivery))).unwrap();
+    assert_eq!(push.items.len(), 1);
+    assert_eq!(push.items[0].report, waiting);
+    assert_eq!(push.items[0].content_hash, waiting.content_hash());
+    upgraded
+        .record_deliveries(&[(waiting.id, Delivery::Sent)])
+        .await
+        .unwrap();
+    assert!(
+        upgraded
+            .outbox()
+            .await
+            .unwrap()
+            .iter()
+            .all(|entry| entry.delivery == Delivery::Sent)
+    );
+
+    // And the new stores take a pulled page: review news with its cursor.
+    let review = ReviewEvent {
+        report_id: waiting.id,
+        status: None,
+        comment: Some("Mohon sebutkan nama jalannya.".into()),
+        reviewer: "Petugas".into(),
+        at_ms: 9,
+    };
+    let villages: Vec<_> = Gazetteer::kotamobagu()
+        .villages()
+        .take(2)
+        .cloned()
+        .collect();
+    upgraded
+        .keep_pulled(PulledPage {
+            reviews: std::slice::from_ref(&review),
+            forms: Some(&kabar_shared::form::builtin_forms()),
+            villages: Some(&villages),
+            cursor: "c1",
+        })
+        .await
+        .unwrap();
+    assert_eq!(upgraded.pull_cursor().await.unwrap().as_deref(), Some("c1"));
+    assert_eq!(
+        upgraded.reviews().await.unwrap().get(&waiting.id),
+        Some(&vec![review])
+    );
+    assert_eq!(upgraded.villages().await.unwrap(), villages);
+    assert_eq!(
+        upgraded.pulled_forms().await.unwrap().len(),
+        kabar_shared::form::builtin_forms().len()
+    );
+    upgraded.close();
+}
+
+#[wasm_bindgen_test]
+async fn a_pulled_page_merges_review_news_and_signing_out_forgets_only_the_users_pull() {
+    use kabar_desa::storage::PulledPage;
+    use kabar_shared::sync::ReviewEvent;
+    let db = fresh_database("test-pulled").await;
+    let saved = report(1, "Jalan rusak");
+    db.save_report(&saved, 1, "sangadi").await.unwrap();
+    let event = |at_ms: i64| ReviewEvent {
+        report_id: saved.id,
+        status: None,
+        comment: Some(format!("Catatan {at_ms}")),
+        reviewer: "Petugas".into(),
+        at_ms,
+    };
+    let page = |reviews: &'static [i64], cursor: &'static str| PulledPage {
+        reviews: Box::leak(
+            reviews
+                .iter()
+                .map(|at| event(*at))
+                .collect::<Vec<_>>()
+                .into_boxed_slice(),
+        ),
+        forms: None,
+        villages: None,
+        cursor,
+    };
+    db.keep_pulled(page(&[1], "c1")).await.unwrap();
+    // A page pulled again (its cursor was lost) adds nothing twice.
+    db.keep_pulled(page(&[1, 2], "c2")).await.unwrap();
+    assert_eq!(
+        db.reviews().await.unwrap().get(&saved.id),
+        Some(&vec![event(1), event(2)])
+    );
+    assert_eq!(db.pull_cursor().await.unwrap().as_deref(), Some("c2"));
+
+    db.forget_user().await.unwrap();
+    assert!(db.reviews().await.unwrap().is_empty());
+    assert_eq!(db.pull_cursor().await.unwrap(), None);
+    assert_eq!(db.outbox().await.unwrap().len(), 1, "reports stay");
     db.close();
 }

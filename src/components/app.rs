@@ -5,9 +5,11 @@
 use super::login_view::LoginView;
 use super::report_form::ReportForm;
 use super::report_list::ReportList;
-use super::state::{AppState, Connection, Session};
+use super::state::{Connection, PhoneState, Session};
 use super::sync_status::SyncStatus;
 use super::top_bar::TopBar;
+use crate::storage;
+use crate::sync_engine::request_sync;
 use gloo_timers::future::TimeoutFuture;
 use leptos::ev;
 use leptos::prelude::*;
@@ -19,22 +21,33 @@ const SYNC_INTERVAL_MS: u32 = 30_000;
 
 #[component]
 pub fn App() -> impl IntoView {
-    let state = AppState::new();
+    let state = PhoneState::new();
     provide_context(state);
 
     Effect::new(move |_| {
         state.set_language(state.lang.get_untracked());
         spawn_local(async move {
+            // The forms pulled earlier are in IndexedDB; the first screen
+            // waits for them (a few ms), so a form never changes under a
+            // user who is filling it.
+            match storage::remembered().await {
+                Ok(remembered) => {
+                    super::form_catalog::adopt_pulled(remembered.forms);
+                    state.reviews.set(remembered.reviews);
+                }
+                Err(error) => state.storage_error.set(Some(error)),
+            }
+            state.remembered.set(true);
             state.reload_entries().await;
-            state.request_sync();
+            request_sync(state);
             loop {
                 TimeoutFuture::new(SYNC_INTERVAL_MS).await;
-                state.request_sync();
+                request_sync(state);
             }
         });
     });
     // The listeners live as long as the page, like the app itself.
-    let online = window_event_listener(ev::online, move |_| state.request_sync());
+    let online = window_event_listener(ev::online, move |_| request_sync(state));
     let offline = window_event_listener(ev::offline, move |_| {
         state.connection.set(Connection::Offline)
     });
@@ -43,7 +56,7 @@ pub fn App() -> impl IntoView {
             .and_then(|w| w.document())
             .is_none_or(|d| d.hidden());
         if !hidden {
-            state.request_sync();
+            request_sync(state);
         }
     });
     on_cleanup(move || {
@@ -59,7 +72,11 @@ pub fn App() -> impl IntoView {
     };
     view! {
         <TopBar />
-        <Show when=signed_in fallback=|| view! { <LoginView /> }>
+        // Nothing but the top bar until what the phone remembers is read.
+        <Show
+            when=move || state.remembered.get() && signed_in()
+            fallback=move || state.remembered.get().then(|| view! { <LoginView /> })
+        >
             <main>
                 <SyncStatus />
                 <ReportForm />

@@ -11,9 +11,8 @@
 
 use super::form_catalog::latest;
 use super::form_state::coerce;
-use super::state::database;
 use crate::i18n::{self, Lang};
-use crate::outbox_db::{Draft, StorageError};
+use crate::storage::{self, Draft, StorageError};
 use crate::time::{format_wita, now_ms};
 use gloo_timers::callback::Timeout;
 use kabar_shared::form::FormDefinition;
@@ -90,11 +89,7 @@ impl DraftKeeper {
         let Some(owner) = self.owner.try_get_value() else {
             return;
         };
-        let drafts = match database().await {
-            Ok(db) => db.drafts_of(&owner).await,
-            Err(error) => Err(error),
-        };
-        let drafts = match drafts {
+        let drafts = match storage::drafts_of(&owner).await {
             Ok(drafts) => drafts,
             Err(error) => {
                 self.storage_error.set(Some(error));
@@ -159,10 +154,10 @@ impl DraftKeeper {
         });
         let storage_error = self.storage_error;
         spawn_local(async move {
-            let written = match database().await {
-                Ok(db) if blank => db.discard_draft(&draft.owner, &draft.form_id).await,
-                Ok(db) => db.save_draft(&draft).await,
-                Err(error) => Err(error),
+            let written = if blank {
+                storage::forget_draft(&draft.owner, &draft.form_id).await
+            } else {
+                storage::keep_draft(&draft).await
             };
             if let Err(error) = written {
                 storage_error.set(Some(error));

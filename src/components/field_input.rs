@@ -20,154 +20,158 @@ pub fn uses_radios(choices: &[Choice]) -> bool {
 }
 
 #[component]
-pub fn FieldInput(state: FormState, field: &'static Field, at: Slot) -> impl IntoView {
+pub(crate) fn FieldInput(state: FormState, field: &'static Field, at: Slot) -> impl IntoView {
     // `slot` is a reserved attribute name in `view!`, hence `at`.
     let slot = at;
     let code = field.code.as_str();
-    let id = slot.dom_id(code);
     let value = Memo::new(move |_| state.value(slot, code));
-    let text = move || display_text(value.get().as_ref());
-    // An emptied input clears the answer, so "left blank" is one state.
-    let set_text = move |text: String| {
-        state.set(slot, code, (!text.is_empty()).then_some(Json::String(text)));
-    };
-    let on_text = move |ev: leptos::ev::Event| set_text(event_target_value(&ev));
-    let invalid = move || state.has_problem(&slot.path(code)).to_string();
     match &field.kind {
-        FieldKind::ShortText { max_length, .. } => view! {
-            <input
-                id=id
-                name=code
-                type="text"
-                autocomplete="off"
-                maxlength=max_length.unwrap_or(DEFAULT_SHORT_TEXT_MAX).to_string()
-                aria-invalid=invalid
-                prop:value=text
-                on:input=on_text
-            />
-        }
-        .into_any(),
-        FieldKind::LongText { max_length, .. } => view! {
-            <textarea
-                id=id
-                name=code
-                rows="4"
-                maxlength=max_length.unwrap_or(DEFAULT_LONG_TEXT_MAX).to_string()
-                aria-invalid=invalid
-                prop:value=text
-                on:input=on_text
-            ></textarea>
-        }
-        .into_any(),
-        FieldKind::Integer { min, .. } => {
-            // The numeric keypad has no minus sign on many phones, so it is
-            // offered only when negative numbers are not allowed anyway.
-            let keypad = if min.is_some_and(|min| min >= 0) { "numeric" } else { "text" };
-            view! {
-                <input
-                    id=id
-                    name=code
-                    type="text"
-                    inputmode=keypad
-                    autocomplete="off"
-                    aria-invalid=invalid
-                    prop:value=text
-                    on:input=on_text
-                />
-            }
-            .into_any()
-        }
-        FieldKind::Decimal { .. } => view! {
-            <input
-                id=id
-                name=code
-                type="text"
-                inputmode="decimal"
-                autocomplete="off"
-                aria-invalid=invalid
-                prop:value=text
-                on:input=on_text
-            />
-        }
-        .into_any(),
-        FieldKind::Date { min, max } => {
-            let bound = move |bound: &Option<DateBound>| {
-                bound.and_then(|b| b.resolve(state.today)).map(|date| date.to_string())
-            };
-            view! {
-                <input
-                    id=id
-                    name=code
-                    type="date"
-                    min=bound(min)
-                    max=bound(max)
-                    aria-invalid=invalid
-                    prop:value=text
-                    on:input=on_text
-                />
-            }
-            .into_any()
-        }
-        FieldKind::Time => view! {
-            <input id=id name=code type="time" aria-invalid=invalid prop:value=text on:input=on_text />
-        }
-        .into_any(),
-        FieldKind::DateTime { min, max } => {
-            let bound = move |bound: &Option<DateBound>, time: &str| {
-                bound
-                    .and_then(|b| b.resolve(state.today))
-                    .map(|date| format!("{date}T{time}"))
-            };
-            view! {
-                <input
-                    id=id
-                    name=code
-                    type="datetime-local"
-                    min=bound(min, "00:00")
-                    max=bound(max, "23:59")
-                    aria-invalid=invalid
-                    prop:value=text
-                    on:input=on_text
-                />
-            }
-            .into_any()
-        }
-        FieldKind::Nik => view! {
-            <input
-                id=id
-                name=code
-                type="text"
-                inputmode="numeric"
-                autocomplete="off"
-                maxlength="19"
-                aria-invalid=invalid
-                prop:value=text
-                on:input=on_text
-            />
-        }
-        .into_any(),
-        FieldKind::Phone => view! {
-            <input
-                id=id
-                name=code
-                type="tel"
-                inputmode="tel"
-                autocomplete="tel"
-                aria-invalid=invalid
-                prop:value=text
-                on:input=on_text
-            />
-        }
-        .into_any(),
         FieldKind::YesNo => yes_no(state, slot, code, value),
         FieldKind::SelectOne { choices } if uses_radios(choices) => {
             radios(state, slot, code, value, choices)
         }
         FieldKind::SelectOne { choices } => drop_down(state, slot, code, value, choices),
         FieldKind::SelectMany { choices, .. } => checkboxes(state, slot, code, value, choices),
-        // Photos, GPS, notes, sections and repeats have their own widgets.
-        _ => ().into_any(),
+        kind => match TextAttributes::of(kind, state) {
+            Some(attributes) => {
+                view! { <TextInput state at=slot code value attributes /> }.into_any()
+            }
+            // Photos, GPS, notes, sections and repeats have their own widgets.
+            None => ().into_any(),
+        },
     }
+}
+
+/// How a field typed as text shows: the input's type and the keyboard,
+/// autocompletion and limits the phone offers for it.
+struct TextAttributes {
+    /// `textarea` for long text, else the input's `type`.
+    kind: &'static str,
+    inputmode: Option<&'static str>,
+    autocomplete: Option<&'static str>,
+    maxlength: Option<String>,
+    min: Option<String>,
+    max: Option<String>,
+}
+
+impl TextAttributes {
+    fn of(kind: &FieldKind, state: FormState) -> Option<TextAttributes> {
+        let plain = |kind, inputmode| TextAttributes {
+            kind,
+            inputmode,
+            autocomplete: Some("off"),
+            maxlength: None,
+            min: None,
+            max: None,
+        };
+        let date_bound = |bound: &Option<DateBound>, time: Option<&str>| {
+            let date = bound.and_then(|bound| bound.resolve(state.today))?;
+            Some(match time {
+                Some(time) => format!("{date}T{time}"),
+                None => date.to_string(),
+            })
+        };
+        Some(match kind {
+            FieldKind::ShortText { max_length, .. } => TextAttributes {
+                maxlength: Some(max_length.unwrap_or(DEFAULT_SHORT_TEXT_MAX).to_string()),
+                ..plain("text", None)
+            },
+            FieldKind::LongText { max_length, .. } => TextAttributes {
+                maxlength: Some(max_length.unwrap_or(DEFAULT_LONG_TEXT_MAX).to_string()),
+                ..plain("textarea", None)
+            },
+            // The numeric keypad has no minus sign on many phones, so it is
+            // offered only when negative numbers are not allowed anyway.
+            FieldKind::Integer { min, .. } if min.is_some_and(|min| min >= 0) => {
+                plain("text", Some("numeric"))
+            }
+            FieldKind::Integer { .. } => plain("text", Some("text")),
+            FieldKind::Decimal { .. } => plain("text", Some("decimal")),
+            FieldKind::Date { min, max } => TextAttributes {
+                min: date_bound(min, None),
+                max: date_bound(max, None),
+                autocomplete: None,
+                ..plain("date", None)
+            },
+            FieldKind::Time => TextAttributes {
+                autocomplete: None,
+                ..plain("time", None)
+            },
+            FieldKind::DateTime { min, max } => TextAttributes {
+                min: date_bound(min, Some("00:00")),
+                max: date_bound(max, Some("23:59")),
+                autocomplete: None,
+                ..plain("datetime-local", None)
+            },
+            FieldKind::Nik => TextAttributes {
+                maxlength: Some("19".into()),
+                ..plain("text", Some("numeric"))
+            },
+            FieldKind::Phone => TextAttributes {
+                autocomplete: Some("tel"),
+                ..plain("tel", Some("tel"))
+            },
+            _ => return None,
+        })
+    }
+}
+
+/// A field answered by typing: the answer is the text as typed, and an
+/// emptied input clears the answer, so "left blank" is one state.
+#[component]
+fn TextInput(
+    state: FormState,
+    at: Slot,
+    code: &'static str,
+    value: Memo<Option<Json>>,
+    attributes: TextAttributes,
+) -> impl IntoView {
+    let slot = at;
+    let id = slot.dom_id(code);
+    let text = move || display_text(value.get().as_ref());
+    let on_text = move |ev: leptos::ev::Event| {
+        let text = event_target_value(&ev);
+        state.set(slot, code, (!text.is_empty()).then_some(Json::String(text)));
+    };
+    let invalid = move || state.has_problem(&slot.path(code)).to_string();
+    let TextAttributes {
+        kind,
+        inputmode,
+        autocomplete,
+        maxlength,
+        min,
+        max,
+    } = attributes;
+    if kind == "textarea" {
+        return view! {
+            <textarea
+                id=id
+                name=code
+                rows="4"
+                maxlength=maxlength
+                aria-invalid=invalid
+                prop:value=text
+                on:input=on_text
+            ></textarea>
+        }
+        .into_any();
+    }
+    view! {
+        <input
+            id=id
+            name=code
+            type=kind
+            inputmode=inputmode
+            autocomplete=autocomplete
+            maxlength=maxlength
+            min=min
+            max=max
+            aria-invalid=invalid
+            prop:value=text
+            on:input=on_text
+        />
+    }
+    .into_any()
 }
 
 /// Two radio buttons storing `true` or `false`.

@@ -9,8 +9,9 @@
 
 use super::form_state::{FormState, Slot};
 use super::photo_capture::{JPEG_MIME, downscale_to_jpeg};
-use super::state::database;
+use super::state::PhoneState;
 use crate::i18n;
+use crate::storage;
 use crate::time::now_ms;
 use kabar_shared::form::{Field, FieldKind};
 use kabar_shared::report::ContentHash;
@@ -21,7 +22,7 @@ use std::collections::BTreeMap;
 use web_sys::{File, HtmlInputElement, Url};
 
 #[component]
-pub fn PhotoInput(state: FormState, field: &'static Field, at: Slot) -> impl IntoView {
+pub(crate) fn PhotoInput(state: FormState, field: &'static Field, at: Slot) -> impl IntoView {
     // `slot` is a reserved attribute name in `view!`, hence `at`.
     let slot = at;
     let FieldKind::Photo { max_count } = field.kind else {
@@ -33,65 +34,19 @@ pub fn PhotoInput(state: FormState, field: &'static Field, at: Slot) -> impl Int
     let id = slot.dom_id(code);
     let input_id = format!("{id}-file");
     let references = Memo::new(move |_| {
-        state.value(slot, code).map_or_else(Vec::new, |value| {
-            value
-                .as_array()
-                .map(|items| {
-                    items
-                        .iter()
-                        .filter_map(|item| item.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default()
+        let value = state.value(slot, code);
+        let items = value.as_ref().and_then(Json::as_array);
+        items.map_or_else(Vec::new, |items| {
+            items
+                .iter()
+                .filter_map(|item| item.as_str().map(str::to_owned))
+                .collect()
         })
     });
-    // Reference → object URL of its JPEG, for the thumbnails.
-    let urls = RwSignal::new(BTreeMap::<String, String>::new());
-    let busy = RwSignal::new(false);
+    let urls = thumbnail_urls(references);
     let failure = RwSignal::new(None::<String>);
     let over_limit = RwSignal::new(false);
-
-    // Release the URLs of photos that left the answer (removed, or the form
-    // was cleared after saving), and every URL when the field goes away.
-    Effect::new(move |_| {
-        let current = references.get();
-        urls.update(|urls| {
-            urls.retain(|reference, url| {
-                let keep = current.contains(reference);
-                if !keep {
-                    let _ = Url::revoke_object_url(url);
-                }
-                keep
-            })
-        });
-    });
-    on_cleanup(move || {
-        urls.try_with_untracked(|urls| {
-            for url in urls.values() {
-                let _ = Url::revoke_object_url(url);
-            }
-        });
-    });
-
-    // Photos chosen in an earlier visit to this form (a draft kept while
-    // another form was open) have no URL yet: read them back from IndexedDB.
-    Effect::new(move |_| {
-        for reference in references.get() {
-            if urls.with_untracked(|urls| urls.contains_key(&reference)) {
-                continue;
-            }
-            spawn_local(async move {
-                if let Some(url) = stored_photo_url(&reference).await {
-                    let stale = urls
-                        .try_update(|urls| urls.insert(reference, url.clone()))
-                        .flatten();
-                    if let Some(stale) = stale {
-                        let _ = Url::revoke_object_url(&stale);
-                    }
-                }
-            });
-        }
-    });
+    let busy = RwSignal::new(false);
 
     let on_pick = move |ev: leptos::ev::Event| {
         let input: HtmlInputElement = event_target(&ev);
@@ -109,6 +64,7 @@ pub fn PhotoInput(state: FormState, field: &'static Field, at: Slot) -> impl Int
         }
         busy.set(true);
         failure.set(None);
+        // Shrinking and storing the picked pictures, one after the other.
         spawn_local(async move {
             for file in files {
                 match keep_photo(&file).await {
@@ -121,47 +77,21 @@ pub fn PhotoInput(state: FormState, field: &'static Field, at: Slot) -> impl Int
             busy.try_set(false);
         });
     };
-    let remove = move |reference: String| {
+    let remove = Callback::new(move |reference: String| {
         let remaining: Vec<Json> = references
             .get_untracked()
             .into_iter()
             .filter(|r| *r != reference)
             .map(Json::String)
             .collect();
-        state.set(
-            slot,
-            code,
-            (!remaining.is_empty()).then_some(Json::Array(remaining)),
-        );
-    };
+        let answer = (!remaining.is_empty()).then_some(Json::Array(remaining));
+        state.set(slot, code, answer);
+    });
     let full = move || references.with(|r| r.len() >= max_count);
 
     view! {
         <div class="photos" id=id.clone() tabindex="-1" aria-labelledby=format!("{id}-label")>
-            <ul class="thumbs">
-                <For
-                    each=move || references.get()
-                    key=|reference| reference.clone()
-                    children=move |reference: String| {
-                        let shown = reference.clone();
-                        let src = move || urls.with(|urls| urls.get(&shown).cloned());
-                        let data = reference.clone();
-                        view! {
-                            <li data-photo=data>
-                                <img src=src alt="" />
-                                <button
-                                    type="button"
-                                    class="thumb-remove"
-                                    aria-label=move || i18n::PHOTO_REMOVE.get(lang.get())
-                                    on:click=move |_| remove(reference.clone())
-                                >
-                                    "✕"
-                                </button>
-                            </li>
-                        }
-                    }
-                />
-            </ul>
+            <Thumbnails references urls remove />
             <label
                 class="button secondary"
                 class:disabled=move || full() || busy.get()
@@ -184,24 +114,118 @@ pub fn PhotoInput(state: FormState, field: &'static Field, at: Slot) -> impl Int
                     format!("{} / {max_count} {}", references.with(Vec::len), i18n::PHOTO_OF.get(lang.get()))
                 }}
             </p>
-            {move || busy.get().then(|| view! { <p class="notice wait" role="status">{i18n::PHOTO_PROCESSING.get(lang.get())}</p> })}
-            {move || over_limit.get().then(|| view! { <p class="notice wait" role="status">{i18n::PHOTO_LIMIT_REACHED.get(lang.get())}</p> })}
-            {move || {
-                failure.get().map(|error| {
-                    view! { <p class="notice bad" role="alert">{format!("{} ({error})", i18n::PHOTO_FAILED.get(lang.get()))}</p> }
-                })
-            }}
+            <PhotoNotices busy over_limit failure />
         </div>
     }
     .into_any()
 }
 
+/// Reference → object URL of its JPEG, for the thumbnails. URLs of photos
+/// that left the answer (removed, or the form was cleared after saving) are
+/// released, and every URL when the field goes away. Photos chosen in an
+/// earlier visit to this form (a draft kept while another form was open)
+/// are read back from IndexedDB.
+fn thumbnail_urls(references: Memo<Vec<String>>) -> RwSignal<BTreeMap<String, String>> {
+    let urls = RwSignal::new(BTreeMap::<String, String>::new());
+    Effect::new(move |_| {
+        let current = references.get();
+        urls.update(|urls| {
+            urls.retain(|reference, url| {
+                let keep = current.contains(reference);
+                if !keep {
+                    let _ = Url::revoke_object_url(url);
+                }
+                keep
+            })
+        });
+    });
+    on_cleanup(move || {
+        urls.try_with_untracked(|urls| {
+            for url in urls.values() {
+                let _ = Url::revoke_object_url(url);
+            }
+        });
+    });
+    Effect::new(move |_| {
+        for reference in references.get() {
+            if urls.with_untracked(|urls| urls.contains_key(&reference)) {
+                continue;
+            }
+            spawn_local(async move {
+                if let Some(url) = stored_photo_url(&reference).await {
+                    let stale = urls
+                        .try_update(|urls| urls.insert(reference, url.clone()))
+                        .flatten();
+                    if let Some(stale) = stale {
+                        let _ = Url::revoke_object_url(&stale);
+                    }
+                }
+            });
+        }
+    });
+    urls
+}
+
+/// The photos of the answer, each with a button that removes it.
+#[component]
+fn Thumbnails(
+    references: Memo<Vec<String>>,
+    urls: RwSignal<BTreeMap<String, String>>,
+    remove: Callback<String>,
+) -> impl IntoView {
+    let lang = expect_context::<PhoneState>().lang;
+    view! {
+        <ul class="thumbs">
+            <For
+                each=move || references.get()
+                key=|reference| reference.clone()
+                children=move |reference: String| {
+                    let shown = reference.clone();
+                    let src = move || urls.with(|urls| urls.get(&shown).cloned());
+                    let data = reference.clone();
+                    view! {
+                        <li data-photo=data>
+                            <img src=src alt="" />
+                            <button
+                                type="button"
+                                class="thumb-remove"
+                                aria-label=move || i18n::PHOTO_REMOVE.get(lang.get())
+                                on:click=move |_| remove.run(reference.clone())
+                            >
+                                "✕"
+                            </button>
+                        </li>
+                    }
+                }
+            />
+        </ul>
+    }
+}
+
+/// Says that pictures are being processed, that the limit was reached, or
+/// that keeping a picture failed.
+#[component]
+fn PhotoNotices(
+    #[prop(into)] busy: Signal<bool>,
+    over_limit: RwSignal<bool>,
+    failure: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let lang = expect_context::<PhoneState>().lang;
+    view! {
+        {move || busy.get().then(|| view! { <p class="notice wait" role="status">{i18n::PHOTO_PROCESSING.get(lang.get())}</p> })}
+        {move || over_limit.get().then(|| view! { <p class="notice wait" role="status">{i18n::PHOTO_LIMIT_REACHED.get(lang.get())}</p> })}
+        {move || {
+            failure.get().map(|error| {
+                view! { <p class="notice bad" role="alert">{format!("{} ({error})", i18n::PHOTO_FAILED.get(lang.get()))}</p> }
+            })
+        }}
+    }
+}
+
 /// Shrinks a picture, stores it and makes a thumbnail URL for it.
 async fn keep_photo(file: &File) -> Result<(String, String), String> {
     let photo = downscale_to_jpeg(file).await?;
-    let db = database().await.map_err(|error| error.to_string())?;
-    let reference = db
-        .save_photo(&photo.bytes, JPEG_MIME, now_ms())
+    let reference = storage::keep_photo(&photo.bytes, JPEG_MIME, now_ms())
         .await
         .map_err(|error| error.to_string())?;
     let url =
@@ -256,7 +280,7 @@ async fn stored_photo_url(reference: &str) -> Option<String> {
         return None;
     }
     let reference = ContentHash::from_stored(reference.to_owned());
-    let photo = database().await.ok()?.photo(&reference).await.ok()??;
+    let photo = storage::photo(&reference).await.ok()??;
     let bytes = js_sys::Uint8Array::from(photo.bytes.as_slice());
     let parts = js_sys::Array::of1(&bytes);
     let options = web_sys::BlobPropertyBag::new();

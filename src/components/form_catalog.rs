@@ -9,39 +9,43 @@
 //! serializer to every phone (about 20 kB of wasm) for nothing.
 //!
 //! Form versions the server published later arrive with the pull and are
-//! kept in localStorage (see `state::AppState::pull`); they join the list at
-//! the next start of the app, so a form never changes under a user who is
-//! filling it.
+//! kept in IndexedDB (see `storage`); they join the list at the next start
+//! of the app ([`adopt_pulled`]), so a form never changes under a user who
+//! is filling it.
 
+use kabar_shared::account::Access;
 use kabar_shared::form::{FieldKind, FormDefinition, builtin_forms};
 use kabar_shared::report::{FormRef, Report, SHORT_REPORT_FORM};
 use std::sync::OnceLock;
 
 static FORMS: OnceLock<Vec<FormDefinition>> = OnceLock::new();
 
-/// Where pulled form definitions are kept between starts of the app.
-pub const PULLED_FORMS_KEY: &str = "kabar-desa.forms";
+/// Adds the form versions pulled earlier to the built-in ones, once, at
+/// the start of the app, before any form is shown. Later calls change
+/// nothing.
+pub(crate) fn adopt_pulled(pulled: Vec<FormDefinition>) {
+    FORMS.get_or_init(|| with_pulled(pulled));
+}
 
 /// Every built-in form version, in file order, then the versions the server
 /// published that this build does not carry.
 fn forms() -> &'static [FormDefinition] {
-    FORMS.get_or_init(|| {
-        let mut forms = builtin_forms();
-        let pulled: Vec<FormDefinition> = super::state::local_storage_get(PULLED_FORMS_KEY)
-            .and_then(|json| serde_json::from_str(&json).ok())
-            .unwrap_or_default();
-        for form in pulled {
-            // A published version is immutable, so a known id and version
-            // is the same form; only new versions are added.
-            if !forms
-                .iter()
-                .any(|known| known.id == form.id && known.version == form.version)
-            {
-                forms.push(form);
-            }
+    FORMS.get_or_init(|| with_pulled(Vec::new()))
+}
+
+fn with_pulled(pulled: Vec<FormDefinition>) -> Vec<FormDefinition> {
+    let mut forms = builtin_forms();
+    for form in pulled {
+        // A published version is immutable, so a known id and version
+        // is the same form; only new versions are added.
+        if !forms
+            .iter()
+            .any(|known| known.id == form.id && known.version == form.version)
+        {
+            forms.push(form);
         }
-        forms
-    })
+    }
+    forms
 }
 
 /// The form version a report was filled against, if the app knows it.
@@ -72,6 +76,25 @@ pub fn offered_forms() -> Vec<&'static FormDefinition> {
 /// The form a new report starts with.
 pub fn default_form() -> &'static FormDefinition {
     latest(SHORT_REPORT_FORM).unwrap_or_else(|| offered_forms()[0])
+}
+
+/// What the picker offers a user: only the forms their role may file, as
+/// the shared rules say (the server refuses the others, and a report saved
+/// offline would be lost days later to a rule the phone knew).
+pub(crate) fn forms_for(access: Option<&Access>) -> Vec<&'static FormDefinition> {
+    offered_forms()
+        .into_iter()
+        .filter(|form| access.is_some_and(|access| access.may_file_form(form)))
+        .collect()
+}
+
+/// The form a user's new report starts with: the short report when they may
+/// file it, else the first form they may file.
+pub(crate) fn default_form_for(access: Option<&Access>) -> &'static FormDefinition {
+    forms_for(access)
+        .first()
+        .copied()
+        .unwrap_or_else(default_form)
 }
 
 /// A one-line title for a saved report in the list: the short report's own
@@ -137,5 +160,41 @@ mod tests {
             assert_eq!(Some(offered), catalog.latest(&offered.id));
         }
         assert_eq!(default_form().id, SHORT_REPORT_FORM);
+    }
+
+    #[test]
+    fn each_role_is_offered_only_the_forms_it_may_file() {
+        use kabar_shared::account::{Access, Role, Scope};
+        use kabar_shared::form::Role as FormRole;
+        let village = kabar_shared::VillageCode::parse("71.74.02.2001").unwrap();
+        for (role, form_role) in [
+            (Role::KimVolunteer, FormRole::KimVolunteer),
+            (Role::VillageHead, FormRole::VillageHead),
+        ] {
+            let access = Access::new(role, Scope::Village(village.clone())).unwrap();
+            let offered: Vec<&str> = forms_for(Some(&access))
+                .iter()
+                .map(|form| form.id.as_str())
+                .collect();
+            let expected: Vec<&str> = offered_forms()
+                .iter()
+                .filter(|form| form.filed_by.contains(&form_role))
+                .map(|form| form.id.as_str())
+                .collect();
+            assert_eq!(offered, expected, "{role}");
+            assert_eq!(default_form_for(Some(&access)).id, SHORT_REPORT_FORM);
+        }
+        let volunteer = Access::new(Role::KimVolunteer, Scope::Village(village)).unwrap();
+        let offered = forms_for(Some(&volunteer));
+        assert!(
+            !offered
+                .iter()
+                .any(|form| form.id == "laporan-bulanan-kependudukan"),
+            "a head-only form is never offered to a volunteer"
+        );
+        assert!(
+            forms_for(None).is_empty(),
+            "nobody signed in, nothing offered"
+        );
     }
 }

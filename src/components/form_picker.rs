@@ -1,12 +1,14 @@
 //! Which form a new report is filled in: the latest version of each form
-//! the app knows, by its title in the user's language.
+//! the user may file, by its title in the user's language.
 
-use super::form_catalog::offered_forms;
 use crate::i18n;
+use kabar_shared::form::FormDefinition;
 use leptos::prelude::*;
 
 #[component]
-pub fn FormPicker(
+pub(crate) fn FormPicker(
+    /// The forms offered, in order (see `form_catalog::forms_for`).
+    forms: Vec<&'static FormDefinition>,
     /// The chosen form's id.
     #[prop(into)]
     selected: Signal<String>,
@@ -16,8 +18,8 @@ pub fn FormPicker(
     #[prop(into)]
     disabled: Signal<bool>,
 ) -> impl IntoView {
-    let lang = expect_context::<super::state::AppState>().lang;
-    let options = offered_forms()
+    let lang = expect_context::<super::state::PhoneState>().lang;
+    let options = forms
         .into_iter()
         .map(|form| {
             let id = form.id.as_str();

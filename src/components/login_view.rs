@@ -2,8 +2,9 @@
 //! works offline as this user until the session ends (30 days, renewed by
 //! every sync).
 
-use super::state::{AppState, device_id};
-use crate::api::{self, ApiError};
+use super::state::PhoneState;
+use crate::api::{self, RequestError};
+use crate::device::device_id;
 use crate::i18n::{self, Lang};
 use kabar_shared::account::LoginRequest;
 use leptos::ev::SubmitEvent;
@@ -12,11 +13,13 @@ use leptos::task::spawn_local;
 
 #[component]
 pub fn LoginView() -> impl IntoView {
-    let state = expect_context::<AppState>();
+    let state = expect_context::<PhoneState>();
     let lang = state.lang;
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<ApiError>);
+    let error = RwSignal::new(None::<RequestError>);
+    // Not a Leptos `Action`: one costs about 10 kB of wasm for what a
+    // signal and a task do here.
     let busy = RwSignal::new(false);
 
     let submit = move |event: SubmitEvent| {
@@ -24,14 +27,14 @@ pub fn LoginView() -> impl IntoView {
         if busy.get_untracked() {
             return;
         }
+        error.set(None);
+        busy.set(true);
         let request = LoginRequest {
             username: username.get_untracked().trim().to_owned(),
             password: password.get_untracked(),
             device_id: device_id(),
             device_name: device_name(),
         };
-        busy.set(true);
-        error.set(None);
         spawn_local(async move {
             let result = api::login(&request).await;
             busy.set(false);
@@ -90,10 +93,12 @@ pub fn LoginView() -> impl IntoView {
     }
 }
 
-fn describe(failure: &ApiError, lang: Lang) -> String {
+fn describe(failure: &RequestError, lang: Lang) -> String {
     match failure {
-        ApiError::Unreachable | ApiError::TimedOut => i18n::LOGIN_NEEDS_SIGNAL.get(lang).to_owned(),
-        ApiError::Refused {
+        RequestError::Unreachable | RequestError::TimedOut => {
+            i18n::LOGIN_NEEDS_SIGNAL.get(lang).to_owned()
+        }
+        RequestError::Refused {
             message_id,
             message_en,
             ..
@@ -104,7 +109,7 @@ fn describe(failure: &ApiError, lang: Lang) -> String {
                 message_en.clone()
             }
         }
-        ApiError::Unreadable(detail) => format!("{} {detail}", i18n::ERROR_PROTOCOL.get(lang)),
+        RequestError::Unreadable(detail) => format!("{} {detail}", i18n::ERROR_PROTOCOL.get(lang)),
     }
 }
 

@@ -5,22 +5,27 @@
 //! cleared only after the write completed, so a failed save loses nothing.
 
 use super::draft_keeper::DraftKeeper;
-use super::form_catalog::{default_form, latest};
+use super::form_catalog::{default_form_for, forms_for, latest};
 use super::form_picker::FormPicker;
 use super::form_state::{FormState, coerce, dom_id_of_path};
 use super::form_view::FormView;
-use super::state::{
-    AppState, Session, VILLAGE_KEY, database, local_storage_get, local_storage_set, random_bytes,
-};
+use super::state::{PhoneState, Session};
+use crate::device::random_bytes;
 use crate::i18n::{self, Lang};
+use crate::storage;
 use crate::time::now_ms;
+use kabar_shared::account::Access;
 use kabar_shared::form::{Date, Problem, WITA_OFFSET_MINUTES, validate};
+use kabar_shared::report::Answers;
 use kabar_shared::village::Gazetteer;
 use kabar_shared::{Report, ReportId, VillageCode};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
+
+/// The last village chosen, a preference kept in localStorage.
+const VILLAGE_KEY: &str = "kabar-desa.village";
 
 #[derive(Debug, Clone, PartialEq)]
 enum Notice {
@@ -30,39 +35,20 @@ enum Notice {
 }
 
 #[component]
-pub fn ReportForm() -> impl IntoView {
-    let state = expect_context::<AppState>();
+pub(crate) fn ReportForm() -> impl IntoView {
+    let state = expect_context::<PhoneState>();
     let lang = state.lang;
-    // Only the villages this account may file for: the server refuses a push
-    // for any other, so offering them would only strand reports.
     let access = state.session.with_untracked(|session| match session {
         Session::SignedIn(me) => Some(me.access.clone()),
         Session::SignedOut => None,
     });
-    let mut allowed = Gazetteer::kotamobagu().clone();
-    for district in &mut allowed.districts {
-        district.villages.retain(|v| {
-            access
-                .as_ref()
-                .is_some_and(|access| access.can_file_for(&v.code))
-        });
-    }
-    allowed
-        .districts
-        .retain(|district| !district.villages.is_empty());
-    let only_village = match allowed.villages().collect::<Vec<_>>().as_slice() {
-        [single] => Some(single.code.to_string()),
-        _ => None,
-    };
-    let gazetteer = StoredValue::new(allowed);
-    let remembered = local_storage_get(VILLAGE_KEY).filter(|code| {
-        VillageCode::parse(code)
-            .is_ok_and(|code| gazetteer.with_value(|g| g.village(&code).is_some()))
-    });
-    let village = RwSignal::new(only_village.or(remembered).unwrap_or_default());
+    let gazetteer = StoredValue::new(villages_for(access.as_ref()));
+    let village = RwSignal::new(first_village(gazetteer));
     let village_missing = RwSignal::new(false);
-    let form_id = RwSignal::new(default_form().id.clone());
-    let answers = RwSignal::new(default_form().initial_answers());
+    let offered = forms_for(access.as_ref());
+    let first_form = default_form_for(access.as_ref());
+    let form_id = RwSignal::new(first_form.id.clone());
+    let answers = RwSignal::new(first_form.initial_answers());
     let problems = RwSignal::new(Vec::<Problem>::new());
     // What is typed is kept as a draft per form, so switching forms, a
     // reload or a killed tab does not throw work away.
@@ -76,16 +62,18 @@ pub fn ReportForm() -> impl IntoView {
     let notice = RwSignal::new(None::<Notice>);
     let saving = RwSignal::new(false);
 
+    let may_pick = offered.clone();
     let pick_form = Callback::new(move |id: String| {
-        let Some(next) = latest(&id) else {
+        let Some(next) =
+            latest(&id).filter(|form| may_pick.iter().any(|offered| offered.id == form.id))
+        else {
             return;
         };
-        if form_id.get_untracked() == next.id {
-            return;
+        if form_id.get_untracked() != next.id {
+            problems.set(Vec::new());
+            notice.set(None);
+            drafts.switch_to(next);
         }
-        problems.set(Vec::new());
-        notice.set(None);
-        drafts.switch_to(next);
     });
 
     let submit = move |event: SubmitEvent| {
@@ -95,67 +83,26 @@ pub fn ReportForm() -> impl IntoView {
         }
         // A notice of the previous save must not pass for this one's.
         notice.set(None);
-        let Some(form) = latest(&form_id.get_untracked()) else {
-            return;
-        };
-        let now = now_ms();
-        let owner = state.username_untracked().unwrap_or_default();
         let village_code = VillageCode::parse(&village.get_untracked())
             .ok()
             .filter(|code| gazetteer.with_value(|g| g.village(code).is_some()));
-        let validated = validate(
-            form,
-            &coerce(&form.fields, &answers.get_untracked()),
-            wita_today(now),
-        );
         village_missing.set(village_code.is_none());
-        problems.set(validated.problems.clone());
-        let village_code = match village_code {
-            Some(code) if validated.is_valid() => code,
-            _ => {
-                notice.set(Some(Notice::FixProblems));
-                let first = match village_code {
-                    None => "village".to_owned(),
-                    Some(_) => dom_id_of_path(&validated.problems[0].path),
-                };
-                focus(&first);
-                return;
+        match checked_report(&form_id.get_untracked(), village_code, answers, problems) {
+            Some(report) => {
+                drafts.cancel_pending();
+                saving.set(true);
+                spawn_local(async move {
+                    save(report, state, drafts, problems, notice).await;
+                    saving.set(false);
+                });
             }
-        };
-        let report = Report {
-            id: ReportId::new_v7(now as u64, random_bytes()),
-            form: form.form_ref(),
-            village: village_code.clone(),
-            created_at_ms: now,
-            answers: validated.answers,
-        };
-        saving.set(true);
-        drafts.cancel_pending();
-        spawn_local(async move {
-            let saved = match database().await {
-                Ok(db) => db.save_new(&report, now, &owner).await,
-                Err(error) => Err(error),
-            };
-            saving.set(false);
-            match saved {
-                Ok(()) => {
-                    local_storage_set(VILLAGE_KEY, village_code.as_str());
-                    // The picker is disabled while saving, so the open form
-                    // is still the one just saved.
-                    drafts.saved();
-                    problems.set(Vec::new());
-                    notice.set(Some(Notice::Saved));
-                    state.reload_entries().await;
-                    state.request_sync();
-                }
-                Err(error) => notice.set(Some(Notice::SaveFailed(error.to_string()))),
-            }
-        });
+            None => notice.set(Some(Notice::FixProblems)),
+        }
     };
 
     // Only the form's id is read here, so typing never rebuilds the form.
     let form_view = move || {
-        let form = latest(&form_id.get()).unwrap_or_else(default_form);
+        let form = latest(&form_id.get()).unwrap_or(first_form);
         let form_state = FormState::new(form, answers, problems, lang, wita_today(now_ms()));
         view! { <FormView state=form_state /> }
     };
@@ -164,54 +111,152 @@ pub fn ReportForm() -> impl IntoView {
         <section class="card">
             <h2>{move || i18n::NEW_REPORT.get(lang.get())}</h2>
             <form on:submit=submit novalidate>
-                <FormPicker selected=form_id on_pick=pick_form disabled=saving />
+                <FormPicker forms=offered.clone() selected=form_id on_pick=pick_form disabled=saving />
                 {drafts.notice(lang)}
-
-                <label for="village">{move || i18n::VILLAGE.get(lang.get())}</label>
-                <select
-                    id="village"
-                    name="village"
-                    prop:value=move || village.get()
-                    on:change=move |ev| village.set(event_target_value(&ev))
-                >
-                    <option value="">{move || i18n::CHOOSE_VILLAGE.get(lang.get())}</option>
-                    {gazetteer
-                        .with_value(|g| g.districts.clone())
-                        .into_iter()
-                        .map(|district| {
-                            view! {
-                                <optgroup label=format!("Kec. {}", district.name)>
-                                    {district
-                                        .villages
-                                        .into_iter()
-                                        .map(|v| {
-                                            let selected = village.get_untracked() == v.code.as_str();
-                                            view! {
-                                                <option value=v.code.to_string() selected=selected>
-                                                    {v.name}
-                                                </option>
-                                            }
-                                        })
-                                        .collect_view()}
-                                </optgroup>
-                            }
-                        })
-                        .collect_view()}
-                </select>
-                {move || {
-                    village_missing
-                        .get()
-                        .then(|| view! { <p class="field-error" role="alert">{i18n::VILLAGE_REQUIRED.get(lang.get())}</p> })
-                }}
-
+                <VillagePicker gazetteer village missing=village_missing />
                 {form_view}
-
                 <button class="primary" type="submit" disabled=move || saving.get()>
                     {move || if saving.get() { i18n::SAVING.get(lang.get()) } else { i18n::SAVE.get(lang.get()) }}
                 </button>
                 {move || notice.get().map(|notice| notice_view(notice, lang.get()))}
             </form>
         </section>
+    }
+}
+
+/// Only the villages this account may file for: the server refuses a push
+/// for any other, so offering them would only strand reports.
+fn villages_for(access: Option<&Access>) -> Gazetteer {
+    let mut allowed = Gazetteer::kotamobagu().clone();
+    for district in &mut allowed.districts {
+        district
+            .villages
+            .retain(|v| access.is_some_and(|access| access.can_file_for(&v.code)));
+    }
+    allowed
+        .districts
+        .retain(|district| !district.villages.is_empty());
+    allowed
+}
+
+/// The village a new report starts with: the only one the user may file
+/// for, else the one chosen last time.
+fn first_village(gazetteer: StoredValue<Gazetteer>) -> String {
+    let only_village =
+        gazetteer.with_value(|g| match g.villages().collect::<Vec<_>>().as_slice() {
+            [single] => Some(single.code.to_string()),
+            _ => None,
+        });
+    let remembered = storage::preference(VILLAGE_KEY).filter(|code| {
+        VillageCode::parse(code)
+            .is_ok_and(|code| gazetteer.with_value(|g| g.village(&code).is_some()))
+    });
+    only_village.or(remembered).unwrap_or_default()
+}
+
+/// Runs the shared validator with today's date in Kotamobagu and shows its
+/// problems; the report to save when there are none and a village is
+/// chosen. Otherwise the focus moves to the first problem.
+fn checked_report(
+    form_id: &str,
+    village: Option<VillageCode>,
+    answers: RwSignal<Answers>,
+    problems: RwSignal<Vec<Problem>>,
+) -> Option<Report> {
+    let form = latest(form_id)?;
+    let now = now_ms();
+    let validated = validate(
+        form,
+        &coerce(&form.fields, &answers.get_untracked()),
+        wita_today(now),
+    );
+    problems.set(validated.problems.clone());
+    let village = match village {
+        Some(code) if validated.is_valid() => code,
+        None => {
+            focus("village");
+            return None;
+        }
+        Some(_) => {
+            focus(&dom_id_of_path(&validated.problems[0].path));
+            return None;
+        }
+    };
+    Some(Report {
+        id: ReportId::new_v7(now as u64, random_bytes()),
+        form: form.form_ref(),
+        village,
+        created_at_ms: now,
+        answers: validated.answers,
+    })
+}
+
+/// Saves a report: written to IndexedDB first, and the form is cleared
+/// only after the write completed, so a failed save loses nothing. (Not a
+/// Leptos `Action`: one costs about 10 kB of wasm for what a signal and a
+/// task do here.)
+async fn save(
+    report: Report,
+    state: PhoneState,
+    drafts: DraftKeeper,
+    problems: RwSignal<Vec<Problem>>,
+    notice: RwSignal<Option<Notice>>,
+) {
+    let owner = state.username_untracked().unwrap_or_default();
+    match storage::save_report(&report, report.created_at_ms, &owner).await {
+        Ok(()) => {
+            storage::set_preference(VILLAGE_KEY, report.village.as_str());
+            // The picker is disabled while saving, so the open form is still
+            // the one just saved.
+            drafts.saved();
+            problems.set(Vec::new());
+            notice.set(Some(Notice::Saved));
+            state.reload_entries().await;
+            crate::sync_engine::request_sync(state);
+        }
+        Err(error) => notice.set(Some(Notice::SaveFailed(error.to_string()))),
+    }
+}
+
+/// The village of the report, among those the user may file for.
+#[component]
+fn VillagePicker(
+    gazetteer: StoredValue<Gazetteer>,
+    village: RwSignal<String>,
+    missing: RwSignal<bool>,
+) -> impl IntoView {
+    let lang = expect_context::<PhoneState>().lang;
+    let districts = gazetteer.with_value(|g| g.districts.clone());
+    let groups = districts
+        .into_iter()
+        .map(|district| {
+            let options = district
+                .villages
+                .into_iter()
+                .map(|v| {
+                    let selected = village.get_untracked() == v.code.as_str();
+                    view! { <option value=v.code.to_string() selected=selected>{v.name}</option> }
+                })
+                .collect_view();
+            view! { <optgroup label=format!("Kec. {}", district.name)>{options}</optgroup> }
+        })
+        .collect_view();
+    view! {
+        <label for="village">{move || i18n::VILLAGE.get(lang.get())}</label>
+        <select
+            id="village"
+            name="village"
+            prop:value=move || village.get()
+            on:change=move |ev| village.set(event_target_value(&ev))
+        >
+            <option value="">{move || i18n::CHOOSE_VILLAGE.get(lang.get())}</option>
+            {groups}
+        </select>
+        {move || {
+            missing
+                .get()
+                .then(|| view! { <p class="field-error" role="alert">{i18n::VILLAGE_REQUIRED.get(lang.get())}</p> })
+        }}
     }
 }
 

@@ -1,9 +1,9 @@
 //! Every report saved on this phone, newest first, with where it stands.
 
 use super::form_catalog::report_title;
-use super::state::AppState;
+use super::state::PhoneState;
 use crate::i18n::{self, Lang};
-use crate::outbox_db::OutboxEntry;
+use crate::storage::OutboxEntry;
 use crate::time::format_wita;
 use kabar_shared::report::{FormRef, ReviewStatus};
 use kabar_shared::sync::{Delivery, ReviewEvent};
@@ -12,7 +12,7 @@ use leptos::prelude::*;
 
 #[component]
 pub fn ReportList() -> impl IntoView {
-    let state = expect_context::<AppState>();
+    let state = expect_context::<PhoneState>();
     let lang = state.lang;
     let newest_first = move || {
         let mut entries = state.entries.get();
@@ -45,7 +45,7 @@ pub fn ReportList() -> impl IntoView {
 
 #[component]
 fn ReportItem(entry: OutboxEntry, village: String) -> impl IntoView {
-    let state = expect_context::<AppState>();
+    let state = expect_context::<PhoneState>();
     let lang = state.lang;
     let delivery = entry.delivery.clone();
     let status = delivery.name();

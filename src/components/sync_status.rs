@@ -1,8 +1,8 @@
 //! Explains, in the user's language, why reports are still waiting and what
 //! happens next, and offers to send now.
 
-use super::state::{AppState, Connection};
-use crate::api::ApiError;
+use super::state::{Connection, PhoneState};
+use crate::api::RequestError;
 use crate::i18n::{self, Lang};
 use crate::sync_engine::SyncError;
 use leptos::prelude::*;
@@ -12,7 +12,7 @@ const LOW_STORAGE_BYTES: f64 = 20_000_000.0;
 
 #[component]
 pub fn SyncStatus() -> impl IntoView {
-    let state = expect_context::<AppState>();
+    let state = expect_context::<PhoneState>();
     let lang = state.lang;
     let waiting = move || {
         state
@@ -41,7 +41,9 @@ pub fn SyncStatus() -> impl IntoView {
         if let Some(free) = health.free_bytes
             && free < LOW_STORAGE_BYTES
         {
-            let megabytes = (free.max(0.0) / 1_000_000.0).floor();
+            // Whole megabytes as an integer: formatting an `f64` pulls the
+            // standard library's float printing (about 11 kB) into the wasm.
+            let megabytes = (free.max(0.0) / 1_000_000.0) as u64;
             warnings.push(format!(
                 "{} {megabytes} MB. {}",
                 i18n::STORAGE_LOW.get(lang),
@@ -77,7 +79,7 @@ pub fn SyncStatus() -> impl IntoView {
                 <button
                     class="secondary"
                     disabled=move || state.connection.get() == Connection::Sending
-                    on:click=move |_| state.request_sync()
+                    on:click=move |_| crate::sync_engine::request_sync(state)
                 >
                     {move || i18n::SEND_NOW.get(lang.get())}
                 </button>
@@ -88,9 +90,9 @@ pub fn SyncStatus() -> impl IntoView {
 
 fn describe(error: &SyncError, lang: Lang) -> String {
     match error {
-        SyncError::Api(ApiError::Unreachable) => i18n::ERROR_OFFLINE.get(lang).to_owned(),
-        SyncError::Api(ApiError::TimedOut) => i18n::ERROR_TIMEOUT.get(lang).to_owned(),
-        SyncError::Api(ApiError::Refused {
+        SyncError::Request(RequestError::Unreachable) => i18n::ERROR_OFFLINE.get(lang).to_owned(),
+        SyncError::Request(RequestError::TimedOut) => i18n::ERROR_TIMEOUT.get(lang).to_owned(),
+        SyncError::Request(RequestError::Refused {
             status,
             message_id,
             message_en,
@@ -106,10 +108,10 @@ fn describe(error: &SyncError, lang: Lang) -> String {
                 i18n::RETRY_HINT.get(lang)
             )
         }
-        SyncError::Api(ApiError::Unreadable(detail)) => {
+        SyncError::Request(RequestError::Unreadable(detail)) => {
             format!("{} {detail}", i18n::ERROR_PROTOCOL.get(lang))
         }
-        SyncError::Protocol(_) => i18n::ERROR_PROTOCOL.get(lang).to_owned(),
+        SyncError::Protocol => i18n::ERROR_PROTOCOL.get(lang).to_owned(),
         SyncError::Storage(error) => format!("{}: {error}", i18n::ERROR_STORAGE.get(lang)),
     }
 }

@@ -1,6 +1,6 @@
 //! The title bar: app name, connection state and the language switch.
 
-use super::state::{AppState, Connection, Session};
+use super::state::{Connection, PhoneState, Session};
 use crate::api;
 use crate::i18n;
 use leptos::prelude::*;
@@ -8,7 +8,7 @@ use leptos::task::spawn_local;
 
 #[component]
 pub fn TopBar() -> impl IntoView {
-    let state = expect_context::<AppState>();
+    let state = expect_context::<PhoneState>();
     let lang = state.lang;
     let connection_text = move || {
         let text = match state.connection.get() {

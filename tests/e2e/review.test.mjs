@@ -2,7 +2,7 @@
 // sends a report back with a comment, and the phone shows it on its next sync.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { KIM_VOLUNTEER, newPhone, openAndLogIn, screenshot, withServerAndBrowser } from "./harness.mjs";
+import { KIM_VOLUNTEER, newPhone, openAndLogIn, screenshot, storedRecords, withServerAndBrowser } from "./harness.mjs";
 
 let server;
 let browser;
@@ -38,11 +38,10 @@ test("a reviewer's request for changes and comment show on the phone after a syn
   assert.match(await item.textContent(), /Petugas Command Center: Mohon sebutkan nama jalannya\./);
   await screenshot(page, "review-needs-revision");
 
-  // The pull also brought the reference data the phone caches for offline use.
-  const cached = await page.evaluate(() => ({
-    forms: JSON.parse(localStorage.getItem("kabar-desa.forms")),
-    villages: JSON.parse(localStorage.getItem("kabar-desa.villages")),
-  }));
+  // The pull also brought the reference data the phone keeps in IndexedDB
+  // for offline use.
+  const parsed = async (store) => (await storedRecords(page, store)).flatMap((record) => JSON.parse(record.json));
+  const cached = { forms: await parsed("forms"), villages: await parsed("villages") };
   assert.ok(cached.forms.some((form) => form.id === "laporan-kejadian"));
   assert.deepEqual(
     cached.villages.map((village) => village.code),
@@ -52,8 +51,10 @@ test("a reviewer's request for changes and comment show on the phone after a syn
   // Logging out forgets the user's identity and review news on this phone.
   await page.getByRole("button", { name: "Keluar" }).click();
   await page.locator("#username").waitFor();
-  assert.equal(await page.evaluate(() => localStorage.getItem("kabar-desa.reviews")), null);
-  assert.equal(await page.evaluate(() => localStorage.getItem("kabar-desa.villages")), null);
+  assert.deepEqual(await storedRecords(page, "reviews"), []);
+  assert.deepEqual(await storedRecords(page, "villages"), []);
+  assert.deepEqual(await storedRecords(page, "meta"), [], "no pull cursor");
+  assert.equal(await page.evaluate(() => localStorage.getItem("kabar-desa.session")), null);
 
   // The next person on this shared phone sees none of the first one's reports.
   await openAndLogIn(page, server, KIM_VOLUNTEER);

@@ -1,38 +1,63 @@
-//! The phone's outbox in IndexedDB, through rexie. Only this module knows
-//! IndexedDB.
+//! Everything the phone keeps, in IndexedDB through rexie, behind functions
+//! named for what the user does. Only this module knows IndexedDB (and the
+//! few preferences in localStorage).
 //!
-//! Every report the user saves is one record, kept until the user's phone is
-//! wiped: sent reports stay so the user can see what went out. A record holds
-//! the report's canonical JSON as a string, so what is read back is exactly
-//! what was hashed and will be pushed, byte for byte.
+//! Every report the user saves is one record of `outbox`, kept until the
+//! user's phone is wiped: sent reports stay so the user can see what went
+//! out. A record holds the report's canonical JSON as a string, so what is
+//! read back is exactly what was hashed and will be pushed, byte for byte.
 //!
-//! Photos live in a second store, `photos`, keyed by their reference
-//! `sha256:<hex>`: the hash of the stored bytes, which is what a report's
-//! photo answer holds. A photo is stored when it is taken, before the report
-//! is saved, so a saved report never names a photo the phone does not have.
+//! Photos live in `photos`, keyed by their reference `sha256:<hex>`: the
+//! hash of the stored bytes, which is what a report's photo answer holds. A
+//! photo is stored when it is taken, before the report is saved, so a saved
+//! report never names a photo the phone does not have.
 //!
-//! Drafts live in a third store, `drafts`: the answers of a form being
-//! filled, one per user and form, written as the user types. Low-end phones
-//! kill a backgrounded tab to free memory; the draft brings the half-filled
-//! form back. Saving a report deletes its draft in the same transaction, so
-//! a report is never both saved and still offered as unfinished.
+//! Drafts live in `drafts`: the answers of a form being filled, one per user
+//! and form, written as the user types. Low-end phones kill a backgrounded
+//! tab to free memory; the draft brings the half-filled form back. Saving a
+//! report deletes its draft in the same transaction, so a report is never
+//! both saved and still offered as unfinished.
+//!
+//! What the pull brings lives here too: form versions the server published
+//! (`forms`), the villages in the user's scope (`villages`), the reviewers'
+//! news per report (`reviews`) and, in `meta`, the pull cursor. A pulled
+//! page's news and the cursor that brought it are written in one
+//! transaction, so a crash can only repeat a page, never skip one. Only
+//! small values read synchronously at start stay in localStorage: the
+//! language, the device id, the last village chosen and the confirmed
+//! identity.
 
-use kabar_shared::report::{Answers, ContentHash};
-use kabar_shared::sync::Delivery;
+use kabar_shared::account::Me;
+use kabar_shared::form::FormDefinition;
+use kabar_shared::report::{Answers, ContentHash, ReviewStatus};
+use kabar_shared::sync::{Delivery, ReviewEvent};
+use kabar_shared::village::Village;
 use kabar_shared::{Report, ReportId};
 use rexie::{ObjectStore, Rexie, TransactionMode};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::fmt;
+use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// The database the app uses; tests open others.
 pub const DATABASE_NAME: &str = "kabar-desa";
-/// Version 1 had only the outbox; version 2 added the photos store and
-/// version 3 the drafts store. The upgrade creates missing stores and keeps
-/// existing ones with their records.
-const VERSION: u32 = 3;
+/// Version 1 had only the outbox; version 2 added the photos store, version
+/// 3 the drafts store, and version 4 the stores of what the pull brings
+/// (until then kept in localStorage). The upgrade creates missing stores and
+/// keeps existing ones with their records.
+const VERSION: u32 = 4;
 const OUTBOX: &str = "outbox";
 const PHOTOS: &str = "photos";
 const DRAFTS: &str = "drafts";
+const FORMS: &str = "forms";
+const VILLAGES: &str = "villages";
+const REVIEWS: &str = "reviews";
+const META: &str = "meta";
+const CURSOR_KEY: &str = "pull_cursor";
+/// The key of the one record in `forms` and `villages`: the whole set, as
+/// the server sends it whenever it changes.
+const ALL: &str = "all";
 
 /// One saved report and where it stands with the server.
 #[derive(Debug, Clone, PartialEq)]
@@ -134,20 +159,21 @@ impl From<rexie::Error> for StorageError {
     }
 }
 
-pub struct OutboxDb {
+/// One open connection to the phone's database. The app uses one
+/// ([`database`]); tests open their own by name.
+pub struct PhoneDb {
     rexie: Rexie,
 }
 
-impl OutboxDb {
-    pub async fn open(name: &str) -> Result<OutboxDb, StorageError> {
-        let rexie = Rexie::builder(name)
-            .version(VERSION)
-            .add_object_store(ObjectStore::new(OUTBOX).key_path("id"))
-            .add_object_store(ObjectStore::new(PHOTOS).key_path("id"))
-            .add_object_store(ObjectStore::new(DRAFTS).key_path("id"))
-            .build()
-            .await?;
-        Ok(OutboxDb { rexie })
+impl PhoneDb {
+    pub async fn open(name: &str) -> Result<PhoneDb, StorageError> {
+        let mut builder = Rexie::builder(name).version(VERSION);
+        for store in [OUTBOX, PHOTOS, DRAFTS, FORMS, VILLAGES, REVIEWS, META] {
+            builder = builder.add_object_store(ObjectStore::new(store).key_path("id"));
+        }
+        Ok(PhoneDb {
+            rexie: builder.build().await?,
+        })
     }
 
     pub fn close(self) {
@@ -164,7 +190,7 @@ impl OutboxDb {
     /// IndexedDB reports the transaction complete, so "saved" on screen means
     /// saved. An id that is already stored is an error, never an overwrite,
     /// and then the draft stays.
-    pub async fn save_new(
+    pub async fn save_report(
         &self,
         report: &Report,
         saved_at_ms: i64,
@@ -193,7 +219,7 @@ impl OutboxDb {
 
     /// Every saved report, oldest first (ids are UUIDv7, so key order is
     /// creation order).
-    pub async fn all(&self) -> Result<Vec<OutboxEntry>, StorageError> {
+    pub async fn outbox(&self) -> Result<Vec<OutboxEntry>, StorageError> {
         let transaction = self
             .rexie
             .transaction(&[OUTBOX], TransactionMode::ReadOnly)?;
@@ -205,7 +231,7 @@ impl OutboxDb {
     /// Records the server's answers in one transaction: either every update
     /// lands or none does. Only the delivery changes; the report itself is
     /// never rewritten here.
-    pub async fn set_deliveries(
+    pub async fn record_deliveries(
         &self,
         updates: &[(ReportId, Delivery)],
     ) -> Result<(), StorageError> {
@@ -226,12 +252,12 @@ impl OutboxDb {
     }
 }
 
-impl OutboxDb {
+impl PhoneDb {
     /// Stores a photo's bytes under their hash and returns that reference.
     /// Resolves only when the transaction is complete. The same bytes stored
     /// twice are one record, so taking the same picture into two reports
     /// costs the space once.
-    pub async fn save_photo(
+    pub async fn keep_photo(
         &self,
         bytes: &[u8],
         mime: &str,
@@ -328,9 +354,9 @@ impl OutboxDb {
     }
 }
 
-impl OutboxDb {
+impl PhoneDb {
     /// Writes (or replaces) the draft of one user's form.
-    pub async fn save_draft(&self, draft: &Draft) -> Result<(), StorageError> {
+    pub async fn keep_draft(&self, draft: &Draft) -> Result<(), StorageError> {
         let record = js_record(&[
             ("id", Draft::key(&draft.owner, &draft.form_id)),
             ("owner", JsValue::from_str(&draft.owner)),
@@ -379,7 +405,7 @@ impl OutboxDb {
     }
 
     /// Forgets one user's draft of a form; nothing happens when there is none.
-    pub async fn discard_draft(&self, owner: &str, form_id: &str) -> Result<(), StorageError> {
+    pub async fn forget_draft(&self, owner: &str, form_id: &str) -> Result<(), StorageError> {
         let transaction = self
             .rexie
             .transaction(&[DRAFTS], TransactionMode::ReadWrite)?;
@@ -390,6 +416,314 @@ impl OutboxDb {
         transaction.done().await?;
         Ok(())
     }
+}
+
+/// What one pulled page brings for the phone to keep.
+#[derive(Debug, Clone, Copy)]
+pub struct PulledPage<'a> {
+    pub reviews: &'a [ReviewEvent],
+    /// Every published form version, when the server's set changed.
+    pub forms: Option<&'a [FormDefinition]>,
+    /// The villages in the user's scope, when they changed.
+    pub villages: Option<&'a [Village]>,
+    /// Where the next pull starts.
+    pub cursor: &'a str,
+}
+
+impl PhoneDb {
+    /// Keeps one pulled page: its review news, the reference data it
+    /// carries, and the cursor that brought them, in ONE transaction. Either
+    /// all of it lands or none does, so the next pull starts exactly after
+    /// what the phone holds.
+    pub async fn keep_pulled(&self, page: PulledPage<'_>) -> Result<(), StorageError> {
+        let transaction = self.rexie.transaction(
+            &[FORMS, VILLAGES, REVIEWS, META],
+            TransactionMode::ReadWrite,
+        )?;
+        // One record per event, keyed by the event itself: a page pulled
+        // again (a crash before its cursor was kept) writes the same records.
+        let reviews = transaction.store(REVIEWS)?;
+        for event in page.reviews {
+            reviews.put(&review_record(event)?, None).await?;
+        }
+        // The server sends the whole set whenever it changed.
+        if let Some(forms) = page.forms {
+            let store = transaction.store(FORMS)?;
+            store.put(&json_record(ALL, forms)?, None).await?;
+        }
+        if let Some(villages) = page.villages {
+            let store = transaction.store(VILLAGES)?;
+            store.put(&json_record(ALL, villages)?, None).await?;
+        }
+        transaction
+            .store(META)?
+            .put(&json_record(CURSOR_KEY, &page.cursor)?, None)
+            .await?;
+        transaction.done().await?;
+        Ok(())
+    }
+
+    /// Where the next pull starts; `None` before the first pull.
+    pub async fn pull_cursor(&self) -> Result<Option<String>, StorageError> {
+        self.meta(CURSOR_KEY).await
+    }
+
+    /// The reviewers' news on every report, oldest first per report.
+    pub async fn reviews(&self) -> Result<BTreeMap<ReportId, Vec<ReviewEvent>>, StorageError> {
+        // Keys sort by report and then time, so each report's events come
+        // oldest first.
+        let mut reviews: BTreeMap<ReportId, Vec<ReviewEvent>> = BTreeMap::new();
+        for record in self.records(REVIEWS).await? {
+            let text = |key: &str| text_property(&record, key).unwrap_or_default();
+            let Ok(report_id) = ReportId::parse(&text("report_id")) else {
+                return Err(StorageError("a stored review names no report".into()));
+            };
+            let comment = text("comment");
+            reviews.entry(report_id).or_default().push(ReviewEvent {
+                report_id,
+                status: ReviewStatus::parse(&text("status")),
+                comment: (!comment.is_empty()).then_some(comment),
+                reviewer: text("reviewer"),
+                at_ms: time_property(&record, "at_ms"),
+            });
+        }
+        Ok(reviews)
+    }
+
+    /// The form versions the server published, as last pulled.
+    pub async fn pulled_forms(&self) -> Result<Vec<FormDefinition>, StorageError> {
+        self.whole_set(FORMS, "the stored forms").await
+    }
+
+    /// The villages in the user's scope, with their profiles, as last pulled.
+    pub async fn villages(&self) -> Result<Vec<Village>, StorageError> {
+        self.whole_set(VILLAGES, "the stored villages").await
+    }
+
+    /// The one record of a store the pull replaces as a whole.
+    async fn whole_set<T: serde::de::DeserializeOwned>(
+        &self,
+        store: &str,
+        what: &str,
+    ) -> Result<Vec<T>, StorageError> {
+        let transaction = self
+            .rexie
+            .transaction(&[store], TransactionMode::ReadOnly)?;
+        let record = transaction
+            .store(store)?
+            .get(JsValue::from_str(ALL))
+            .await?;
+        transaction.done().await?;
+        match record {
+            Some(record) => parse_json(&record, what),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Forgets who was signed in and everything pulled for them, in one
+    /// transaction: the next user of a shared phone starts from their own
+    /// cursor. Reports, drafts and photos stay; they wait for their author.
+    pub async fn forget_user(&self) -> Result<(), StorageError> {
+        let transaction = self
+            .rexie
+            .transaction(&[VILLAGES, REVIEWS, META], TransactionMode::ReadWrite)?;
+        transaction.store(VILLAGES)?.clear().await?;
+        transaction.store(REVIEWS)?.clear().await?;
+        transaction.store(META)?.clear().await?;
+        transaction.done().await?;
+        Ok(())
+    }
+
+    async fn meta<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Result<Option<T>, StorageError> {
+        let transaction = self.rexie.transaction(&[META], TransactionMode::ReadOnly)?;
+        let record = transaction.store(META)?.get(JsValue::from_str(key)).await?;
+        transaction.done().await?;
+        record
+            .map(|record| parse_json(&record, "a stored setting"))
+            .transpose()
+    }
+
+    async fn records(&self, store: &str) -> Result<Vec<JsValue>, StorageError> {
+        let transaction = self
+            .rexie
+            .transaction(&[store], TransactionMode::ReadOnly)?;
+        let records = transaction.store(store)?.get_all(None, None).await?;
+        transaction.done().await?;
+        Ok(records)
+    }
+}
+
+/// A review event as plain properties, keyed by everything it says: the
+/// same event pulled twice is one record, and keys sort by report and then
+/// time (zero-padded).
+fn review_record(event: &ReviewEvent) -> Result<JsValue, StorageError> {
+    let status = event.status.map_or("", ReviewStatus::as_str);
+    let comment = event.comment.as_deref().unwrap_or_default();
+    let id = format!(
+        "{}\n{:016}\n{status}\n{}\n{comment}",
+        event.report_id, event.at_ms, event.reviewer
+    );
+    js_record(&[
+        ("id", JsValue::from_str(&id)),
+        ("report_id", JsValue::from_str(&event.report_id.to_string())),
+        ("status", JsValue::from_str(status)),
+        ("comment", JsValue::from_str(comment)),
+        ("reviewer", JsValue::from_str(&event.reviewer)),
+        ("at_ms", JsValue::from_f64(event.at_ms as f64)),
+    ])
+}
+
+/// `{ id, json }`: a value of the shared crate as its JSON text.
+fn json_record<T: serde::Serialize + ?Sized>(id: &str, value: &T) -> Result<JsValue, StorageError> {
+    js_record(&[
+        ("id", JsValue::from_str(id)),
+        ("json", JsValue::from_str(&to_json(value)?)),
+    ])
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(
+    record: &JsValue,
+    what: &str,
+) -> Result<T, StorageError> {
+    let text = text_property(record, "json").unwrap_or_default();
+    serde_json::from_str(&text)
+        .map_err(|error| StorageError(format!("{what} does not parse: {error}")))
+}
+
+thread_local! {
+    static DATABASE: RefCell<Option<Rc<PhoneDb>>> = const { RefCell::new(None) };
+}
+
+/// The app's one IndexedDB connection, opened on first use.
+pub async fn database() -> Result<Rc<PhoneDb>, StorageError> {
+    if let Some(db) = DATABASE.with_borrow(|db| db.clone()) {
+        return Ok(db);
+    }
+    let db = Rc::new(PhoneDb::open(DATABASE_NAME).await?);
+    // Another task may have opened it meanwhile; keep the first.
+    Ok(DATABASE.with_borrow_mut(|slot| slot.get_or_insert(db).clone()))
+}
+
+/// What the app needs before its first screen: the reviewers' news and the
+/// form versions pulled earlier.
+#[derive(Debug, Default)]
+pub struct Remembered {
+    pub reviews: BTreeMap<ReportId, Vec<ReviewEvent>>,
+    pub forms: Vec<FormDefinition>,
+}
+
+/// Reads what the phone remembers of its pulls. Copies an older version of
+/// the app kept in localStorage are dropped: with no cursor in IndexedDB the
+/// next pull starts from the beginning and brings them anew.
+pub async fn remembered() -> Result<Remembered, StorageError> {
+    for key in [
+        "kabar-desa.pull-cursor",
+        "kabar-desa.reviews",
+        "kabar-desa.forms",
+        "kabar-desa.villages",
+    ] {
+        remove_preference(key);
+    }
+    let db = database().await?;
+    Ok(Remembered {
+        reviews: db.reviews().await?,
+        forms: db.pulled_forms().await?,
+    })
+}
+
+/// The user saved a report: it waits in the outbox and its draft ends.
+pub async fn save_report(report: &Report, now_ms: i64, owner: &str) -> Result<(), StorageError> {
+    database().await?.save_report(report, now_ms, owner).await
+}
+
+/// The user took or chose a photo: it is kept under its hash.
+pub async fn keep_photo(
+    bytes: &[u8],
+    mime: &str,
+    now_ms: i64,
+) -> Result<ContentHash, StorageError> {
+    database().await?.keep_photo(bytes, mime, now_ms).await
+}
+
+/// A photo the phone holds, to show or to upload.
+pub async fn photo(reference: &ContentHash) -> Result<Option<StoredPhoto>, StorageError> {
+    database().await?.photo(reference).await
+}
+
+/// The user typed: the form as it stands is kept.
+pub async fn keep_draft(draft: &Draft) -> Result<(), StorageError> {
+    database().await?.keep_draft(draft).await
+}
+
+/// The user discarded a half-filled form.
+pub async fn forget_draft(owner: &str, form_id: &str) -> Result<(), StorageError> {
+    database().await?.forget_draft(owner, form_id).await
+}
+
+/// The half-filled forms of one user, the most recent first.
+pub async fn drafts_of(owner: &str) -> Result<Vec<Draft>, StorageError> {
+    database().await?.drafts_of(owner).await
+}
+
+/// The reports `username` may see, oldest first.
+pub async fn reports_of(username: &str) -> Result<Vec<OutboxEntry>, StorageError> {
+    let mut entries = database().await?.outbox().await?;
+    entries.retain(|entry| entry.belongs_to(username));
+    Ok(entries)
+}
+
+const IDENTITY_KEY: &str = "kabar-desa.session";
+
+/// The identity the server last confirmed on this phone, so the app opens as
+/// this user with no signal for weeks. It stays in localStorage (see
+/// ARCHITECTURE.md): it is read synchronously, so the first screen is the
+/// user's without waiting for IndexedDB, and losing it costs one login.
+pub fn remembered_identity() -> Option<Me> {
+    serde_json::from_str(&preference(IDENTITY_KEY)?).ok()
+}
+
+/// The user signed in: the phone remembers who.
+pub fn remember_sign_in(me: &Me) {
+    if let Ok(json) = serde_json::to_string(me) {
+        set_preference(IDENTITY_KEY, &json);
+    }
+}
+
+/// The user signed out, or the server ended the session: the identity and
+/// everything pulled for it go.
+pub async fn forget_sign_in() -> Result<(), StorageError> {
+    remove_preference(IDENTITY_KEY);
+    database().await?.forget_user().await
+}
+
+/// A small preference kept in localStorage (language, device id, last
+/// village chosen).
+pub fn preference(key: &str) -> Option<String> {
+    local_storage()?.get_item(key).ok()?
+}
+
+/// Small preferences only; reports never go to localStorage.
+pub fn set_preference(key: &str, value: &str) {
+    if let Some(storage) = local_storage() {
+        let _ = storage.set_item(key, value);
+    }
+}
+
+fn remove_preference(key: &str) {
+    if let Some(storage) = local_storage() {
+        let _ = storage.remove_item(key);
+    }
+}
+
+fn local_storage() -> Option<web_sys::Storage> {
+    // The app's unit tests run natively, where there is no browser to ask.
+    if !cfg!(target_arch = "wasm32") {
+        return None;
+    }
+    web_sys::window()?.local_storage().ok()?
 }
 
 /// `{ id, state, saved_at_ms, report, delivery }` with `report` and
@@ -448,6 +782,6 @@ fn time_property(record: &JsValue, key: &str) -> i64 {
         .unwrap_or(0.0) as i64
 }
 
-fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StorageError> {
+fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, StorageError> {
     serde_json::to_string(value).map_err(|error| StorageError(error.to_string()))
 }
