@@ -12,6 +12,7 @@ pub mod error;
 pub mod health;
 pub mod openapi;
 pub mod photos;
+pub mod pusat;
 pub mod reports;
 pub mod store;
 pub mod sync;
@@ -80,6 +81,7 @@ pub fn api_router(state: AppState) -> Router {
         .merge(sync::router())
         .merge(reports::router())
         .merge(admin::router())
+        .merge(pusat::router())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         // Photos are already compressed; they get their own, larger limit.
         .merge(photos::router(max_photo_bytes))
@@ -101,12 +103,14 @@ pub struct Application {
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let app_dir = settings.app_dir.clone();
+        let pusat_dir = settings.pusat_dir.clone();
         let listen = settings.listen;
         tracing::info!(database = %settings.database.describe(), photos = %settings.photo_store.describe(), "opening storage");
         let state = AppState::new(settings).await?;
         let listener = TcpListener::bind(listen).await?;
         let router = Router::new()
             .nest("/api", api_router(state))
+            .merge(app_shell::pusat_router(&pusat_dir))
             .merge(app_shell::router(&app_dir))
             .layer(TraceLayer::new_for_http());
         Ok(Application { listener, router })

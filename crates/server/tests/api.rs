@@ -13,12 +13,15 @@ mod auth;
 mod photos;
 #[path = "api/pull.rs"]
 mod pull;
+#[path = "api/pusat.rs"]
+mod pusat;
 #[path = "api/reports.rs"]
 mod reports;
 
 use auth::*;
 use photos::*;
 use pull::*;
+use pusat::*;
 use reports::*;
 
 use kabar_shared::sync::{PushItem, PushOutcome, PushRequest, PushResponse};
@@ -61,6 +64,12 @@ on_both_backends! {
     the_audit_log_records_who_did_what_and_cannot_be_rewritten,
     the_openapi_document_lists_every_endpoint,
     the_report_list_pages_latest_arrivals_first_and_filters_by_village_and_status,
+    the_inbox_filters_pages_and_counts_within_the_readers_scope,
+    a_report_detail_shows_its_form_device_photos_and_review_history,
+    the_completeness_grid_shows_on_time_late_missing_and_needs_revision,
+    every_command_center_endpoint_answers_401_or_403_by_role_and_scope,
+    bad_filter_values_get_a_clear_400_in_both_languages,
+    the_command_center_is_served_under_pusat_with_its_own_page,
 }
 
 with_photos_on_s3! {

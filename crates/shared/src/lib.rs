@@ -9,6 +9,7 @@
 pub mod account;
 pub mod form;
 mod object;
+pub mod period;
 pub mod report;
 pub mod sync;
 pub mod village;

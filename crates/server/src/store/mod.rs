@@ -16,12 +16,16 @@
 mod accounts;
 mod audit;
 mod photos;
+mod pusat;
 mod reports;
 mod reviews;
 
 pub use accounts::{NewSession, NewUser, SessionRecord, UserRecord};
 pub use audit::{AuditEntry, AuditRecord};
 pub use photos::{NewPhoto, PhotoRecord};
+pub use pusat::{
+    FilingRow, InboxQuery, InboxRow, ReportDetail, ReportPhoto, ReviewRecord, URGENCY_FIELD,
+};
 pub use reports::{Inserted, PageMark, ReportFilter, ReportPage, StoredReport, Submitter};
 pub use reviews::NewReview;
 

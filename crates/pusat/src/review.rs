@@ -1,0 +1,119 @@
+//! The review actions a reviewer takes and the one place they are sent to
+//! the server. Which status each action sets and whether it needs a comment
+//! is decided here until the shared transition table lands; the server's
+//! `POST /api/v1/reports/{id}/review` records them and the phone learns of
+//! them at its next sync.
+
+use crate::api::{self, Failure};
+use crate::i18n::{Lang, Text};
+use kabar_shared::report::{ReviewRequest, ReviewStatus};
+use serde::de::IgnoredAny;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewAction {
+    /// Diterima: a reviewer has taken the report up.
+    Receive,
+    /// Perlu perbaikan: back to the village, with what to fix.
+    Revise,
+    /// Disetujui.
+    Approve,
+    /// Ditolak, with the reason.
+    Reject,
+}
+
+impl ReviewAction {
+    pub const ALL: [ReviewAction; 4] = [
+        ReviewAction::Receive,
+        ReviewAction::Revise,
+        ReviewAction::Approve,
+        ReviewAction::Reject,
+    ];
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        let text = match self {
+            ReviewAction::Receive => Text {
+                id: "Diterima",
+                en: "Received",
+            },
+            ReviewAction::Revise => Text {
+                id: "Perlu perbaikan",
+                en: "Needs revision",
+            },
+            ReviewAction::Approve => Text {
+                id: "Disetujui",
+                en: "Approved",
+            },
+            ReviewAction::Reject => Text {
+                id: "Ditolak",
+                en: "Rejected",
+            },
+        };
+        text.get(lang)
+    }
+
+    /// The keyboard shortcut, from the Indonesian verb: terima, perbaiki,
+    /// setujui, tolak (X, since T is taken).
+    pub fn key(self) -> &'static str {
+        match self {
+            ReviewAction::Receive => "t",
+            ReviewAction::Revise => "p",
+            ReviewAction::Approve => "s",
+            ReviewAction::Reject => "x",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<ReviewAction> {
+        ReviewAction::ALL
+            .into_iter()
+            .find(|action| action.key().eq_ignore_ascii_case(key))
+    }
+
+    /// The status the action sets. The server has no rejected status yet,
+    /// so rejecting is not offered until it does.
+    pub fn status(self) -> Option<ReviewStatus> {
+        match self {
+            ReviewAction::Receive => Some(ReviewStatus::InReview),
+            ReviewAction::Revise => Some(ReviewStatus::NeedsRevision),
+            ReviewAction::Approve => Some(ReviewStatus::Approved),
+            ReviewAction::Reject => None,
+        }
+    }
+
+    /// Sending back and rejecting must say why.
+    pub fn needs_comment(self) -> bool {
+        matches!(self, ReviewAction::Revise | ReviewAction::Reject)
+    }
+
+    pub fn css_class(self) -> &'static str {
+        match self {
+            ReviewAction::Receive => "action-receive",
+            ReviewAction::Revise => "action-revise",
+            ReviewAction::Approve => "action-approve",
+            ReviewAction::Reject => "action-reject",
+        }
+    }
+}
+
+/// Records `action` on report `id`, with `comment` when given.
+pub async fn apply(id: &str, action: ReviewAction, comment: Option<String>) -> Result<(), Failure> {
+    let comment = comment.filter(|text| !text.trim().is_empty());
+    let request = ReviewRequest {
+        status: action.status(),
+        comment,
+    };
+    api::post::<_, IgnoredAny>(&format!("/api/v1/reports/{id}/review"), &request)
+        .await
+        .map(|_| ())
+}
+
+/// Approves every report in `ids`, one after the other, and says which
+/// failed and why.
+pub async fn approve_all(ids: Vec<String>) -> Vec<(String, Failure)> {
+    let mut failures = Vec::new();
+    for id in ids {
+        if let Err(failure) = apply(&id, ReviewAction::Approve, None).await {
+            failures.push((id, failure));
+        }
+    }
+    failures
+}
