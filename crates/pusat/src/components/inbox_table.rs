@@ -44,7 +44,7 @@ fn Row(item: InboxItem, selected: RwSignal<Vec<String>>) -> impl IntoView {
     let id = item.id.clone();
     let checked = {
         let id = id.clone();
-        move || selected.get().contains(&id)
+        Memo::new(move |_| selected.get().contains(&id))
     };
     let toggle = {
         let id = id.clone();
@@ -73,7 +73,7 @@ fn Row(item: InboxItem, selected: RwSignal<Vec<String>>) -> impl IntoView {
     };
     let status = item.status;
     view! {
-        <tr class=move || if checked() { "selected" } else { "" }>
+        <tr class=move || if checked.get() { "selected" } else { "" }>
             <td><input type="checkbox" aria-label=move || i18n::SELECT_REPORT.get(lang.get()) prop:checked=checked on:change=toggle /></td>
             <td class="time">{move || format_wita(item.received_at_ms, lang.get())}</td>
             <td>{item.village_name.clone()}</td>
