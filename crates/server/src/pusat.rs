@@ -12,6 +12,7 @@
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::ApiError;
+use crate::openapi::Endpoint;
 use crate::store::{
     FilingRow, InboxQuery, InboxRow, PageMark, ReportDetail, ReportPhoto, ReviewRecord,
     StoredReport, URGENCY_FIELD, now_ms,
@@ -30,6 +31,7 @@ use kabar_shared::village::Gazetteer;
 use kabar_shared::{ReportId, VillageCode};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
+use utoipa::openapi::HttpMethod;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -38,6 +40,110 @@ pub fn router() -> Router<AppState> {
         .route("/v1/pusat/reports/{id}", get(detail))
         .route("/v1/pusat/completeness", get(completeness))
 }
+
+/// These endpoints in the OpenAPI document (see `openapi.rs`).
+pub(crate) const ENDPOINTS: &[Endpoint] = &[
+    Endpoint {
+        method: HttpMethod::Get,
+        path: "/api/v1/pusat/forms",
+        tag: "command-center",
+        summary: "Every published form version, for rendering reports with their labels; reviewers and admins",
+        body: None,
+        query: &[],
+        responses: COMMAND_CENTER_RESPONSES,
+        public: false,
+    },
+    Endpoint {
+        method: HttpMethod::Get,
+        path: "/api/v1/pusat/inbox",
+        tag: "command-center",
+        summary: "The inbox: reports in the reader's scope, latest arrivals first, with counts per status; {items, next_before, counts}",
+        body: None,
+        query: &[
+            ("status", "received, in_review, approved or needs_revision"),
+            (
+                "district",
+                "a kecamatan code, e.g. 71.74.02 (403 outside the reader's scope)",
+            ),
+            (
+                "village",
+                "a village code, e.g. 71.74.02.1003 (403 outside the reader's scope)",
+            ),
+            ("form", "a form id, e.g. laporan-kejadian"),
+            (
+                "period",
+                "YYYY-MM: the month a monthly report names, else the month it was filled (WITA)",
+            ),
+            (
+                "urgency",
+                "an urgency choice of the incident form, e.g. tinggi",
+            ),
+            (
+                "q",
+                "words found in the report or its submitter's username (at most 100 characters)",
+            ),
+            ("before", "the next_before of the previous page"),
+            ("limit", "1 to 200, default 50"),
+        ],
+        responses: COMMAND_CENTER_RESPONSES,
+        public: false,
+    },
+    Endpoint {
+        method: HttpMethod::Get,
+        path: "/api/v1/pusat/reports/{id}",
+        tag: "command-center",
+        summary: "One report with its form version, submitter, device, photos and review history",
+        body: None,
+        query: &[],
+        responses: &[
+            ("200", "the report"),
+            ("401", "not logged in"),
+            (
+                "403",
+                "a village-bound role, or a village outside the reader's scope",
+            ),
+            ("404", "no such report"),
+        ],
+        public: false,
+    },
+    Endpoint {
+        method: HttpMethod::Get,
+        path: "/api/v1/pusat/completeness",
+        tag: "command-center",
+        summary: "Village x month grid of a periodic form: on_time, late, missing, needs_revision, not_yet_due",
+        body: None,
+        query: &[
+            (
+                "form",
+                "a periodic form id (required), e.g. laporan-bulanan-kependudukan",
+            ),
+            (
+                "district",
+                "a kecamatan code; default every kecamatan in the reader's scope",
+            ),
+            ("from", "YYYY-MM; default five months before `to`"),
+            (
+                "to",
+                "YYYY-MM; default this month (WITA); at most 24 months in all",
+            ),
+        ],
+        responses: COMMAND_CENTER_RESPONSES,
+        public: false,
+    },
+];
+
+const COMMAND_CENTER_RESPONSES: &[(&str, &str)] = &[
+    ("200", "the answer"),
+    (
+        "400",
+        "invalid_filter: a filter value that does not parse, named in `detail`",
+    ),
+    ("401", "not logged in"),
+    (
+        "403",
+        "a village-bound role, or a kecamatan or village outside the reader's scope",
+    ),
+];
 
 /// Reports per inbox page unless `limit` says otherwise, and the most.
 pub const DEFAULT_INBOX_PAGE: u16 = 50;

@@ -383,6 +383,16 @@ pub async fn every_command_center_endpoint_answers_401_or_403_by_role_and_scope(
             assert_eq!(response.status().as_u16(), expect, "{path} as {session:?}");
         }
     }
+    // Every one of them is in the OpenAPI document.
+    let document: Value = app.get_json(None, "/api/openapi.json").await;
+    for path in [
+        "/api/v1/pusat/forms",
+        "/api/v1/pusat/inbox",
+        "/api/v1/pusat/reports/{id}",
+        "/api/v1/pusat/completeness",
+    ] {
+        assert!(document["paths"].get(path).is_some(), "{path} documented");
+    }
     // The far reviewer's own inbox holds nothing of Kotobangun.
     let page: Value = app
         .get_json(Some(&far_reviewer), "/api/v1/pusat/inbox")
