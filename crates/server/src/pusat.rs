@@ -39,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/pusat/inbox", get(inbox))
         .route("/v1/pusat/reports/{id}", get(detail))
         .route("/v1/pusat/completeness", get(completeness))
+        .route("/v1/pusat/export", get(crate::pusat_export::export))
 }
 
 /// These endpoints in the OpenAPI document (see `openapi.rs`).
@@ -130,6 +131,34 @@ pub(crate) const ENDPOINTS: &[Endpoint] = &[
         responses: COMMAND_CENTER_RESPONSES,
         public: false,
     },
+    Endpoint {
+        method: HttpMethod::Get,
+        path: "/api/v1/pusat/export",
+        tag: "command-center",
+        summary: "The inbox's reports under the same filters as a file: format=csv (one row per report, UTF-8, header row, WITA times) or format=geojson (reports with a GPS answer as points); audited",
+        body: None,
+        query: &[
+            ("format", "csv or geojson (required)"),
+            (
+                "status, district, village, form, period, urgency, q",
+                "as for the inbox",
+            ),
+        ],
+        responses: &[
+            ("200", "the file"),
+            ("400", "invalid_filter"),
+            ("401", "not logged in"),
+            (
+                "403",
+                "a village-bound role, or a kecamatan or village outside the reader's scope",
+            ),
+            (
+                "413",
+                "export_too_large: more than 5000 reports; narrow the filters",
+            ),
+        ],
+        public: false,
+    },
 ];
 
 const COMMAND_CENTER_RESPONSES: &[(&str, &str)] = &[
@@ -197,7 +226,7 @@ impl IntoResponse for PusatError {
     }
 }
 
-fn bad(field: &str, expected_id: &str, expected_en: &str) -> PusatError {
+pub(crate) fn bad(field: &str, expected_id: &str, expected_en: &str) -> PusatError {
     PusatError::BadFilter {
         field: field.to_owned(),
         message: format!("Filter \"{field}\" tidak valid: {expected_id}"),
@@ -206,7 +235,7 @@ fn bad(field: &str, expected_id: &str, expected_en: &str) -> PusatError {
 }
 
 /// Lets reviewers and admins in; the roles that file reports are refused.
-fn command_center(user: &CurrentUser) -> Result<(), PusatError> {
+pub(crate) fn command_center(user: &CurrentUser) -> Result<(), PusatError> {
     if user.access.role().is_village_bound() {
         Err(ApiError::Forbidden.into())
     } else {
@@ -215,11 +244,14 @@ fn command_center(user: &CurrentUser) -> Result<(), PusatError> {
 }
 
 /// The query string's pairs in order, as axum reads them.
-type RawPairs = Result<Query<Vec<(String, String)>>, QueryRejection>;
+pub(crate) type RawPairs = Result<Query<Vec<(String, String)>>, QueryRejection>;
 
 /// The query string as name → value, refusing names not in `known` and
 /// names given twice.
-fn query_pairs(raw: RawPairs, known: &[&str]) -> Result<HashMap<String, String>, PusatError> {
+pub(crate) fn query_pairs(
+    raw: RawPairs,
+    known: &[&str],
+) -> Result<HashMap<String, String>, PusatError> {
     let Query(raw) = raw.map_err(|rejection| ApiError::InvalidRequest(rejection.body_text()))?;
     let mut pairs = HashMap::new();
     for (name, value) in raw {
@@ -365,16 +397,15 @@ struct InboxPage {
     counts: BTreeMap<&'static str, i64>,
 }
 
-const INBOX_FILTERS: &[&str] = &[
+pub(crate) const INBOX_FILTERS: &[&str] = &[
     "status", "district", "village", "form", "period", "urgency", "q", "before", "limit",
 ];
 
-fn inbox_query(
+pub(crate) fn inbox_query(
     state: &AppState,
     user: &CurrentUser,
-    raw: RawPairs,
+    pairs: &HashMap<String, String>,
 ) -> Result<InboxQuery, PusatError> {
-    let pairs = query_pairs(raw, INBOX_FILTERS)?;
     let status = pairs
         .get("status")
         .map(|text| {
@@ -463,7 +494,7 @@ async fn inbox(
     raw: RawPairs,
 ) -> Result<Json<InboxPage>, PusatError> {
     command_center(&user)?;
-    let query = inbox_query(&state, &user, raw)?;
+    let query = inbox_query(&state, &user, &query_pairs(raw, INBOX_FILTERS)?)?;
     let (rows, has_more) = state.store.inbox(&query).await?;
     let mut counts: BTreeMap<&'static str, i64> = ReviewStatus::ALL
         .iter()
@@ -491,7 +522,7 @@ async fn inbox(
     }))
 }
 
-fn village_name(village: &VillageCode) -> String {
+pub(crate) fn village_name(village: &VillageCode) -> String {
     Gazetteer::kotamobagu()
         .village(village)
         .map(|village| village.name.clone())

@@ -70,6 +70,7 @@ on_both_backends! {
     every_command_center_endpoint_answers_401_or_403_by_role_and_scope,
     bad_filter_values_get_a_clear_400_in_both_languages,
     the_command_center_is_served_under_pusat_with_its_own_page,
+    exports_hold_the_filtered_reports_in_scope_and_are_audited,
 }
 
 with_photos_on_s3! {

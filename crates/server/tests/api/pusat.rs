@@ -500,3 +500,92 @@ pub async fn the_command_center_is_served_under_pusat_with_its_own_page(backend:
         .unwrap();
     assert!(field.contains("Kabar Desa") && !field.contains("pusat"));
 }
+
+pub async fn exports_hold_the_filtered_reports_in_scope_and_are_audited(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let head = app.login_as(Who::Head).await;
+    let far_head = app.login_as(Who::FarHead).await;
+    let reviewer = app.login_as(Who::Reviewer).await;
+    let admin = app.login_as(Who::Admin).await;
+    let ours = report_in(
+        KOTOBANGUN,
+        1,
+        "Jalan rusak, berlubang",
+        "Di dekat \"masjid\"",
+    );
+    let far = report_in(MONGONDOW, 2, "Lampu jalan", "Padam");
+    push_accepted(&app, &head, vec![ours.clone()]).await;
+    push_accepted(&app, &far_head, vec![far.clone()]).await;
+
+    let response = app
+        .get(Some(&reviewer), "/api/v1/pusat/export?format=csv&q=jalan")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/csv; charset=utf-8"
+    );
+    let text = response.text().await.unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines.len(),
+        2,
+        "a header and Kotobangun's report only: {text}"
+    );
+    assert!(lines[0].starts_with("id,form,form_version,village_code,village,status"));
+    assert!(lines[0].ends_with(",body,title"));
+    assert!(lines[1].starts_with(&format!(
+        "{},laporan-singkat,1,{KOTOBANGUN},Kotobangun,received",
+        ours.id
+    )));
+    assert!(
+        lines[1].ends_with(",\"Di dekat \"\"masjid\"\"\",\"Jalan rusak, berlubang\""),
+        "{}",
+        lines[1]
+    );
+    assert!(!text.contains("Lampu"));
+
+    let geojson: Value = app
+        .get_json(Some(&reviewer), "/api/v1/pusat/export?format=geojson")
+        .await;
+    assert_eq!(
+        geojson,
+        json!({"type": "FeatureCollection", "features": []})
+    );
+
+    for (session, path, status) in [
+        (Some(&head), "/api/v1/pusat/export?format=csv", 403),
+        (None, "/api/v1/pusat/export?format=csv", 401),
+        (
+            Some(&reviewer),
+            "/api/v1/pusat/export?format=csv&district=71.74.03",
+            403,
+        ),
+        (Some(&reviewer), "/api/v1/pusat/export?format=xls", 400),
+        (Some(&reviewer), "/api/v1/pusat/export", 400),
+        (
+            Some(&reviewer),
+            "/api/v1/pusat/export?format=csv&limit=5",
+            400,
+        ),
+    ] {
+        let response = app.get(session, path).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), status, "{path}");
+    }
+
+    let audit: Value = app.get_json(Some(&admin), "/api/v1/admin/audit").await;
+    let exports: Vec<&Value> = audit["entries"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{audit}"))
+        .iter()
+        .filter(|entry| entry["action"] == "export" && entry["actor"] == Who::Reviewer.username())
+        .collect();
+    assert_eq!(exports.len(), 2, "{audit}");
+    let formats: Vec<&Value> = exports
+        .iter()
+        .map(|entry| &entry["detail"]["format"])
+        .collect();
+    assert!(formats.contains(&&json!("csv")) && formats.contains(&&json!("geojson")));
+}
