@@ -86,6 +86,7 @@ texts! {
     GRID_DUE = "Jatuh tempo tanggal {day} bulan berikutnya." / "Due by day {day} of the next month.";
     GRID_FROM = "Dari bulan" / "From month";
     GRID_TO = "Sampai bulan" / "To month";
+    EXPORT = "Unduh hasil filter ini:" / "Download these results:";
     NOT_FOUND = "Laporan tidak ditemukan." / "Report not found.";
 }
 

@@ -2,6 +2,7 @@
 //! filtered and paged, with counts per status. It asks again every 15
 //! seconds, so new arrivals appear without a reload.
 
+use super::exports::Exports;
 use super::filters::{Filters, InboxFilters};
 use super::inbox_table::InboxTable;
 use super::state::Pusat;
@@ -58,6 +59,7 @@ pub fn InboxScreen() -> impl IntoView {
     view! {
         <Filters filters=filters />
         <p class="hint">{move || i18n::NEW_ARRIVALS.get(lang.get())}</p>
+        <Exports filters=filters />
         {move || match page.get() {
             None => view! { <p class="loading">{i18n::LOADING.get(lang.get())}</p> }.into_any(),
             Some(Err(failure)) => view! { <p class="error" role="alert">{failure.text(lang.get()).to_owned()}</p> }.into_any(),

@@ -5,6 +5,7 @@
 pub mod answers;
 pub mod app;
 pub mod detail;
+pub mod exports;
 pub mod filters;
 pub mod grid;
 pub mod history;
