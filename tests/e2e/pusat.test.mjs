@@ -52,7 +52,7 @@ test("a report filed on the phone is found, opened and sent back in the Command 
   await desk.getByText("Jembatan gantung rusak").click();
 
   // The detail: labels of the form version, who, device and times in WITA.
-  await desk.waitForURL(`**/pusat/#/laporan/${id}`);
+  await desk.waitForFunction((id) => location.pathname === "/pusat/" && location.hash === `#/laporan/${id}`, id);
   await desk.locator("article.detail").waitFor();
   const detail = await desk.locator("article.detail").textContent();
   assert.match(detail, /Judul|Title/);
