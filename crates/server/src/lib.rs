@@ -13,6 +13,7 @@ pub mod health;
 pub mod openapi;
 pub mod photos;
 pub mod pusat;
+pub mod pusat_admin;
 pub mod pusat_export;
 pub mod reports;
 pub mod store;

@@ -40,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/pusat/reports/{id}", get(detail))
         .route("/v1/pusat/completeness", get(completeness))
         .route("/v1/pusat/export", get(crate::pusat_export::export))
+        .merge(crate::pusat_admin::router())
 }
 
 /// These endpoints in the OpenAPI document (see `openapi.rs`).
@@ -159,6 +160,70 @@ pub(crate) const ENDPOINTS: &[Endpoint] = &[
         ],
         public: false,
     },
+    Endpoint {
+        method: HttpMethod::Get,
+        path: "/api/v1/pusat/admin/users",
+        tag: "command-center",
+        summary: "Admins: every account with its role, scope and state (active, locked, disabled)",
+        body: None,
+        query: &[],
+        responses: ADMIN_RESPONSES,
+        public: false,
+    },
+    Endpoint {
+        method: HttpMethod::Post,
+        path: "/api/v1/pusat/admin/users",
+        tag: "command-center",
+        summary: "Admins: create an account {username, display_name, role, village | district, password} with the command line's rules; 201",
+        body: Some((
+            "application/json",
+            "{username, display_name?, role, village?, district?, password}",
+        )),
+        query: &[],
+        responses: ADMIN_RESPONSES,
+        public: false,
+    },
+    Endpoint {
+        method: HttpMethod::Post,
+        path: "/api/v1/pusat/admin/users/{username}/password",
+        tag: "command-center",
+        summary: "Admins: reset a password {password}; ends every session of the account",
+        body: Some(("application/json", "{password}")),
+        query: &[],
+        responses: ADMIN_RESPONSES,
+        public: false,
+    },
+    Endpoint {
+        method: HttpMethod::Post,
+        path: "/api/v1/pusat/admin/users/{username}/disable",
+        tag: "command-center",
+        summary: "Admins: refuse logins and end every session of the account",
+        body: None,
+        query: &[],
+        responses: ADMIN_RESPONSES,
+        public: false,
+    },
+    Endpoint {
+        method: HttpMethod::Post,
+        path: "/api/v1/pusat/admin/users/{username}/enable",
+        tag: "command-center",
+        summary: "Admins: allow logins again",
+        body: None,
+        query: &[],
+        responses: ADMIN_RESPONSES,
+        public: false,
+    },
+];
+
+const ADMIN_RESPONSES: &[(&str, &str)] = &[
+    ("200", "done (201 for a new account)"),
+    (
+        "400",
+        "invalid_request: a value the account rules refuse, named in `detail`, in both languages",
+    ),
+    ("401", "not logged in"),
+    ("403", "not an admin"),
+    ("404", "no such account"),
 ];
 
 const COMMAND_CENTER_RESPONSES: &[(&str, &str)] = &[
@@ -191,6 +256,12 @@ pub enum PusatError {
         message: String,
         message_en: String,
     },
+    /// A request body value the rules refuse (an account change).
+    Invalid {
+        field: String,
+        message: String,
+        message_en: String,
+    },
 }
 
 impl From<ApiError> for PusatError {
@@ -216,6 +287,19 @@ impl IntoResponse for PusatError {
             } => {
                 let body = serde_json::json!({"error": {
                     "code": "invalid_filter",
+                    "message": message,
+                    "message_en": message_en,
+                    "detail": field,
+                }});
+                (StatusCode::BAD_REQUEST, Json(body)).into_response()
+            }
+            PusatError::Invalid {
+                field,
+                message,
+                message_en,
+            } => {
+                let body = serde_json::json!({"error": {
+                    "code": "invalid_request",
                     "message": message,
                     "message_en": message_en,
                     "detail": field,

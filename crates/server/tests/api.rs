@@ -71,6 +71,7 @@ on_both_backends! {
     bad_filter_values_get_a_clear_400_in_both_languages,
     the_command_center_is_served_under_pusat_with_its_own_page,
     exports_hold_the_filtered_reports_in_scope_and_are_audited,
+    admins_manage_accounts_over_http_with_the_rules_of_the_command_line,
 }
 
 with_photos_on_s3! {

@@ -589,3 +589,206 @@ pub async fn exports_hold_the_filtered_reports_in_scope_and_are_audited(backend:
         .collect();
     assert!(formats.contains(&&json!("csv")) && formats.contains(&&json!("geojson")));
 }
+
+pub async fn admins_manage_accounts_over_http_with_the_rules_of_the_command_line(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.login_as(Who::Admin).await;
+    let reviewer = app.login_as(Who::Reviewer).await;
+    let head = app.login_as(Who::Head).await;
+    let create = async |session: &Session, body: Value| {
+        let response = app
+            .post(Some(session), "/api/v1/pusat/admin/users")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (
+            status,
+            response.json::<Value>().await.unwrap_or(Value::Null),
+        )
+    };
+    let new_head = json!({"username": "sangadi.moyag", "display_name": "Sangadi Moyag",
+        "role": "village_head", "village": "71.74.02.2001", "password": "kata-sandi-baru-123"});
+
+    // Only admins.
+    assert_eq!(create(&reviewer, new_head.clone()).await.0, 403);
+    assert_eq!(create(&head, new_head.clone()).await.0, 403);
+    let anonymous = app
+        .post(None, "/api/v1/pusat/admin/users")
+        .json(&new_head)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+
+    // The account works at once on the field app's login.
+    let (status, body) = create(&admin, new_head.clone()).await;
+    assert_eq!(status, 201, "{body}");
+    let session = app
+        .login("sangadi.moyag", "kata-sandi-baru-123", "device-moyag-1")
+        .await
+        .expect("the new account signs in");
+    let me: Value = app.get_json(Some(&session), "/api/v1/auth/me").await;
+    assert_eq!(me["role"], "village_head");
+    assert_eq!(
+        me["scope"],
+        json!({"kind": "village", "code": "71.74.02.2001"})
+    );
+
+    // The same rules as the command line, each refusal named.
+    for (body, field) in [
+        (
+            json!({"username": "sangadi.moyag", "role": "village_head", "village": "71.74.02.2001", "password": "kata-sandi-baru-123"}),
+            "username",
+        ),
+        (
+            json!({"username": "X", "role": "admin", "password": "kata-sandi-baru-123"}),
+            "username",
+        ),
+        (
+            json!({"username": "baru.satu", "role": "mayor", "password": "kata-sandi-baru-123"}),
+            "role",
+        ),
+        (
+            json!({"username": "baru.satu", "role": "village_head", "password": "kata-sandi-baru-123"}),
+            "scope",
+        ),
+        (
+            json!({"username": "baru.satu", "role": "reviewer", "village": "71.74.02.2001", "password": "kata-sandi-baru-123"}),
+            "scope",
+        ),
+        (
+            json!({"username": "baru.satu", "role": "reviewer", "district": "71.74.09", "password": "kata-sandi-baru-123"}),
+            "district",
+        ),
+        (
+            json!({"username": "baru.satu", "role": "admin", "password": "pendek"}),
+            "password",
+        ),
+    ] {
+        let (status, response) = create(&admin, body.clone()).await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(response["error"]["detail"], field, "{body}: {response}");
+        assert!(!response["error"]["message"].as_str().unwrap().is_empty());
+        assert!(!response["error"]["message_en"].as_str().unwrap().is_empty());
+    }
+
+    // Reset, disable and enable end sessions as the command line does.
+    let reset = app
+        .post(
+            Some(&admin),
+            "/api/v1/pusat/admin/users/sangadi.moyag/password",
+        )
+        .json(&json!({"password": "kata-sandi-lain-456"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reset.status(), 200);
+    let reset: Value = reset.json().await.unwrap();
+    assert_eq!(reset["sessions_ended"], 1);
+    let old = app
+        .get(Some(&session), "/api/v1/auth/me")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(old.status(), 401);
+    let again = app
+        .login("sangadi.moyag", "kata-sandi-lain-456", "device-moyag-1")
+        .await
+        .unwrap();
+    let disable = app
+        .post(
+            Some(&admin),
+            "/api/v1/pusat/admin/users/sangadi.moyag/disable",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(disable.status(), 200);
+    assert_eq!(
+        app.get(Some(&again), "/api/v1/auth/me")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    assert_eq!(
+        app.login("sangadi.moyag", "kata-sandi-lain-456", "device-moyag-1")
+            .await
+            .unwrap_err()
+            .0,
+        403
+    );
+    let enable = app
+        .post(
+            Some(&admin),
+            "/api/v1/pusat/admin/users/sangadi.moyag/enable",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(enable.status(), 200);
+    app.login("sangadi.moyag", "kata-sandi-lain-456", "device-moyag-1")
+        .await
+        .unwrap();
+    let missing = app
+        .post(Some(&admin), "/api/v1/pusat/admin/users/tidak.ada/disable")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    let own = app
+        .post(
+            Some(&admin),
+            &format!(
+                "/api/v1/pusat/admin/users/{}/disable",
+                Who::Admin.username()
+            ),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), 400);
+
+    let list: Value = app
+        .get_json(Some(&admin), "/api/v1/pusat/admin/users")
+        .await;
+    let moyag = list["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|user| user["username"] == "sangadi.moyag")
+        .unwrap();
+    assert_eq!(moyag["state"], "active");
+    assert_eq!(moyag["display_name"], "Sangadi Moyag");
+    assert_eq!(
+        app.get(Some(&reviewer), "/api/v1/pusat/admin/users")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+
+    // Every change is in the audit log under the admin's name.
+    let audit: Value = app.get_json(Some(&admin), "/api/v1/admin/audit").await;
+    let actions: Vec<&str> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|entry| {
+            entry["actor"] == Who::Admin.username() && entry["target"] == "sangadi.moyag"
+        })
+        .map(|entry| entry["action"].as_str().unwrap())
+        .collect();
+    for action in [
+        "user_created",
+        "password_reset",
+        "user_disabled",
+        "user_enabled",
+    ] {
+        assert!(actions.contains(&action), "{action} in {actions:?}");
+    }
+}
