@@ -87,6 +87,7 @@ texts! {
     GRID_FROM = "Dari bulan" / "From month";
     GRID_TO = "Sampai bulan" / "To month";
     EXPORT = "Unduh hasil filter ini:" / "Download these results:";
+    APPROVE_FAILED = "{n} laporan tidak dapat disetujui dan tetap dipilih." / "{n} reports could not be approved and stay selected.";
     NOT_FOUND = "Laporan tidak ditemukan." / "Report not found.";
 }
 

@@ -48,13 +48,22 @@ pub fn InboxScreen() -> impl IntoView {
             }
         });
     });
+    let approve_failures = RwSignal::new(Vec::<(String, Failure)>::new());
     let approve = move |_| {
         let ids = selected.get_untracked();
         spawn_local(async move {
-            review::approve_all(ids).await;
-            selected.set(Vec::new());
+            let failures = review::approve_all(ids).await;
+            selected.set(failures.iter().map(|(id, _)| id.clone()).collect());
+            approve_failures.set(failures);
             tick.update(|n| *n += 1);
         });
+    };
+    let approve_error = move || {
+        let failures = approve_failures.get();
+        failures.first().map(|(_, failure)| {
+            let text = i18n::APPROVE_FAILED.get(lang.get()).replace("{n}", &failures.len().to_string());
+            view! { <p class="error" role="alert">{text}" "{failure.text(lang.get()).to_owned()}</p> }
+        })
     };
     view! {
         <Filters filters=filters />
@@ -69,6 +78,7 @@ pub fn InboxScreen() -> impl IntoView {
                     <button class="primary" disabled=move || selected.get().is_empty() on:click=approve>
                         {move || format!("{} ({})", i18n::APPROVE_SELECTED.get(lang.get()), selected.get().len())}
                     </button>
+                    {approve_error}
                 </div>
                 <InboxTable items=page.items.clone() selected=selected />
                 <Pager next=page.next_before.clone() before=before />
