@@ -117,3 +117,30 @@ pub async fn approve_all(ids: Vec<String>) -> Vec<(String, Failure)> {
     }
     failures
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shortcuts_name_each_action_once_and_comments_are_required_where_they_must_be() {
+        for action in ReviewAction::ALL {
+            assert_eq!(ReviewAction::from_key(action.key()), Some(action));
+            assert_eq!(
+                ReviewAction::from_key(&action.key().to_uppercase()),
+                Some(action)
+            );
+        }
+        assert_eq!(ReviewAction::from_key("q"), None);
+        let needing: Vec<ReviewAction> = ReviewAction::ALL
+            .into_iter()
+            .filter(|action| action.needs_comment())
+            .collect();
+        assert_eq!(needing, [ReviewAction::Revise, ReviewAction::Reject]);
+        assert_eq!(ReviewAction::Approve.status(), Some(ReviewStatus::Approved));
+        assert_eq!(
+            ReviewAction::Revise.status(),
+            Some(ReviewStatus::NeedsRevision)
+        );
+    }
+}

@@ -34,3 +34,21 @@ pub fn format_wita(unix_ms: i64, lang: Lang) -> String {
         minute_of_day % 60
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_shown_in_wita_in_both_languages() {
+        // 2026-02-28T16:05:00Z is 1 March 00:05 in WITA.
+        assert_eq!(
+            format_wita(1_772_294_700_000, Lang::Id),
+            "1 Mar 2026 00.05 WITA"
+        );
+        assert_eq!(
+            format_wita(1_772_294_700_000, Lang::En),
+            "1 Mar 2026 00:05 WITA"
+        );
+    }
+}

@@ -145,3 +145,22 @@ pub fn device_id() -> String {
     }
     id
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn screens_round_trip_through_the_address() {
+        for screen in [
+            Screen::Inbox,
+            Screen::Grid,
+            Screen::Report("019ab697-e801-7101-8101-010101010101".into()),
+        ] {
+            assert_eq!(Screen::from_hash(&screen.hash()), screen);
+        }
+        assert_eq!(Screen::from_hash(""), Screen::Inbox);
+        assert_eq!(Screen::from_hash("#/laporan/"), Screen::Inbox);
+        assert_eq!(Screen::from_hash("#/tidak-ada"), Screen::Inbox);
+    }
+}
