@@ -4,6 +4,7 @@
 // shows the villages that have not filed; a village head is sent to the field
 // app. Screenshots at 1280×800 go next to the other end-to-end screenshots.
 import assert from "node:assert/strict";
+import path from "node:path";
 import { test } from "node:test";
 import { REVIEWER, VILLAGE_HEAD, newPhone, openAndLogIn, screenshot, withServerAndBrowser } from "./harness.mjs";
 
@@ -13,6 +14,17 @@ withServerAndBrowser((started) => ({ server, browser } = started));
 
 async function newDesk() {
   return browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "id-ID", timezoneId: "Asia/Makassar" });
+}
+
+const AXE = path.resolve(import.meta.dirname, "../../node_modules/axe-core/axe.min.js");
+
+/** axe-core's serious and critical findings on the page as it is now. */
+async function seriousAccessibilityProblems(page) {
+  await page.addScriptTag({ path: AXE });
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
+  return result.violations
+    .filter((violation) => ["serious", "critical"].includes(violation.impact))
+    .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(" ")).join(", ")}`);
 }
 
 async function signInToPusat(page, account) {
@@ -39,6 +51,7 @@ test("a report filed on the phone is found, opened and sent back in the Command 
   await desk.getByText("Jembatan gantung rusak").waitFor();
   assert.match(await desk.locator(".counts").textContent(), /1\s*Baru masuk/);
   await screenshot(desk, "pusat-inbox");
+  assert.deepEqual(await seriousAccessibilityProblems(desk), [], "inbox");
 
   // Filter to the village and a word of the report.
   await desk.selectOption("#filter-village", VILLAGE_HEAD.village);
@@ -60,6 +73,7 @@ test("a report filed on the phone is found, opened and sent back in the Command 
   assert.match(detail, /Lurah Kotobangun \(sangadi\.kotobangun\)/);
   assert.match(detail, /WITA/);
   await screenshot(desk, "pusat-report");
+  assert.deepEqual(await seriousAccessibilityProblems(desk), [], "report");
 
   // "Needs revision" needs a comment; then it is saved and shown in the history.
   await desk.getByRole("button", { name: /Perlu perbaikan/ }).click();
@@ -80,6 +94,7 @@ test("a report filed on the phone is found, opened and sent back in the Command 
   assert.match(await row.textContent(), /Belum ada/);
   assert.ok((await desk.locator("td.filing-missing").count()) > 0);
   await screenshot(desk, "pusat-completeness");
+  assert.deepEqual(await seriousAccessibilityProblems(desk), [], "completeness grid");
 
   // English on one tap.
   await desk.getByRole("button", { name: "English" }).click();
