@@ -59,7 +59,7 @@ pub fn GridScreen() -> impl IntoView {
     };
     view! {
         <h1>{move || i18n::GRID_TITLE.get(lang.get())}</h1>
-        <form class="filters" on:submit=|ev| ev.prevent_default()>
+        <form class="filters grid-filters" on:submit=|ev| ev.prevent_default()>
             <label for="grid-form">{move || i18n::FILTER_FORM.get(lang.get())}</label>
             <select id="grid-form" on:change=move |ev| form.set(event_target_value(&ev))>
                 {move || periodic().into_iter().map(|(code, name)| { let selected = form.get_untracked() == code; view! { <option value=code selected=selected>{name}</option> } }).collect_view()}
