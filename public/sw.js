@@ -33,7 +33,15 @@ self.addEventListener("activate", (event) => {
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
-  if (request.method !== "GET" || url.origin !== self.location.origin || url.pathname.startsWith("/api/")) {
+  // The Command Center (/pusat/) is another app with its own page; this
+  // worker must never answer for it.
+  if (
+    request.method !== "GET" ||
+    url.origin !== self.location.origin ||
+    url.pathname.startsWith("/api/") ||
+    url.pathname === "/pusat" ||
+    url.pathname.startsWith("/pusat/")
+  ) {
     return;
   }
   // The public information page, its feeds and photos are the server's own

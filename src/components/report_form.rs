@@ -14,6 +14,7 @@ use crate::device::random_bytes;
 use crate::i18n::{self, Lang};
 use crate::storage;
 use crate::time::now_ms;
+use kabar_shared::acceptance::{FilingRefusal, decide_filing};
 use kabar_shared::account::Access;
 use kabar_shared::form::{Date, Problem, WITA_OFFSET_MINUTES, validate};
 use kabar_shared::report::Answers;
@@ -87,7 +88,14 @@ pub(crate) fn ReportForm() -> impl IntoView {
             .ok()
             .filter(|code| gazetteer.with_value(|g| g.village(code).is_some()));
         village_missing.set(village_code.is_none());
-        match checked_report(&form_id.get_untracked(), village_code, answers, problems) {
+        let filed = checked_report(
+            &form_id.get_untracked(),
+            village_code,
+            access.as_ref(),
+            answers,
+            problems,
+        );
+        match filed {
             Some(report) => {
                 drafts.cancel_pending();
                 saving.set(true);
@@ -154,41 +162,56 @@ fn first_village(gazetteer: StoredValue<Gazetteer>) -> String {
     only_village.or(remembered).unwrap_or_default()
 }
 
-/// Runs the shared validator with today's date in Kotamobagu and shows its
-/// problems; the report to save when there are none and a village is
-/// chosen. Otherwise the focus moves to the first problem.
+/// Asks the shared filing decision, the same one the server makes on push,
+/// whether this user may file these answers today (in Kotamobagu), and shows
+/// its problems. Returns the cleaned report to save, or moves the focus to
+/// the first problem. Nothing reaches IndexedDB that the server would refuse
+/// for a rule the phone knows.
 fn checked_report(
     form_id: &str,
     village: Option<VillageCode>,
+    access: Option<&Access>,
     answers: RwSignal<Answers>,
     problems: RwSignal<Vec<Problem>>,
 ) -> Option<Report> {
     let form = latest(form_id)?;
     let now = now_ms();
-    let validated = validate(
-        form,
-        &coerce(&form.fields, &answers.get_untracked()),
-        wita_today(now),
-    );
-    problems.set(validated.problems.clone());
-    let village = match village {
-        Some(code) if validated.is_valid() => code,
-        None => {
-            focus("village");
-            return None;
-        }
-        Some(_) => {
-            focus(&dom_id_of_path(&validated.problems[0].path));
-            return None;
-        }
+    let answers = coerce(&form.fields, &answers.get_untracked());
+    let Some(village) = village else {
+        // Still show what else is missing, so one pass fixes everything.
+        problems.set(validate(form, &answers, wita_today(now)).problems);
+        focus("village");
+        return None;
     };
-    Some(Report {
+    let candidate = Report {
         id: ReportId::new_v7(now as u64, random_bytes()),
         form: form.form_ref(),
         village,
         created_at_ms: now,
-        answers: validated.answers,
-    })
+        answers,
+    };
+    let refusals = match decide_filing(access?, form, &candidate) {
+        Ok(accepted) => {
+            problems.set(Vec::new());
+            return Some(accepted.report);
+        }
+        Err(refusals) => refusals,
+    };
+    let answer_problems: Vec<Problem> = refusals
+        .into_iter()
+        .filter_map(|refusal| match refusal {
+            FilingRefusal::Answer(problem) => Some(problem),
+            _ => None,
+        })
+        .collect();
+    // Role and village refusals cannot happen for what the picker offers;
+    // should one, the village is where to look.
+    match answer_problems.first() {
+        Some(first) => focus(&dom_id_of_path(&first.path)),
+        None => focus("village"),
+    }
+    problems.set(answer_problems);
+    None
 }
 
 /// Saves a report: written to IndexedDB first, and the form is cleared

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 pub const APP_DIR: &str = "dist";
+/// The Command Center's build, served at `/pusat/`.
+pub const PUSAT_DIR: &str = "dist-pusat";
 const DATABASE: &str = "data/kabar-desa.db";
 
 /// `cargo xtask run`: build everything in release and serve it.
@@ -19,6 +21,7 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     };
     tools::ensure_build_tools()?;
     build_app()?;
+    build_pusat()?;
     let server = build_server("server")?;
     let accounts = Command::new(&server)
         .args(["--database", DATABASE, "user", "list"])
@@ -31,7 +34,9 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
             server.display()
         );
     }
-    println!("\nKabar Desa: http://{listen}/  (data in ./data/, Ctrl+C stops)\n");
+    println!(
+        "\nKabar Desa: http://{listen}/  Command Center: http://{listen}/pusat/  (data in ./data/, Ctrl+C stops)\n"
+    );
     run_command(Command::new(server).args([
         "--listen",
         &listen,
@@ -39,6 +44,8 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         "data/kabar-desa.db",
         "--app-dir",
         APP_DIR,
+        "--pusat-dir",
+        PUSAT_DIR,
     ]))
 }
 
@@ -51,6 +58,19 @@ pub fn build_app() -> anyhow::Result<()> {
             .env("PATH", tool_path()),
     )?;
     precompress(&project_root().join(APP_DIR))
+}
+
+/// The Command Center the same way, from `crates/pusat/` (its own
+/// Trunk.toml) into `dist-pusat/`: a separate bundle the field app never
+/// loads.
+pub fn build_pusat() -> anyhow::Result<()> {
+    run_command(
+        Command::new("trunk")
+            .args(["build", "--release"])
+            .current_dir(project_root().join("crates/pusat"))
+            .env("PATH", tool_path()),
+    )?;
+    precompress(&project_root().join(PUSAT_DIR))
 }
 
 /// Builds the server with `profile` ("dev" or "server") and returns its path.

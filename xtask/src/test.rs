@@ -7,7 +7,7 @@
 //! without reporting counts counts as one failure.
 
 use crate::architecture;
-use crate::build::{APP_DIR, build_app, build_server};
+use crate::build::{APP_DIR, PUSAT_DIR, build_app, build_pusat, build_server};
 use crate::command::{project_root, run_tee, tool_path};
 use crate::tools;
 use anyhow::bail;
@@ -89,6 +89,8 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
             "kabar-desa",
             "--package",
             "kabar-shared",
+            "--package",
+            "kabar-pusat",
             "--all-targets",
             "--",
             "-D",
@@ -119,7 +121,9 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
 
     step("fault suite", &mut faults_command(), cargo_test_counts);
 
-    let app_and_server = build_app().and_then(|()| build_server("dev"));
+    let app_and_server = build_app()
+        .and_then(|()| build_pusat())
+        .and_then(|()| build_server("dev"));
     match app_and_server {
         Ok(server) => {
             let root = project_root();
@@ -128,7 +132,8 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
                 Command::new("node")
                     .args(["--test", "--test-concurrency=1", "tests/e2e/"])
                     .env("KABAR_SERVER_BIN", server)
-                    .env("KABAR_APP_DIR", root.join(APP_DIR)),
+                    .env("KABAR_APP_DIR", root.join(APP_DIR))
+                    .env("KABAR_PUSAT_DIR", root.join(PUSAT_DIR)),
                 node_test_counts,
             );
         }

@@ -48,6 +48,24 @@ async fn content_security_policy(
     response
 }
 
+/// The Command Center, a second app with its own bundle, under `/pusat/`:
+/// its files, and its own `index.html` for any other path below it. The
+/// field app never links to it, so it adds nothing to a phone's first load.
+pub fn pusat_router(pusat_dir: &Path) -> Router {
+    let index = pusat_dir.join("index.html");
+    let files = ServeDir::new(pusat_dir)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(
+            ServeFile::new(index)
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
+    Router::new()
+        .nest_service("/pusat", files)
+        .layer(middleware::from_fn(cache_policy))
+}
+
 /// Trunk names every asset after its content hash, so those may be cached
 /// forever; the page and the service worker must be revalidated every time or
 /// phones would never learn of a new version.

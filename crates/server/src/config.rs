@@ -123,6 +123,8 @@ pub struct Settings {
     /// The built field app (Trunk's `dist/`), served at `/`. When it does not
     /// exist only the API is served.
     pub app_dir: PathBuf,
+    /// The built Command Center (`dist-pusat/`), served at `/pusat/`.
+    pub pusat_dir: PathBuf,
     /// Where photos are kept.
     pub photo_store: PhotoStore,
     /// The largest photo accepted, in bytes.
@@ -161,6 +163,7 @@ impl Default for Settings {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             database: Database::Sqlite(PathBuf::from("data/kabar-desa.db")),
             app_dir: PathBuf::from("dist"),
+            pusat_dir: PathBuf::from("dist-pusat"),
             photo_store: PhotoStore::Directory(PathBuf::from("data/photos")),
             max_photo_bytes: 10 * 1024 * 1024,
             max_photo_pixels: crate::photos::DEFAULT_MAX_PHOTO_PIXELS,
@@ -187,6 +190,8 @@ Options (each also read from the environment variable shown):
   --database FILE         SQLite file (same as --database-url sqlite://FILE)
                                                       KABAR_DATABASE
   --app-dir DIR           built field app to serve    KABAR_APP_DIR        dist
+  --pusat-dir DIR         built Command Center, at /pusat/
+                                                      KABAR_PUSAT_DIR      dist-pusat
   --photo-dir DIR         where photos are stored     KABAR_PHOTO_DIR      data/photos
   --photo-store URL       s3://BUCKET[/PREFIX] or file:///DIR instead of --photo-dir
                                                       KABAR_PHOTO_STORE
@@ -285,6 +290,9 @@ pub fn parse_command_line(
     if let Ok(path) = std::env::var("KABAR_APP_DIR") {
         settings.app_dir = path.into();
     }
+    if let Ok(path) = std::env::var("KABAR_PUSAT_DIR") {
+        settings.pusat_dir = path.into();
+    }
     if let Ok(path) = std::env::var("KABAR_PHOTO_DIR") {
         settings.photo_store = PhotoStore::Directory(path.into());
     }
@@ -330,6 +338,7 @@ pub fn parse_command_line(
             "--database" => settings.database = Database::Sqlite(value()?.into()),
             "--database-url" => settings.database = Database::parse(&value()?)?,
             "--app-dir" => settings.app_dir = value()?.into(),
+            "--pusat-dir" => settings.pusat_dir = value()?.into(),
             "--photo-dir" => settings.photo_store = PhotoStore::Directory(value()?.into()),
             "--photo-store" => settings.photo_store = PhotoStore::parse(&value()?)?,
             "--max-photo-bytes" => settings.max_photo_bytes = parse_bytes(&value()?)?,

@@ -15,6 +15,9 @@ pub mod mail;
 pub mod openapi;
 pub mod photos;
 pub mod public;
+pub mod pusat;
+pub mod pusat_admin;
+pub mod pusat_export;
 pub mod reports;
 pub mod security;
 pub mod serve;
@@ -97,6 +100,7 @@ pub fn api_router(state: AppState) -> Router {
         .merge(admin::router())
         .merge(mail::router())
         .merge(public::api_router())
+        .merge(pusat::router())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         // Photos are already compressed; they get their own, larger limit.
         .merge(photos::router(max_photo_bytes))
@@ -132,6 +136,7 @@ pub struct Application {
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let app_dir = settings.app_dir.clone();
+        let pusat_dir = settings.pusat_dir.clone();
         let listen = settings.listen;
         let limits = serve::ConnectionLimits {
             header_timeout: settings.header_timeout,
@@ -145,6 +150,7 @@ impl Application {
         let router = Router::new()
             .merge(public::router(state.clone()))
             .nest("/api", api_router(state))
+            .merge(app_shell::pusat_router(&pusat_dir))
             .merge(app_shell::router(&app_dir))
             .layer(CatchPanicLayer::custom(panic_response))
             .layer(axum::middleware::from_fn(security::common_headers))

@@ -21,19 +21,19 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/openapi.json", get(|| async { Json(document().clone()) }))
 }
 
-struct Endpoint {
-    method: HttpMethod,
-    path: &'static str,
-    tag: &'static str,
-    summary: &'static str,
+pub(crate) struct Endpoint {
+    pub(crate) method: HttpMethod,
+    pub(crate) path: &'static str,
+    pub(crate) tag: &'static str,
+    pub(crate) summary: &'static str,
     /// The request body's media type and the shared type it carries.
-    body: Option<(&'static str, &'static str)>,
+    pub(crate) body: Option<(&'static str, &'static str)>,
     /// Optional query parameters and what they do.
-    query: &'static [(&'static str, &'static str)],
+    pub(crate) query: &'static [(&'static str, &'static str)],
     /// Status codes and what they mean; every error is `{"error": {"code",
     /// "message", "message_en"}}`.
-    responses: &'static [(&'static str, &'static str)],
-    public: bool,
+    pub(crate) responses: &'static [(&'static str, &'static str)],
+    pub(crate) public: bool,
 }
 
 const ENDPOINTS: &[Endpoint] = &[
@@ -430,7 +430,7 @@ pub fn document() -> &'static OpenApi {
 
 fn build() -> OpenApi {
     let mut paths = PathsBuilder::new().build();
-    for endpoint in ENDPOINTS {
+    for endpoint in ENDPOINTS.iter().chain(crate::pusat::ENDPOINTS) {
         let mut operation = OperationBuilder::new()
             .tag(endpoint.tag)
             .summary(Some(endpoint.summary));

@@ -21,6 +21,8 @@ mod photos;
 mod public;
 #[path = "api/pull.rs"]
 mod pull;
+#[path = "api/pusat.rs"]
+mod pusat;
 #[path = "api/reports.rs"]
 mod reports;
 #[path = "api/versions.rs"]
@@ -36,6 +38,7 @@ use mail::*;
 use photos::*;
 use public::*;
 use pull::*;
+use pusat::*;
 use reports::*;
 use versions::*;
 
@@ -102,6 +105,14 @@ on_both_backends! {
     a_second_monthly_report_for_the_same_month_is_refused,
     a_review_move_the_table_forbids_is_refused_and_changes_nothing,
     two_phones_filing_the_same_month_at_once_store_one_report,
+    the_inbox_filters_pages_and_counts_within_the_readers_scope,
+    a_report_detail_shows_its_form_device_photos_and_review_history,
+    the_completeness_grid_shows_on_time_late_missing_and_needs_revision,
+    every_command_center_endpoint_answers_401_or_403_by_role_and_scope,
+    bad_filter_values_get_a_clear_400_in_both_languages,
+    the_command_center_is_served_under_pusat_with_its_own_page,
+    exports_hold_the_filtered_reports_in_scope_and_are_audited,
+    admins_manage_accounts_over_http_with_the_rules_of_the_command_line,
 }
 
 /// The mail and public-feed tests (issue 11), against a real SMTP server.

@@ -10,6 +10,7 @@ pub mod acceptance;
 pub mod account;
 pub mod form;
 mod object;
+pub mod period;
 pub mod phone_sync;
 pub mod report;
 pub mod review;

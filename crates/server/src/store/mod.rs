@@ -18,6 +18,7 @@ mod audit;
 mod mail;
 mod photos;
 mod public;
+mod pusat;
 mod reports;
 mod reviews;
 
@@ -26,6 +27,9 @@ pub use audit::{AuditEntry, AuditRecord};
 pub use mail::{DigestReport, MailKind, OutboxMail, PhotoFile};
 pub use photos::{NewPhoto, PhotoRecord};
 pub use public::PublicReport;
+pub use pusat::{
+    FilingRow, InboxQuery, InboxRow, ReportDetail, ReportPhoto, ReviewRecord, URGENCY_FIELD,
+};
 pub use reports::{
     CurrentVersion, Inserted, PageMark, ReportFilter, ReportPage, ReportVersion, StoredReport,
     Submitter,

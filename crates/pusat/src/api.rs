@@ -1,0 +1,213 @@
+//! The Command Center's calls to the server and the shapes of its answers.
+//! The server is on the same origin; the session cookie travels by itself.
+
+use crate::i18n::Lang;
+use gloo_net::http::{Request, Response};
+use kabar_shared::Report;
+use kabar_shared::account::{LoginRequest, Me};
+use kabar_shared::form::{FormDefinition, Text};
+use kabar_shared::period::{Filing, Month};
+use kabar_shared::report::{FormRef, ReviewStatus};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Why a call gave no usable answer, in both languages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    /// The HTTP status, or 0 when the server could not be reached.
+    pub status: u16,
+    pub message: String,
+    pub message_en: String,
+}
+
+impl Failure {
+    pub fn text(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Id => &self.message,
+            Lang::En => &self.message_en,
+        }
+    }
+
+    fn unreachable() -> Failure {
+        Failure {
+            status: 0,
+            message: "Server tidak terjangkau. Periksa koneksi lalu coba lagi.".into(),
+            message_en: "The server cannot be reached. Check the connection and try again.".into(),
+        }
+    }
+
+    fn unreadable(status: u16) -> Failure {
+        Failure {
+            status,
+            message: format!("Jawaban server tidak terbaca ({status})."),
+            message_en: format!("The server's answer could not be read ({status})."),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ErrorEnvelope {
+    error: ErrorBody,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    message: String,
+    message_en: String,
+}
+
+async fn read<T: DeserializeOwned>(
+    response: Result<Response, gloo_net::Error>,
+) -> Result<T, Failure> {
+    let response = response.map_err(|_| Failure::unreachable())?;
+    let status = response.status();
+    if response.ok() {
+        return response
+            .json()
+            .await
+            .map_err(|_| Failure::unreadable(status));
+    }
+    match response.json::<ErrorEnvelope>().await {
+        Ok(envelope) => Err(Failure {
+            status,
+            message: envelope.error.message,
+            message_en: envelope.error.message_en,
+        }),
+        Err(_) => Err(Failure::unreadable(status)),
+    }
+}
+
+pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, Failure> {
+    read(Request::get(path).send().await).await
+}
+
+pub async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, Failure> {
+    let request = Request::post(path)
+        .json(body)
+        .map_err(|_| Failure::unreadable(0))?;
+    read(request.send().await).await
+}
+
+pub async fn me() -> Result<Me, Failure> {
+    get("/api/v1/auth/me").await
+}
+
+pub async fn login(request: &LoginRequest) -> Result<Me, Failure> {
+    post("/api/v1/auth/login", request).await
+}
+
+pub async fn logout() {
+    let _ = Request::post("/api/v1/auth/logout").send().await;
+}
+
+#[derive(Deserialize)]
+struct Forms {
+    forms: Vec<FormDefinition>,
+}
+
+pub async fn forms() -> Result<Vec<FormDefinition>, Failure> {
+    get::<Forms>("/api/v1/pusat/forms")
+        .await
+        .map(|forms| forms.forms)
+}
+
+/// One report in the inbox.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct InboxItem {
+    pub id: String,
+    pub form: FormRef,
+    pub form_title: Option<Text>,
+    pub village: String,
+    pub village_name: String,
+    pub status: ReviewStatus,
+    pub created_at_ms: i64,
+    pub received_at_ms: i64,
+    pub submitted_by: Option<String>,
+    pub urgency: Option<String>,
+    pub period: Option<Month>,
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct InboxPage {
+    pub items: Vec<InboxItem>,
+    pub next_before: Option<String>,
+    pub counts: BTreeMap<String, i64>,
+}
+
+pub async fn inbox(query: &str) -> Result<InboxPage, Failure> {
+    get(&format!("/api/v1/pusat/inbox?{query}")).await
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ReviewRecord {
+    pub status: Option<ReviewStatus>,
+    pub comment: Option<String>,
+    pub reviewer: String,
+    pub at_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PhotoView {
+    pub sha256: String,
+    pub arrived: bool,
+    pub url: String,
+}
+
+/// One report with everything the detail screen shows.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Detail {
+    pub report: Report,
+    pub received_at_ms: i64,
+    pub status: ReviewStatus,
+    pub submitted_by: Option<String>,
+    pub form: Option<FormDefinition>,
+    pub village_name: String,
+    pub district_name: Option<String>,
+    pub period: Option<Month>,
+    pub device_id: Option<String>,
+    pub submitter_name: Option<String>,
+    pub reviews: Vec<ReviewRecord>,
+    pub photos: Vec<PhotoView>,
+}
+
+pub async fn detail(id: &str) -> Result<Detail, Failure> {
+    get(&format!("/api/v1/pusat/reports/{id}")).await
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct GridCell {
+    pub month: Month,
+    pub state: Filing,
+    pub report_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct GridVillage {
+    pub code: String,
+    pub name: String,
+    pub cells: Vec<GridCell>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct GridDistrict {
+    pub code: String,
+    pub name: String,
+    pub villages: Vec<GridVillage>,
+    pub counts: BTreeMap<String, i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Grid {
+    pub form: String,
+    pub title: Text,
+    pub due_day: u8,
+    pub months: Vec<Month>,
+    pub districts: Vec<GridDistrict>,
+    pub counts: BTreeMap<String, i64>,
+}
+
+pub async fn completeness(query: &str) -> Result<Grid, Failure> {
+    get(&format!("/api/v1/pusat/completeness?{query}")).await
+}

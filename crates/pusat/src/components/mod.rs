@@ -1,0 +1,18 @@
+//! The Command Center's screens. Each component is small and renders; the
+//! calls to the server run in `spawn_local` tasks started by events and
+//! effects, and write their answers into signals.
+
+pub mod answers;
+pub mod app;
+pub mod detail;
+pub mod exports;
+pub mod filters;
+pub mod grid;
+pub mod history;
+pub mod inbox;
+pub mod inbox_table;
+pub mod login;
+pub mod photos;
+pub mod review_panel;
+pub mod state;
+pub mod top_bar;

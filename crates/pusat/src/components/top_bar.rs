@@ -1,0 +1,45 @@
+//! The bar above every screen: where you are, who you are, the language.
+
+use super::state::{Pusat, Screen, go};
+use crate::api;
+use crate::i18n;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+#[component]
+pub fn TopBar() -> impl IntoView {
+    let pusat = expect_context::<Pusat>();
+    let lang = pusat.lang;
+    let is_grid = move || pusat.screen.get() == Screen::Grid;
+    let logout = move |_| {
+        spawn_local(async move {
+            api::logout().await;
+            pusat.me.set(None);
+        });
+    };
+    let who = move || {
+        pusat
+            .me
+            .get()
+            .map(|me| format!("{} ({})", me.display_name, me.username))
+            .unwrap_or_default()
+    };
+    view! {
+        <header class="top-bar">
+            <strong class="brand">{move || i18n::APP_TITLE.get(lang.get())}</strong>
+            <nav aria-label="Pusat Komando">
+                <a href="#/" class:active=move || !is_grid() on:click=move |_| go(&Screen::Inbox)>
+                    {move || i18n::NAV_INBOX.get(lang.get())}
+                </a>
+                <a href="#/kelengkapan" class:active=is_grid>
+                    {move || i18n::NAV_GRID.get(lang.get())}
+                </a>
+            </nav>
+            <span class="who">{who}</span>
+            <button class="link" on:click=move |_| pusat.toggle_lang()>
+                {move || i18n::OTHER_LANGUAGE.get(lang.get())}
+            </button>
+            <button class="link" on:click=logout>{move || i18n::LOGOUT.get(lang.get())}</button>
+        </header>
+    }
+}

@@ -1,0 +1,118 @@
+//! User-facing text, Bahasa Indonesia first and English second. The
+//! language itself is the shared crate's, so form labels and the app's own
+//! text switch together.
+
+pub use kabar_shared::form::Lang;
+use kabar_shared::report::ReviewStatus;
+
+/// One piece of text in both languages.
+#[derive(Debug, Clone, Copy)]
+pub struct Text {
+    pub id: &'static str,
+    pub en: &'static str,
+}
+
+impl Text {
+    pub fn get(self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::Id => self.id,
+            Lang::En => self.en,
+        }
+    }
+}
+
+macro_rules! texts {
+    ($($name:ident = $id:literal / $en:literal;)*) => {
+        $(pub const $name: Text = Text { id: $id, en: $en };)*
+    };
+}
+
+texts! {
+    APP_TITLE = "Pusat Komando Kabar Desa" / "Kabar Desa Command Center";
+    OTHER_LANGUAGE = "English" / "Bahasa Indonesia";
+    LOGIN_TITLE = "Masuk" / "Sign in";
+    LOGIN_HINT = "Untuk peninjau Command Center dan admin Diskominfo." / "For Command Center reviewers and Diskominfo admins.";
+    USERNAME = "Nama pengguna" / "Username";
+    PASSWORD = "Kata sandi" / "Password";
+    LOGIN = "Masuk" / "Sign in";
+    LOGOUT = "Keluar" / "Sign out";
+    FIELD_APP_ONLY = "Pusat Komando hanya untuk peninjau dan admin; kepala desa/kelurahan dan relawan KIM melapor lewat aplikasi lapangan di " / "The Command Center is for reviewers and admins only; village heads and KIM volunteers report through the field app at ";
+    NAV_INBOX = "Kotak masuk" / "Inbox";
+    NAV_GRID = "Kelengkapan" / "Completeness";
+    LOADING = "Memuat…" / "Loading…";
+    FILTER_STATUS = "Status" / "Status";
+    FILTER_DISTRICT = "Kecamatan" / "Kecamatan";
+    FILTER_VILLAGE = "Desa/kelurahan" / "Village";
+    FILTER_FORM = "Formulir" / "Form";
+    FILTER_PERIOD = "Periode (bulan)" / "Period (month)";
+    FILTER_URGENCY = "Urgensi" / "Urgency";
+    FILTER_SEARCH = "Cari" / "Search";
+    FILTER_ALL = "Semua" / "All";
+    FILTER_CLEAR = "Hapus filter" / "Clear filters";
+    COL_ARRIVED = "Tiba" / "Arrived";
+    COL_VILLAGE = "Desa/kelurahan" / "Village";
+    COL_FORM = "Formulir" / "Form";
+    COL_SUMMARY = "Ringkasan" / "Summary";
+    COL_STATUS = "Status" / "Status";
+    COL_BY = "Oleh" / "By";
+    SELECT_ALL = "Pilih semua di halaman ini" / "Select all on this page";
+    SELECT_REPORT = "Pilih laporan" / "Select report";
+    APPROVE_SELECTED = "Setujui yang dipilih" / "Approve selected";
+    NO_REPORTS = "Tidak ada laporan untuk filter ini." / "No reports match these filters.";
+    NEXT_PAGE = "Halaman berikutnya" / "Next page";
+    FIRST_PAGE = "Halaman pertama" / "First page";
+    NEW_ARRIVALS = "Diperbarui otomatis setiap 15 detik." / "Updates by itself every 15 seconds.";
+    BACK_TO_INBOX = "← Kembali ke kotak masuk" / "← Back to the inbox";
+    FILED_BY = "Dikirim oleh" / "Filed by";
+    DEVICE = "Perangkat" / "Device";
+    CREATED = "Dibuat di ponsel" / "Created on the phone";
+    RECEIVED = "Tiba di server" / "Arrived at the server";
+    FORM_VERSION = "Versi formulir" / "Form version";
+    PERIOD = "Periode" / "Period";
+    ANSWERS = "Jawaban" / "Answers";
+    PHOTOS = "Foto" / "Photos";
+    PHOTO_PENDING = "Foto belum tiba dari ponsel." / "Photo not yet arrived from the phone.";
+    HISTORY = "Riwayat tinjauan" / "Review history";
+    NO_HISTORY = "Belum ada tinjauan." / "Not reviewed yet.";
+    REVIEW = "Tinjau" / "Review";
+    COMMENT = "Komentar / alasan" / "Comment / reason";
+    COMMENT_REQUIRED = "Tulis komentar atau alasannya dulu." / "Write the comment or reason first.";
+    SHORTCUTS = "Pintasan: T diterima, P perlu perbaikan, S disetujui, X ditolak (di luar kolom teks)." / "Shortcuts: T received, P needs revision, S approved, X rejected (outside text boxes).";
+    SAVED = "Tinjauan tersimpan." / "Review saved.";
+    YES = "Ya" / "Yes";
+    NO = "Tidak" / "No";
+    GRID_TITLE = "Kelengkapan laporan berkala" / "Periodic report completeness";
+    GRID_DUE = "Jatuh tempo tanggal {day} bulan berikutnya." / "Due by day {day} of the next month.";
+    GRID_FROM = "Dari bulan" / "From month";
+    GRID_TO = "Sampai bulan" / "To month";
+    EXPORT = "Unduh hasil filter ini:" / "Download these results:";
+    APPROVE_FAILED = "{n} laporan tidak dapat disetujui dan tetap dipilih." / "{n} reports could not be approved and stay selected.";
+    NOT_FOUND = "Laporan tidak ditemukan." / "Report not found.";
+}
+
+/// How each review status reads in the Command Center.
+pub fn status_label(status: ReviewStatus, lang: Lang) -> &'static str {
+    let text = match status {
+        ReviewStatus::Received => Text {
+            id: "Baru masuk",
+            en: "New",
+        },
+        ReviewStatus::InReview => Text {
+            id: "Diterima",
+            en: "Received",
+        },
+        ReviewStatus::Approved => Text {
+            id: "Disetujui",
+            en: "Approved",
+        },
+        ReviewStatus::NeedsRevision => Text {
+            id: "Perlu perbaikan",
+            en: "Needs revision",
+        },
+        ReviewStatus::Rejected => Text {
+            id: "Ditolak",
+            en: "Rejected",
+        },
+    };
+    text.get(lang)
+}

@@ -1,0 +1,3 @@
+fn main() {
+    kabar_pusat::start();
+}
