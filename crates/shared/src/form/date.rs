@@ -275,3 +275,51 @@ mod tests {
         assert!(DateTime::parse("2025-06-31T07:30").is_err());
     }
 }
+
+/// A moment as people in Kotamobagu read it, whatever time zone the device
+/// is set to: `27 Nov 2026 14.05 WITA` (Indonesian) or `27 Nov 2026 14:05
+/// WITA`. Both apps show times this way; `–` for a moment no calendar holds.
+pub fn format_wita(unix_ms: i64, lang: super::Lang) -> String {
+    let Some(date) = Date::from_unix_millis(unix_ms, WITA_OFFSET_MINUTES) else {
+        return String::from("–");
+    };
+    let local_ms = unix_ms + i64::from(WITA_OFFSET_MINUTES) * 60_000;
+    let minute_of_day = local_ms.rem_euclid(86_400_000) / 60_000;
+    let months = match lang {
+        super::Lang::Id => [
+            "Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des",
+        ],
+        super::Lang::En => [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ],
+    };
+    let separator = if lang == super::Lang::Id { '.' } else { ':' };
+    format!(
+        "{} {} {} {:02}{separator}{:02} WITA",
+        date.day(),
+        months[usize::from(date.month() - 1)],
+        date.year(),
+        minute_of_day / 60,
+        minute_of_day % 60
+    )
+}
+
+#[cfg(test)]
+mod wita_tests {
+    use super::format_wita;
+    use crate::form::Lang;
+
+    #[test]
+    fn times_are_shown_in_wita_in_both_languages() {
+        fn check(unix_ms: i64, lang: Lang, expect: &str) {
+            assert_eq!(format_wita(unix_ms, lang), expect);
+        }
+        // 2026-11-27T22:35:00Z is already the 28th in Kotamobagu.
+        check(1_795_818_900_000, Lang::Id, "28 Nov 2026 06.35 WITA");
+        check(1_795_818_900_000, Lang::En, "28 Nov 2026 06:35 WITA");
+        check(0, Lang::Id, "1 Jan 1970 08.00 WITA");
+        // A leap day, and midnight crossing into a new month.
+        check(1_709_164_800_000, Lang::En, "29 Feb 2024 08:00 WITA");
+        check(1_772_294_700_000, Lang::Id, "1 Mar 2026 00.05 WITA");
+    }
+}

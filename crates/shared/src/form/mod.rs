@@ -48,7 +48,7 @@ pub mod public;
 pub mod validate;
 
 pub use builtin::{BUILTIN_FORM_FILES, CatalogError, FormCatalog, UnknownForm, builtin_forms};
-pub use date::{Date, DateTime, Time, WITA_OFFSET_MINUTES};
+pub use date::{Date, DateTime, Time, WITA_OFFSET_MINUTES, format_wita};
 pub use expr::{Context, Expr, ParseError, Value};
 pub use model::{
     Choice, Constraint, DateBound, DefinitionProblem, Field, FieldKind, FormDefinition, Frequency,
