@@ -165,11 +165,11 @@ mod tests {
     #[test]
     fn each_role_is_offered_only_the_forms_it_may_file() {
         use kabar_shared::account::{Access, Role, Scope};
-        use kabar_shared::form::Role as FormRole;
+        use kabar_shared::form::Filer;
         let village = kabar_shared::VillageCode::parse("71.74.02.2001").unwrap();
         for (role, form_role) in [
-            (Role::KimVolunteer, FormRole::KimVolunteer),
-            (Role::VillageHead, FormRole::VillageHead),
+            (Role::KimVolunteer, Filer::KimVolunteer),
+            (Role::VillageHead, Filer::VillageHead),
         ] {
             let access = Access::new(role, Scope::Village(village.clone())).unwrap();
             let offered: Vec<&str> = forms_for(Some(&access))

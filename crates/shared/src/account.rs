@@ -70,10 +70,10 @@ impl Role {
     }
 
     /// The role a form's `filed_by` names, for the roles that file reports.
-    pub fn form_role(self) -> Option<form::Role> {
+    pub fn form_role(self) -> Option<form::Filer> {
         match self {
-            Role::VillageHead => Some(form::Role::VillageHead),
-            Role::KimVolunteer => Some(form::Role::KimVolunteer),
+            Role::VillageHead => Some(form::Filer::VillageHead),
+            Role::KimVolunteer => Some(form::Filer::KimVolunteer),
             Role::Reviewer | Role::Admin => None,
         }
     }

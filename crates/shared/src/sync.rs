@@ -252,8 +252,8 @@ pub fn judge(item: &PushItem, stored: Option<&ContentHash>) -> Judgement {
         .get(&item.report.form)
         .and_then(|form| form.filed_by.first().copied())
         .map_or(Role::VillageHead, |role| match role {
-            crate::form::Role::VillageHead => Role::VillageHead,
-            crate::form::Role::KimVolunteer => Role::KimVolunteer,
+            crate::form::Filer::VillageHead => Role::VillageHead,
+            crate::form::Filer::KimVolunteer => Role::KimVolunteer,
         });
     let Ok(pusher) = Access::new(role, Scope::Village(item.report.village.clone())) else {
         return Judgement::Answer(PushOutcome::Rejected {

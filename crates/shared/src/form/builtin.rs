@@ -193,7 +193,7 @@ impl FormCatalog {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::form::model::{Frequency, Role, Text};
+    use crate::form::model::{Filer, Frequency, Text};
 
     #[test]
     fn every_builtin_form_file_is_a_valid_definition_named_after_its_id_and_version() {
@@ -255,12 +255,12 @@ mod tests {
         let catalog = FormCatalog::builtin();
         let form = |id: &str| catalog.latest(id).unwrap();
         let monthly = form("laporan-bulanan-kependudukan");
-        assert_eq!(monthly.filed_by, vec![Role::VillageHead]);
+        assert_eq!(monthly.filed_by, vec![Filer::VillageHead]);
         assert_eq!(monthly.frequency, Frequency::Monthly);
-        assert_eq!(form("aspirasi-warga").filed_by, vec![Role::KimVolunteer]);
+        assert_eq!(form("aspirasi-warga").filed_by, vec![Filer::KimVolunteer]);
         assert_eq!(
             form("laporan-kejadian").filed_by,
-            vec![Role::VillageHead, Role::KimVolunteer]
+            vec![Filer::VillageHead, Filer::KimVolunteer]
         );
     }
 

@@ -51,8 +51,8 @@ pub use builtin::{BUILTIN_FORM_FILES, CatalogError, FormCatalog, UnknownForm, bu
 pub use date::{Date, DateTime, Time, WITA_OFFSET_MINUTES, format_wita};
 pub use expr::{Context, Expr, ParseError, Value};
 pub use model::{
-    Choice, Constraint, DateBound, DefinitionProblem, Field, FieldKind, FormDefinition, Frequency,
-    Lang, Role, Text,
+    Choice, Constraint, DateBound, DefinitionProblem, Field, FieldKind, Filer, FormDefinition,
+    Frequency, Lang, Text,
 };
 pub use nik::{Nik, NikProblem};
 pub use period::{Period, PeriodRule};

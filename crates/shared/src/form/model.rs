@@ -47,10 +47,11 @@ impl Text {
     }
 }
 
-/// Who may file a form.
+/// Who may file a form: the village-bound roles of `account::Role`, named
+/// apart so the two are never confused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Role {
+pub enum Filer {
     /// The sangadi of a desa or the lurah of a kelurahan, or their staff.
     VillageHead,
     /// A volunteer of the Kelompok Informasi Masyarakat.
@@ -77,7 +78,7 @@ pub struct FormDefinition {
     pub title: Text,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<Text>,
-    pub filed_by: Vec<Role>,
+    pub filed_by: Vec<Filer>,
     pub frequency: Frequency,
     /// For periodic forms: which answers name the period and when a report
     /// is due (see [`super::period`]). Absent for forms filed on events.
