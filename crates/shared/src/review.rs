@@ -14,11 +14,15 @@
 //! | in_review       | needs_revision  | reviewer | comment  |
 //! | in_review       | rejected        | reviewer | reason   |
 //! | needs_revision  | rejected        | reviewer | reason   |
+//! | approved        | needs_revision  | reviewer | comment  |
 //! | received        | received        | author   | (edit)   |
 //! | needs_revision  | received        | author   | (edit)   |
 //!
-//! Approved and rejected reports are settled: nobody moves them again, and
-//! their author can no longer edit them. A reviewer is a reviewer or admin
+//! Rejected reports are settled: nobody moves them again. An approval can be
+//! taken back only by sending the report back with a comment saying why (a
+//! mistake found before or after the mayor's mail left: a mail not yet sent
+//! is then not sent). The author can edit neither an approved nor a rejected
+//! report. A reviewer is a reviewer or admin
 //! whose scope holds the report's village ([`Access::can_review`]); an
 //! author is whoever [`Access::may_edit`] allows. A comment without a status
 //! change is always allowed to a reviewer.
@@ -80,6 +84,7 @@ pub const TRANSITIONS: &[Transition] = &[
     move_(InReview, NeedsRevision, Reviewer, Needs::Comment),
     move_(InReview, Rejected, Reviewer, Needs::Reason),
     move_(NeedsRevision, Rejected, Reviewer, Needs::Reason),
+    move_(Approved, NeedsRevision, Reviewer, Needs::Comment),
     move_(Received, Received, Author, Needs::Nothing),
     move_(NeedsRevision, Received, Author, Needs::Nothing),
 ];
@@ -321,8 +326,8 @@ mod tests {
         // Settled reports stay settled, and a returned report waits for its
         // author's fix.
         for (from, to) in [
-            (Approved, NeedsRevision),
             (Approved, Received),
+            (Approved, Rejected),
             (Rejected, Approved),
             (NeedsRevision, Approved),
             (NeedsRevision, Received),
@@ -422,11 +427,11 @@ mod tests {
         assert_eq!(
             ReviewRefusal::NotAllowed {
                 from: ReviewStatus::Approved,
-                to: ReviewStatus::NeedsRevision,
+                to: ReviewStatus::Rejected,
             }
             .message()
             .id,
-            "Laporan berstatus \"disetujui\" tidak dapat diubah menjadi \"perlu perbaikan\"."
+            "Laporan berstatus \"disetujui\" tidak dapat diubah menjadi \"ditolak\"."
         );
     }
 }

@@ -160,17 +160,28 @@ pub async fn upload_photo(app: &TestApp, session: &Session, bytes: &[u8]) {
     assert!(response.status().is_success(), "{response:?}");
 }
 
+/// Records a review; sending back and rejecting say why, as the shared
+/// transition table requires.
 pub async fn review(app: &TestApp, reviewer: &Session, report: &Report, status: &str) {
-    let response = app
-        .post(
-            Some(reviewer),
-            &format!("/api/v1/reports/{}/review", report.id),
-        )
-        .json(&json!({"status": status}))
-        .send()
-        .await
-        .unwrap();
+    let response = review_request(app, reviewer, report, status).await;
     assert_eq!(response.status(), 200, "{:?}", response.text().await);
+}
+
+pub async fn review_request(
+    app: &TestApp,
+    reviewer: &Session,
+    report: &Report,
+    status: &str,
+) -> reqwest::Response {
+    let comment = matches!(status, "needs_revision" | "rejected").then_some("Angka belum sesuai.");
+    app.post(
+        Some(reviewer),
+        &format!("/api/v1/reports/{}/review", report.id),
+    )
+    .json(&json!({"status": status, "comment": comment}))
+    .send()
+    .await
+    .unwrap()
 }
 
 async fn outbox(app: &TestApp, admin: &Session) -> Vec<Value> {
@@ -254,8 +265,10 @@ pub async fn an_approval_mails_the_mayor_once_with_its_letter_and_photos(backend
     );
     review(&app, &reviewer, &progress, "approved").await;
     review(&app, &reviewer, &monthly, "approved").await;
-    // Approving again changes nothing: one mail per approved content.
-    review(&app, &reviewer, &progress, "approved").await;
+    // Approving again is refused by the table and changes nothing: one mail
+    // per approved content.
+    let again = review_request(&app, &reviewer, &progress, "approved").await;
+    assert_eq!(again.status(), 409);
     let messages = sink.wait_for(2, Duration::from_secs(30)).await;
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert_eq!(sink.messages().len(), 2, "exactly one mail per approval");
@@ -385,7 +398,20 @@ pub async fn a_report_sent_back_before_its_mail_left_is_not_mailed(backend: Back
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(sink.messages().is_empty());
 
-    // Approved again as it is: now it goes, once.
+    // The head corrects it (a new version), it is approved: now it goes, once.
+    let mut corrected = monthly.clone();
+    corrected
+        .answers
+        .insert("akhir_kk".into(), serde_json::json!(102));
+    // An edit names the hash the server stored (of the cleaned answers).
+    let stored = app
+        .get_json(Some(&reviewer), &format!("/api/v1/reports/{}", monthly.id))
+        .await;
+    let stored_hash = ContentHash::parse(stored["content_hash"].as_str().unwrap()).unwrap();
+    let response = app
+        .push_as(&head, vec![PushItem::edit(corrected, stored_hash)])
+        .await;
+    assert_eq!(response.results[0].outcome, PushOutcome::Accepted);
     review(&app, &reviewer, &monthly, "approved").await;
     sink.wait_for(1, Duration::from_secs(30)).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -475,8 +501,10 @@ pub async fn two_servers_on_one_database_send_each_mail_once(backend: Backend) {
     })
     .await;
     let (year, month) = previous_month();
+    // One village files one report a month: six months of last year.
+    let _ = month;
     let reports: Vec<Report> = (10..16)
-        .map(|seed| monthly_report(KOTOBANGUN, seed, year, month))
+        .map(|seed| monthly_report(KOTOBANGUN, seed, year - 1, seed - 9))
         .collect();
     for report in &reports {
         push_accepted(&app, &head, report).await;
