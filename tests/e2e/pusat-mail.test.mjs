@@ -92,6 +92,7 @@ test("a dead mail is shown with the SMTP error and sent again; an approved KIM l
   await dead.waitFor({ timeout: 30_000 });
   const row = await dead.textContent();
   assert.match(row, /Laporan disetujui/);
+  assert.match(row, /Moyag/, "the report's village");
   assert.match(row, /Gagal/);
   assert.ok((await dead.locator(".smtp-answer").textContent()).trim().length > 0, "the SMTP error is shown");
   await desk.locator("#recipient-mayor").waitFor();

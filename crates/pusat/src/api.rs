@@ -244,6 +244,9 @@ pub struct OutboxMail {
     pub last_answer: Option<String>,
     pub created_at_ms: i64,
     pub sent_at_ms: Option<i64>,
+    /// The village of the mail's report; none for the digest.
+    #[serde(default)]
+    pub village_code: Option<String>,
 }
 
 #[derive(Deserialize)]

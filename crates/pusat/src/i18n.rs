@@ -92,7 +92,7 @@ texts! {
     MAIL_TITLE = "Surat ke Kantor Wali Kota" / "Mail to the Mayor's Office";
     MAIL_HINT = "Laporan yang disetujui dan kejadian mendesak dikirim lewat surel. Diperbarui setiap 15 detik." / "Approved reports and urgent incidents go out by email. Updates every 15 seconds.";
     MAIL_WHAT = "Isi" / "What";
-    MAIL_REPORT = "Laporan" / "Report";
+    MAIL_REPORT = "Laporan (desa/kelurahan)" / "Report (village)";
     MAIL_ATTEMPTS = "Percobaan" / "Attempts";
     MAIL_NEXT = "Coba lagi / terkirim" / "Next try / sent";
     MAIL_ANSWER = "Jawaban server SMTP terakhir" / "SMTP server's last answer";

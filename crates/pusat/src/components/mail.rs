@@ -7,6 +7,8 @@ use super::state::{Pusat, Screen};
 use crate::api::{self, Failure, OutboxMail};
 use crate::i18n::{self, mail_kind_label, mail_status_label};
 use crate::time::format_wita;
+use kabar_shared::VillageCode;
+use kabar_shared::village::Gazetteer;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::time::Duration;
@@ -62,9 +64,10 @@ fn MailRow(mail: OutboxMail, on_change: Callback<()>) -> impl IntoView {
             }
         });
     };
+    let village = mail.village_code.as_deref().map(village_name);
     let report = mail.report_id.clone().map(|report_id| {
-        let short = report_id.chars().take(8).collect::<String>();
-        view! { <a href=Screen::Report(report_id).hash()>{short}</a> }
+        let label = village.unwrap_or_else(|| report_id.chars().take(8).collect());
+        view! { <a href=Screen::Report(report_id).hash()>{label}</a> }
     });
     let when = mail.sent_at_ms.unwrap_or(mail.next_attempt_at_ms);
     let waiting = matches!(mail.status.as_str(), "pending" | "sent");
@@ -86,4 +89,13 @@ fn MailRow(mail: OutboxMail, on_change: Callback<()>) -> impl IntoView {
             </td>
         </tr>
     }
+}
+
+/// A village's name from the gazetteer, or its code when it is unknown.
+fn village_name(code: &str) -> String {
+    VillageCode::parse(code)
+        .ok()
+        .and_then(|code| Gazetteer::kotamobagu().village(&code))
+        .map(|village| village.name.clone())
+        .unwrap_or_else(|| code.to_owned())
 }
