@@ -44,8 +44,10 @@ export const REVIEWER = { username: "petugas.cc", password: "rahasia-command-cen
 /** A kabar-server that can be stopped and started again on the same port and
  * database, as a phone sees the city's server come and go. */
 export class TestServer {
-  static async create() {
+  /** `serverArgs` are added to the server's command line (mail options, for one). */
+  static async create({ serverArgs = [] } = {}) {
     const server = new TestServer();
+    server.serverArgs = serverArgs;
     server.port = await freePort();
     server.dir = mkdtempSync(path.join(tmpdir(), "kabar-e2e-"));
     server.url = `http://127.0.0.1:${server.port}`;
@@ -93,7 +95,7 @@ export class TestServer {
   async start() {
     this.process = spawn(
       SERVER_BIN,
-      ["--listen", `127.0.0.1:${this.port}`, ...this.storageArgs(), "--app-dir", APP_DIR],
+      ["--listen", `127.0.0.1:${this.port}`, ...this.storageArgs(), "--app-dir", APP_DIR, ...(this.serverArgs ?? [])],
       { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, RUST_LOG: "warn" } },
     );
     this.stderr = "";
@@ -217,10 +219,10 @@ export async function waitForOfflineShell(page) {
 
 /** Starts one server and one browser for a test file and stops them after
  * its last test; `use` receives `{ server, browser }` once they run. */
-export function withServerAndBrowser(use) {
+export function withServerAndBrowser(use, options = {}) {
   const started = {};
   before(async () => {
-    started.server = await TestServer.create();
+    started.server = await TestServer.create(options);
     started.browser = await launchBrowser();
     use(started);
   });

@@ -19,6 +19,9 @@ pub struct Failure {
     pub status: u16,
     pub message: String,
     pub message_en: String,
+    /// What exactly the server refused, when it says (for example which
+    /// address is not valid), in both languages in one line.
+    pub detail: Option<String>,
 }
 
 impl Failure {
@@ -29,11 +32,20 @@ impl Failure {
         }
     }
 
+    /// The message followed by the server's detail, when there is one.
+    pub fn text_with_detail(&self, lang: Lang) -> String {
+        match &self.detail {
+            Some(detail) => format!("{} {detail}", self.text(lang)),
+            None => self.text(lang).to_owned(),
+        }
+    }
+
     fn unreachable() -> Failure {
         Failure {
             status: 0,
             message: "Server tidak terjangkau. Periksa koneksi lalu coba lagi.".into(),
             message_en: "The server cannot be reached. Check the connection and try again.".into(),
+            detail: None,
         }
     }
 
@@ -42,6 +54,7 @@ impl Failure {
             status,
             message: format!("Jawaban server tidak terbaca ({status})."),
             message_en: format!("The server's answer could not be read ({status})."),
+            detail: None,
         }
     }
 }
@@ -55,6 +68,7 @@ struct ErrorEnvelope {
 struct ErrorBody {
     message: String,
     message_en: String,
+    detail: Option<String>,
 }
 
 async fn read<T: DeserializeOwned>(
@@ -73,6 +87,7 @@ async fn read<T: DeserializeOwned>(
             status,
             message: envelope.error.message,
             message_en: envelope.error.message_en,
+            detail: envelope.error.detail,
         }),
         Err(_) => Err(Failure::unreadable(status)),
     }
@@ -170,6 +185,9 @@ pub struct Detail {
     pub submitter_name: Option<String>,
     pub reviews: Vec<ReviewRecord>,
     pub photos: Vec<PhotoView>,
+    /// Whether a reviewer made the report public on `/publik/`.
+    #[serde(default)]
+    pub public: bool,
 }
 
 pub async fn detail(id: &str) -> Result<Detail, Failure> {
@@ -210,4 +228,84 @@ pub struct Grid {
 
 pub async fn completeness(query: &str) -> Result<Grid, Failure> {
     get(&format!("/api/v1/pusat/completeness?{query}")).await
+}
+
+/// One mail of the outbox to the mayor's office.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct OutboxMail {
+    pub id: i64,
+    /// `approved`, `urgent` or `digest`.
+    pub kind: String,
+    pub report_id: Option<String>,
+    /// `pending`, `sent`, `dead` or `skipped`.
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at_ms: i64,
+    pub last_answer: Option<String>,
+    pub created_at_ms: i64,
+    pub sent_at_ms: Option<i64>,
+    /// The village of the mail's report; none for the digest.
+    #[serde(default)]
+    pub village_code: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Outbox {
+    mails: Vec<OutboxMail>,
+}
+
+pub async fn mail_outbox() -> Result<Vec<OutboxMail>, Failure> {
+    get::<Outbox>("/api/v1/admin/mail")
+        .await
+        .map(|outbox| outbox.mails)
+}
+
+/// Puts a dead mail back in the queue; the server answers 202 without a body.
+pub async fn resend_mail(id: i64) -> Result<(), Failure> {
+    let response = Request::post(&format!("/api/v1/admin/mail/{id}/resend"))
+        .send()
+        .await;
+    match response {
+        Ok(response) if response.ok() => Ok(()),
+        other => read::<serde_json::Value>(other).await.map(|_| ()),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CamatRecipient {
+    pub kecamatan: String,
+    pub email: String,
+}
+
+/// Who receives the mail: the mayor's office and a camat per kecamatan.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Recipients {
+    pub mayor_office: Vec<String>,
+    pub camat: Vec<CamatRecipient>,
+    /// `configuration` or `command_center`; only ever read.
+    #[serde(default, skip_serializing)]
+    pub source: String,
+}
+
+pub async fn mail_recipients() -> Result<Recipients, Failure> {
+    get("/api/v1/admin/mail/recipients").await
+}
+
+pub async fn set_mail_recipients(recipients: &Recipients) -> Result<Recipients, Failure> {
+    let request = Request::put("/api/v1/admin/mail/recipients")
+        .json(recipients)
+        .map_err(|_| Failure::unreadable(0))?;
+    read(request.send().await).await
+}
+
+#[derive(Serialize, Deserialize)]
+struct Public {
+    public: bool,
+}
+
+/// Shows an approved report on `/publik/`, or hides it again.
+pub async fn set_public(id: &str, public: bool) -> Result<bool, Failure> {
+    post::<_, Public>(&format!("/api/v1/reports/{id}/public"), &Public { public })
+        .await
+        .map(|answer| answer.public)
 }

@@ -88,6 +88,53 @@ texts! {
     EXPORT = "Unduh hasil filter ini:" / "Download these results:";
     APPROVE_FAILED = "{n} laporan tidak dapat disetujui dan tetap dipilih." / "{n} reports could not be approved and stay selected.";
     NOT_FOUND = "Laporan tidak ditemukan." / "Report not found.";
+    NAV_MAIL = "Surat ke Wali Kota" / "Mail to the Mayor";
+    MAIL_TITLE = "Surat ke Kantor Wali Kota" / "Mail to the Mayor's Office";
+    MAIL_HINT = "Laporan yang disetujui dan kejadian mendesak dikirim lewat surel. Diperbarui setiap 15 detik." / "Approved reports and urgent incidents go out by email. Updates every 15 seconds.";
+    MAIL_WHAT = "Isi" / "What";
+    MAIL_REPORT = "Laporan (desa/kelurahan)" / "Report (village)";
+    MAIL_ATTEMPTS = "Percobaan" / "Attempts";
+    MAIL_NEXT = "Coba lagi / terkirim" / "Next try / sent";
+    MAIL_ANSWER = "Jawaban server SMTP terakhir" / "SMTP server's last answer";
+    MAIL_EMPTY = "Belum ada surat." / "No mail yet.";
+    MAIL_RESEND = "Kirim ulang" / "Send again";
+    KIND_APPROVED = "Laporan disetujui" / "Approved report";
+    KIND_URGENT = "Kejadian mendesak" / "Urgent incident";
+    KIND_DIGEST = "Ringkasan harian" / "Daily digest";
+    MAIL_PENDING = "Menunggu" / "Waiting";
+    MAIL_SENT = "Terkirim" / "Sent";
+    MAIL_DEAD = "Gagal" / "Failed";
+    MAIL_SKIPPED = "Dilewati" / "Skipped";
+    RECIPIENTS_TITLE = "Penerima" / "Recipients";
+    RECIPIENTS_MAYOR = "Kantor Wali Kota (pisahkan dengan koma)" / "Mayor's office (comma-separated)";
+    RECIPIENTS_CAMAT = "Camat" / "Camat";
+    RECIPIENTS_FROM_CONFIG = "Sekarang dari konfigurasi server; menyimpan di sini menggantikannya." / "Now from the server's configuration; saving here replaces it.";
+    SAVE = "Simpan" / "Save";
+    SAVED_RECIPIENTS = "Penerima tersimpan." / "Recipients saved.";
+    PUBLIC_TITLE = "Halaman publik" / "Public page";
+    PUBLIC_TOGGLE = "Tampilkan ke publik" / "Make public";
+    PUBLIC_ON = "Laporan ini tampil di halaman publik." / "This report is shown on the public page.";
+    PUBLIC_OFF = "Laporan ini tidak tampil di halaman publik." / "This report is not shown on the public page.";
+    PUBLIC_LINK = "Buka halaman publik" / "Open the public page";
+}
+
+/// How a mail's status reads in the outbox.
+pub fn mail_status_label(status: &str) -> Text {
+    match status {
+        "pending" => MAIL_PENDING,
+        "sent" => MAIL_SENT,
+        "dead" => MAIL_DEAD,
+        _ => MAIL_SKIPPED,
+    }
+}
+
+/// What a mail is about.
+pub fn mail_kind_label(kind: &str) -> Text {
+    match kind {
+        "approved" => KIND_APPROVED,
+        "urgent" => KIND_URGENT,
+        _ => KIND_DIGEST,
+    }
 }
 
 /// How each review status reads in the Command Center.

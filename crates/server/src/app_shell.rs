@@ -61,9 +61,16 @@ pub fn pusat_router(pusat_dir: &Path) -> Router {
                 .precompressed_br()
                 .precompressed_gzip(),
         );
+    // Its own page's policy (its own loader script's hash), not the API's
+    // `default-src 'none'`, which would block the app from starting.
+    let policy = Arc::new(AppShellPolicy::new(pusat_dir));
     Router::new()
         .nest_service("/pusat", files)
         .layer(middleware::from_fn(cache_policy))
+        .layer(middleware::from_fn(move |request, next| {
+            let policy = policy.clone();
+            content_security_policy(policy, request, next)
+        }))
 }
 
 /// Trunk names every asset after its content hash, so those may be cached

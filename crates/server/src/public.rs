@@ -28,8 +28,9 @@ use object_store::path::Path as ObjectPath;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-/// The forms whose approved reports may be made public.
-pub const PUBLISHABLE_FORMS: &[&str] = &["catatan-kegiatan-kim", "laporan-kemajuan-pembangunan"];
+/// The forms whose approved reports may be made public (the rule is the
+/// shared crate's).
+pub use kabar_shared::review::PUBLISHABLE_FORMS;
 
 /// The answers that name a public item best, in order of preference.
 const HEADLINE_FIELDS: &[&str] = &["topik", "nama_kegiatan"];

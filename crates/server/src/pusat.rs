@@ -678,6 +678,8 @@ struct Detail {
     submitter_name: Option<String>,
     reviews: Vec<ReviewRecord>,
     photos: Vec<PhotoView>,
+    /// Whether a reviewer made the report public on `/publik/`.
+    public: bool,
 }
 
 async fn detail(
@@ -715,7 +717,9 @@ async fn detail(
             photo,
         })
         .collect();
+    let public = state.store.is_public(&report.id.to_string()).await?;
     Ok(Json(Detail {
+        public,
         form: state.catalog.get(&report.form).cloned(),
         village_name: village_name(&report.village),
         district_name,

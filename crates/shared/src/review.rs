@@ -113,6 +113,15 @@ pub fn edit_moves_to(status: ReviewStatus) -> Option<ReviewStatus> {
         .map(|t| t.to)
 }
 
+/// The forms whose approved reports a reviewer may show on the public page:
+/// KIM activity logs and development progress reports.
+pub const PUBLISHABLE_FORMS: &[&str] = &["catatan-kegiatan-kim", "laporan-kemajuan-pembangunan"];
+
+/// Whether a report of `form_id` in `status` may be made public now.
+pub fn may_publish(form_id: &str, status: ReviewStatus) -> bool {
+    PUBLISHABLE_FORMS.contains(&form_id) && status == Approved
+}
+
 /// A review request the table allows, with its comment trimmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReviewDecision {

@@ -5,6 +5,7 @@ use super::detail::DetailScreen;
 use super::grid::GridScreen;
 use super::inbox::InboxScreen;
 use super::login::LoginView;
+use super::mail::MailScreen;
 use super::state::{Pusat, Screen};
 use super::top_bar::TopBar;
 use crate::api;
@@ -56,5 +57,6 @@ fn screen_view(screen: Screen) -> AnyView {
         Screen::Inbox => view! { <InboxScreen /> }.into_any(),
         Screen::Report(id) => view! { <DetailScreen id=id /> }.into_any(),
         Screen::Grid => view! { <GridScreen /> }.into_any(),
+        Screen::Mail => view! { <MailScreen /> }.into_any(),
     }
 }

@@ -5,11 +5,13 @@
 use super::answers::AnswersView;
 use super::history::HistoryView;
 use super::photos::PhotosView;
+use super::public_toggle::PublicToggle;
 use super::review_panel::ReviewPanel;
 use super::state::{Pusat, Screen};
 use crate::api::{self, Detail, Failure};
 use crate::i18n::{self, Lang, status_label};
 use crate::time::format_wita;
+use kabar_shared::review::may_publish;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -39,6 +41,8 @@ pub fn DetailScreen(id: String) -> impl IntoView {
                         </div>
                         <aside class="side-column">
                             <ReviewPanel id=detail.report.id.to_string() on_done=Callback::new(move |()| reload.update(|n| *n += 1)) />
+                            {may_publish(&detail.report.form.id, detail.status)
+                                .then(|| view! { <PublicToggle id=detail.report.id.to_string() public=detail.public /> })}
                             <HistoryView reviews=detail.reviews.clone() />
                         </aside>
                     </div>

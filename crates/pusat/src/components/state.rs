@@ -14,6 +14,8 @@ pub enum Screen {
     Inbox,
     Report(String),
     Grid,
+    /// The outbox to the mayor's office and its recipients (admins only).
+    Mail,
 }
 
 impl Screen {
@@ -22,6 +24,7 @@ impl Screen {
         match path.split_once('/') {
             Some(("laporan", id)) if !id.is_empty() => Screen::Report(id.to_owned()),
             _ if path == "kelengkapan" => Screen::Grid,
+            _ if path == "surat" => Screen::Mail,
             _ => Screen::Inbox,
         }
     }
@@ -31,6 +34,7 @@ impl Screen {
             Screen::Inbox => "#/".into(),
             Screen::Report(id) => format!("#/laporan/{id}"),
             Screen::Grid => "#/kelengkapan".into(),
+            Screen::Mail => "#/surat".into(),
         }
     }
 

@@ -3,6 +3,7 @@
 use super::state::{Pusat, Screen, go};
 use crate::api;
 use crate::i18n;
+use kabar_shared::account::Role;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -11,6 +12,15 @@ pub fn TopBar() -> impl IntoView {
     let pusat = expect_context::<Pusat>();
     let lang = pusat.lang;
     let is_grid = move || pusat.screen.get() == Screen::Grid;
+    let is_mail = move || pusat.screen.get() == Screen::Mail;
+    // The mail screen is for Diskominfo's admins only; the server refuses
+    // its calls to anyone else as well.
+    let is_admin = move || {
+        pusat
+            .me
+            .get()
+            .is_some_and(|me| me.access.role() == Role::Admin)
+    };
     let logout = move |_| {
         spawn_local(async move {
             api::logout().await;
@@ -28,12 +38,17 @@ pub fn TopBar() -> impl IntoView {
         <header class="top-bar">
             <strong class="brand">{move || i18n::APP_TITLE.get(lang.get())}</strong>
             <nav aria-label="Pusat Komando">
-                <a href="#/" class:active=move || !is_grid() on:click=move |_| go(&Screen::Inbox)>
+                <a href="#/" class:active=move || !is_grid() && !is_mail() on:click=move |_| go(&Screen::Inbox)>
                     {move || i18n::NAV_INBOX.get(lang.get())}
                 </a>
                 <a href="#/kelengkapan" class:active=is_grid>
                     {move || i18n::NAV_GRID.get(lang.get())}
                 </a>
+                <Show when=is_admin>
+                    <a href="#/surat" class:active=is_mail>
+                        {move || i18n::NAV_MAIL.get(lang.get())}
+                    </a>
+                </Show>
             </nav>
             <span class="who">{who}</span>
             <button class="link" on:click=move |_| pusat.toggle_lang()>

@@ -54,6 +54,10 @@ pub struct OutboxMail {
     pub last_answer: Option<String>,
     pub created_at_ms: i64,
     pub sent_at_ms: Option<i64>,
+    /// The village of the mail's report, for the admins' list (filled by
+    /// [`Store::outbox_mails`] only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub village_code: Option<String>,
 }
 
 const OUTBOX_COLUMNS: &str = "id, kind, dedup_key, report_id, content_hash, status, attempts, \
@@ -72,6 +76,7 @@ fn outbox_mail(row: &AnyRow) -> anyhow::Result<OutboxMail> {
         last_answer: row.try_get(8)?,
         created_at_ms: row.try_get(9)?,
         sent_at_ms: row.try_get(10)?,
+        village_code: None,
     })
 }
 
@@ -271,14 +276,22 @@ impl Store {
         limit: i64,
     ) -> anyhow::Result<Vec<OutboxMail>> {
         let rows = sqlx::query(&format!(
-            "SELECT {OUTBOX_COLUMNS} FROM mail_outbox
+            "SELECT {OUTBOX_COLUMNS},
+                    (SELECT r.village_code FROM reports r WHERE r.id = mail_outbox.report_id)
+             FROM mail_outbox
              WHERE ($1 = '' OR status = $1) ORDER BY id DESC LIMIT $2"
         ))
         .bind(status.unwrap_or(""))
         .bind(limit)
         .fetch_all(&self.writer)
         .await?;
-        rows.iter().map(outbox_mail).collect()
+        rows.iter()
+            .map(|row| {
+                let mut mail = outbox_mail(row)?;
+                mail.village_code = row.try_get(11)?;
+                Ok(mail)
+            })
+            .collect()
     }
 
     /// Puts a dead mail back in the queue with fresh attempts. False when

@@ -45,6 +45,16 @@ impl Store {
         Ok(result.rows_affected() == 1)
     }
 
+    /// Whether a reviewer made this report public (it shows on `/publik/`
+    /// only while it is also approved).
+    pub async fn is_public(&self, report_id: &str) -> anyhow::Result<bool> {
+        let row = sqlx::query("SELECT 1 FROM public_reports WHERE report_id = $1")
+            .bind(report_id)
+            .fetch_optional(&self.reader)
+            .await?;
+        Ok(row.is_some())
+    }
+
     /// Public reports that are still approved, the latest filed first.
     pub async fn public_reports(&self, limit: i64) -> anyhow::Result<Vec<PublicReport>> {
         let rows = sqlx::query(

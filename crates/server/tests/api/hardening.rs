@@ -467,6 +467,14 @@ pub async fn responses_carry_the_security_headers(backend: Backend) {
         !policy.contains("script-src 'self' 'unsafe-inline'"),
         "{policy}"
     );
+    // The Command Center's page has an app shell's policy of its own, not
+    // the API's `default-src 'none'` that would stop it from starting.
+    let pusat = app.client.get(app.url("/pusat/")).send().await.unwrap();
+    let policy = pusat.headers()["content-security-policy"].to_str().unwrap();
+    assert!(
+        policy.contains("script-src 'self' 'wasm-unsafe-eval'"),
+        "{policy}"
+    );
 }
 
 /// Finding 7: sessions slid for ever; now they end 90 days after login.

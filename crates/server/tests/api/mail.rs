@@ -473,6 +473,10 @@ pub async fn a_dead_mail_is_sent_again_when_an_admin_asks(backend: Backend) {
         .get_json(Some(&admin), "/api/v1/admin/mail?status=dead")
         .await;
     assert_eq!(dead_list["mails"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        dead_list["mails"][0]["village_code"], KOTOBANGUN,
+        "the list names the report's village"
+    );
 
     let sink = SmtpSink::start_on(port, &app.dir.path().join("smtp"));
     tokio::time::sleep(Duration::from_millis(400)).await;

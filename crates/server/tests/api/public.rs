@@ -103,6 +103,17 @@ pub async fn public_page_and_feeds_show_public_items_and_never_a_personal_field(
         set_public(&app, &reviewer, &public_log, true).await,
         (200, json!({"public": true}))
     );
+    // The Command Center's report detail says so, for its switch.
+    let detail_of = |report: &Report| format!("/api/v1/pusat/reports/{}", report.id);
+    assert_eq!(
+        app.get_json(Some(&reviewer), &detail_of(&public_log)).await["public"],
+        json!(true)
+    );
+    assert_eq!(
+        app.get_json(Some(&reviewer), &detail_of(&private_log))
+            .await["public"],
+        json!(false)
+    );
     assert_eq!(set_public(&app, &reviewer, &progress, true).await.0, 200);
     // A resident's aspiration is never public, approved or not.
     let aspiration = super::photos::report_with_photos(KOTOBANGUN, 9, &[]);
