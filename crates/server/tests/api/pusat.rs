@@ -101,7 +101,7 @@ pub async fn the_inbox_filters_pages_and_counts_within_the_readers_scope(backend
     assert_eq!(ids(&page), expected);
     assert_eq!(
         page["counts"],
-        json!({"received": 4, "in_review": 0, "approved": 1, "needs_revision": 0})
+        json!({"received": 4, "in_review": 0, "approved": 1, "needs_revision": 0, "rejected": 0})
     );
     let first = &page["items"][1];
     assert_eq!(first["village_name"], "Tumubui");
