@@ -293,18 +293,20 @@ pub async fn a_review_move_the_table_forbids_is_refused_and_changes_nothing(back
         &app,
         &reviewer,
         original.id,
-        json!({"status": "needs_revision", "comment": "Ternyata salah"}),
+        json!({"status": "rejected", "comment": "Ternyata salah"}),
     )
     .await;
+    // An approval is taken back only by sending the report back, never by
+    // rejecting it outright.
     assert_eq!(status, 409, "{body}");
     assert_eq!(body["error"]["code"], "review_transition_not_allowed");
     assert_eq!(
         body["error"]["message"],
-        "Laporan berstatus \"disetujui\" tidak dapat diubah menjadi \"perlu perbaikan\"."
+        "Laporan berstatus \"disetujui\" tidak dapat diubah menjadi \"ditolak\"."
     );
     assert_eq!(
         body["error"]["message_en"],
-        "A report that is \"approved\" cannot be made \"needs revision\"."
+        "A report that is \"approved\" cannot be made \"rejected\"."
     );
     let (status, _) = review(
         &app,
