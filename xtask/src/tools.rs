@@ -88,7 +88,7 @@ fn ensure_npm_packages() -> anyhow::Result<()> {
         root.join("node_modules/playwright-core/package.json"),
     )
     .is_ok_and(|manifest| manifest.contains(&format!("\"version\": \"{PLAYWRIGHT_VERSION}\"")));
-    if wasm_opt_ok && playwright_ok {
+    if wasm_opt_ok && playwright_ok && every_locked_package_installed(&root) {
         return Ok(());
     }
     if output_of("npm", &["--version"]).is_none() {
@@ -97,6 +97,24 @@ fn ensure_npm_packages() -> anyhow::Result<()> {
     run(Command::new("npm")
         .args(["ci", "--no-audit", "--no-fund"])
         .current_dir(&root))
+}
+
+/// Whether every package `package-lock.json` names has its directory under
+/// `node_modules`: a package added to the lock since the last `npm ci` (in a
+/// checkout that keeps its `node_modules`) makes this false.
+fn every_locked_package_installed(root: &Path) -> bool {
+    let Ok(lock) = std::fs::read_to_string(root.join("package-lock.json")) else {
+        return false;
+    };
+    lock.lines()
+        .filter_map(|line| line.trim().strip_prefix("\"node_modules/"))
+        .filter_map(|rest| rest.split_once("\": {").map(|(name, _)| name))
+        .all(|name| {
+            root.join("node_modules")
+                .join(name)
+                .join("package.json")
+                .exists()
+        })
 }
 
 /// moto's S3 server, from PyPI, for the server tests that keep photos in a
