@@ -459,7 +459,9 @@ pub async fn open_store(store: &PhotoStore) -> anyhow::Result<Arc<dyn ObjectStor
     }
 }
 
-fn object_path(hash: &ContentHash) -> ObjectPath {
+/// Where a photo's bytes live in the object store: the one place that knows
+/// the key layout, for uploads, downloads, mail attachments and the public page.
+pub(crate) fn object_path(hash: &ContentHash) -> ObjectPath {
     ObjectPath::from(format!("photos/{}", hash.hex()))
 }
 

@@ -24,7 +24,6 @@ use kabar_shared::form::{FieldKind, FormDefinition, public_answers};
 use kabar_shared::report::ReviewStatus;
 use kabar_shared::village::Gazetteer;
 use kabar_shared::{ContentHash, ReportId};
-use object_store::path::Path as ObjectPath;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -475,7 +474,7 @@ async fn photo(
     }
     let bytes = state
         .photos
-        .get(&ObjectPath::from(format!("photos/{}", hash.hex())))
+        .get(&crate::photos::object_path(&hash))
         .await
         .map_err(anyhow::Error::from)?
         .bytes()

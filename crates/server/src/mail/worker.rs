@@ -23,7 +23,6 @@ use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use object_store::path::Path as ObjectPath;
 use std::time::Duration;
 
 /// The form every village files monthly; the digest names who has not.
@@ -382,7 +381,7 @@ async fn photo_attachments(
         }
         let bytes = state
             .photos
-            .get(&ObjectPath::from(format!("photos/{}", photo.sha256.hex())))
+            .get(&crate::photos::object_path(&photo.sha256))
             .await?
             .bytes()
             .await?;
