@@ -14,6 +14,7 @@ use anyhow::bail;
 const USAGE: &str = "\
 cargo xtask run [--listen ADDR:PORT]   build the app in release and serve it with the API (default 127.0.0.1:8080)
 cargo xtask test                       install test tools, run every test, print `N passed, N failed`
+cargo xtask e2e [FILE...]              build the apps and the server, run the end-to-end tests (all, or the named files)
 cargo xtask faults                     the slow fault suite: server killed mid-sync, torn uploads, 200 phones (also part of `test`)
 cargo xtask architecture               check the invariants ARCHITECTURE.md states (also part of `test`)
 cargo xtask bench                      measure the first-load size and speed of the app and the server's sync";
@@ -30,6 +31,7 @@ fn main() -> anyhow::Result<()> {
         "test" => test::run(rest),
         "bench" => bench::run(rest),
         "faults" => test::run_faults(rest),
+        "e2e" => test::run_end_to_end(rest),
         "architecture" => match architecture::run(&command::project_root()) {
             (_, 0) => Ok(()),
             (_, failed) => bail!("{failed} architecture checks failed"),

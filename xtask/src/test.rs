@@ -121,22 +121,9 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
 
     step("fault suite", &mut faults_command(), cargo_test_counts);
 
-    let app_and_server = build_app()
-        .and_then(|()| build_pusat())
-        .and_then(|()| build_server("dev"));
-    match app_and_server {
-        Ok(server) => {
-            let root = project_root();
-            step(
-                "end-to-end tests",
-                Command::new("node")
-                    .args(["--test", "--test-concurrency=1", "tests/e2e/"])
-                    .env("KABAR_SERVER_BIN", server)
-                    .env("KABAR_APP_DIR", root.join(APP_DIR))
-                    .env("KABAR_PUSAT_DIR", root.join(PUSAT_DIR)),
-                node_test_counts,
-            );
-        }
+    let end_to_end = end_to_end_tests(&["tests/e2e/".to_owned()]);
+    match end_to_end {
+        Ok(mut command) => step("end-to-end tests", &mut command, node_test_counts),
         Err(error) => {
             eprintln!("building the app and the server for the end-to-end tests failed: {error:#}");
             failed_steps.push("end-to-end build".into());
@@ -150,6 +137,42 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     println!("{} passed, {} failed", total.passed, total.failed);
     if total.failed > 0 {
         std::process::exit(1);
+    }
+    Ok(())
+}
+
+/// Builds both apps and the server, then returns the `node --test` command
+/// for the given end-to-end files or folders.
+fn end_to_end_tests(files: &[String]) -> anyhow::Result<Command> {
+    build_app()?;
+    build_pusat()?;
+    let server = build_server("dev")?;
+    let root = project_root();
+    let mut command = Command::new("node");
+    command
+        .args(["--test", "--test-concurrency=1"])
+        .args(files)
+        .env("PATH", tool_path())
+        .env("KABAR_SERVER_BIN", server)
+        .env("KABAR_APP_DIR", root.join(APP_DIR))
+        .env("KABAR_PUSAT_DIR", root.join(PUSAT_DIR));
+    Ok(command)
+}
+
+/// `cargo xtask e2e [FILE...]`: the end-to-end tests alone, all of them or
+/// the named files, for work on one screen without the whole suite.
+pub fn run_end_to_end(args: &[String]) -> anyhow::Result<()> {
+    tools::ensure_test_tools()?;
+    let files = if args.is_empty() {
+        vec!["tests/e2e/".to_owned()]
+    } else {
+        args.to_vec()
+    };
+    let (success, output) = run_tee(&mut end_to_end_tests(&files)?)?;
+    let tally = node_test_counts(&output);
+    println!("{} passed, {} failed", tally.passed, tally.failed);
+    if !success || tally.failed > 0 {
+        bail!("end-to-end tests failed");
     }
     Ok(())
 }
