@@ -24,16 +24,65 @@ use web_sys::{File, HtmlInputElement, Url};
 #[component]
 pub(crate) fn PhotoInput(state: FormState, field: &'static Field, at: Slot) -> impl IntoView {
     // `slot` is a reserved attribute name in `view!`, hence `at`.
-    let slot = at;
     let FieldKind::Photo { max_count } = field.kind else {
         return ().into_any();
     };
-    let max_count = max_count as usize;
-    let lang = state.lang;
     let code = field.code.as_str();
-    let id = slot.dom_id(code);
-    let input_id = format!("{id}-file");
-    let references = Memo::new(move |_| {
+    let references = photo_references(state, at, code);
+    let photos = PhotoAnswer {
+        state,
+        slot: at,
+        code,
+        max_count: max_count as usize,
+        references,
+        urls: thumbnail_urls(references),
+        failure: RwSignal::new(None),
+        over_limit: RwSignal::new(false),
+        busy: RwSignal::new(false),
+    };
+    let id = at.dom_id(code);
+    let remove = Callback::new(move |reference: String| photos.remove(&reference));
+    view! {
+        <div class="photos" id=id.clone() tabindex="-1" aria-labelledby=format!("{id}-label")>
+            <Thumbnails references urls=photos.urls remove />
+            <PhotoAddButton photos input_id=format!("{id}-file") />
+            <PhotoNotices busy=photos.busy over_limit=photos.over_limit failure=photos.failure />
+        </div>
+    }
+    .into_any()
+}
+
+/// The "add photo" button over a hidden file input, and the count so far.
+#[component]
+fn PhotoAddButton(photos: PhotoAnswer, input_id: String) -> impl IntoView {
+    let lang = photos.state.lang;
+    let max_count = photos.max_count;
+    let unavailable = move || photos.is_full() || photos.busy.get();
+    view! {
+        <label class="button secondary" class:disabled=unavailable for=input_id.clone()>
+            {move || i18n::PHOTO_ADD.get(lang.get())}
+        </label>
+        <input
+            id=input_id
+            class="visually-hidden"
+            type="file"
+            accept="image/*"
+            capture="environment"
+            multiple={max_count > 1}
+            disabled=unavailable
+            on:change=move |ev| photos.pick(ev)
+        />
+        <p class="hint">
+            {move || {
+                format!("{} / {max_count} {}", photos.references.with(Vec::len), i18n::PHOTO_OF.get(lang.get()))
+            }}
+        </p>
+    }
+}
+
+/// The `sha256:<hex>` references the answer holds.
+fn photo_references(state: FormState, slot: Slot, code: &'static str) -> Memo<Vec<String>> {
+    Memo::new(move |_| {
         let value = state.value(slot, code);
         let items = value.as_ref().and_then(Json::as_array);
         items.map_or_else(Vec::new, |items| {
@@ -42,13 +91,32 @@ pub(crate) fn PhotoInput(state: FormState, field: &'static Field, at: Slot) -> i
                 .filter_map(|item| item.as_str().map(str::to_owned))
                 .collect()
         })
-    });
-    let urls = thumbnail_urls(references);
-    let failure = RwSignal::new(None::<String>);
-    let over_limit = RwSignal::new(false);
-    let busy = RwSignal::new(false);
+    })
+}
 
-    let on_pick = move |ev: leptos::ev::Event| {
+/// One photo field's answer and what is happening to it: the pictures
+/// being shrunk and stored, and what went wrong last.
+#[derive(Clone, Copy)]
+struct PhotoAnswer {
+    state: FormState,
+    slot: Slot,
+    code: &'static str,
+    max_count: usize,
+    references: Memo<Vec<String>>,
+    urls: RwSignal<BTreeMap<String, String>>,
+    failure: RwSignal<Option<String>>,
+    over_limit: RwSignal<bool>,
+    busy: RwSignal<bool>,
+}
+
+impl PhotoAnswer {
+    fn is_full(self) -> bool {
+        self.references.with(|r| r.len() >= self.max_count)
+    }
+
+    /// Shrinks and stores the picked pictures, one after the other, and
+    /// adds each to the answer once it is in IndexedDB.
+    fn pick(self, ev: leptos::ev::Event) {
         let input: HtmlInputElement = event_target(&ev);
         let mut files: Vec<File> = match input.files() {
             Some(list) => (0..list.length()).filter_map(|i| list.get(i)).collect(),
@@ -56,68 +124,42 @@ pub(crate) fn PhotoInput(state: FormState, field: &'static Field, at: Slot) -> i
         };
         // Emptied so picking the same picture again fires `change` again.
         input.set_value("");
-        let room = max_count.saturating_sub(references.get_untracked().len());
-        over_limit.set(files.len() > room);
+        let room = self
+            .max_count
+            .saturating_sub(self.references.get_untracked().len());
+        self.over_limit.set(files.len() > room);
         files.truncate(room);
         if files.is_empty() {
             return;
         }
-        busy.set(true);
-        failure.set(None);
-        // Shrinking and storing the picked pictures, one after the other.
+        self.busy.set(true);
+        self.failure.set(None);
         spawn_local(async move {
             for file in files {
                 match keep_photo(&file).await {
-                    Ok((reference, url)) => add_reference(state, slot, code, urls, reference, url),
+                    Ok((reference, url)) => {
+                        add_reference(self.state, self.slot, self.code, self.urls, reference, url)
+                    }
                     Err(error) => {
-                        failure.try_set(Some(error));
+                        self.failure.try_set(Some(error));
                     }
                 }
             }
-            busy.try_set(false);
+            self.busy.try_set(false);
         });
-    };
-    let remove = Callback::new(move |reference: String| {
-        let remaining: Vec<Json> = references
+    }
+
+    fn remove(self, reference: &str) {
+        let remaining: Vec<Json> = self
+            .references
             .get_untracked()
             .into_iter()
-            .filter(|r| *r != reference)
+            .filter(|r| r != reference)
             .map(Json::String)
             .collect();
         let answer = (!remaining.is_empty()).then_some(Json::Array(remaining));
-        state.set(slot, code, answer);
-    });
-    let full = move || references.with(|r| r.len() >= max_count);
-
-    view! {
-        <div class="photos" id=id.clone() tabindex="-1" aria-labelledby=format!("{id}-label")>
-            <Thumbnails references urls remove />
-            <label
-                class="button secondary"
-                class:disabled=move || full() || busy.get()
-                for=input_id.clone()
-            >
-                {move || i18n::PHOTO_ADD.get(lang.get())}
-            </label>
-            <input
-                id=input_id
-                class="visually-hidden"
-                type="file"
-                accept="image/*"
-                capture="environment"
-                multiple={max_count > 1}
-                disabled=move || full() || busy.get()
-                on:change=on_pick
-            />
-            <p class="hint">
-                {move || {
-                    format!("{} / {max_count} {}", references.with(Vec::len), i18n::PHOTO_OF.get(lang.get()))
-                }}
-            </p>
-            <PhotoNotices busy over_limit failure />
-        </div>
+        self.state.set(self.slot, self.code, answer);
     }
-    .into_any()
 }
 
 /// Reference → object URL of its JPEG, for the thumbnails. URLs of photos

@@ -32,28 +32,6 @@ pub fn RepeatGroup(state: FormState, field: &'static Field) -> impl IntoView {
         })
     });
     let can_add = move || max_rows.is_none_or(|max| rows.get() < max as usize);
-    let add_row = move |_| {
-        state.raw.update(|answers| {
-            let list = answers
-                .entry(code.to_owned())
-                .or_insert_with(|| Json::Array(Vec::new()));
-            if !list.is_array() {
-                *list = Json::Array(Vec::new());
-            }
-            if let Some(list) = list.as_array_mut() {
-                list.push(new_row(fields));
-            }
-        });
-    };
-    let remove_row = move |index: usize| {
-        state.raw.update(|answers| {
-            if let Some(list) = answers.get_mut(code).and_then(Json::as_array_mut)
-                && index < list.len()
-            {
-                list.remove(index);
-            }
-        });
-    };
     let hint = field.hint.as_ref().map(
         |hint| view! { <p class="hint">{move || hint.get(lang.get().shared()).to_owned()}</p> },
     );
@@ -64,32 +42,74 @@ pub fn RepeatGroup(state: FormState, field: &'static Field) -> impl IntoView {
             <For
                 each=move || 0..rows.get()
                 key=|index| *index
-                children=move |index| {
-                    let slot = Slot::Row { repeat: code, index };
-                    view! {
-                        <div class="repeat-row" id=format!("{code}-{index}")>
-                            <p class="repeat-row-title">
-                                {move || format!("{} {}", i18n::ROW.get(lang.get()), index + 1)}
-                            </p>
-                            {fields_view(state, fields, slot)}
-                            {problems_view(state, format!("{code}[{index}]"))}
-                            <button
-                                type="button"
-                                class="secondary small"
-                                disabled=move || rows.get() <= min_rows
-                                on:click=move |_| remove_row(index)
-                            >
-                                {move || i18n::REMOVE_ROW.get(lang.get())}
-                            </button>
-                        </div>
-                    }
-                }
+                children=move |index| view! { <RepeatRow state code fields=fields.as_slice() index rows min_rows /> }
             />
-            <button type="button" class="secondary" disabled=move || !can_add() on:click=add_row>
+            <button type="button" class="secondary" disabled=move || !can_add() on:click=move |_| add_row(state, code, fields)>
                 {move || i18n::ADD_ROW.get(lang.get())}
             </button>
             {problems_view(state, code.to_owned())}
         </fieldset>
     }
     .into_any()
+}
+
+/// One row of the group: its fields, their problems and a remove button
+/// that keeps the group at its minimum.
+#[component]
+fn RepeatRow(
+    state: FormState,
+    code: &'static str,
+    fields: &'static [Field],
+    index: usize,
+    rows: Memo<usize>,
+    min_rows: usize,
+) -> impl IntoView {
+    let lang = state.lang;
+    let slot = Slot::Row {
+        repeat: code,
+        index,
+    };
+    view! {
+        <div class="repeat-row" id=format!("{code}-{index}")>
+            <p class="repeat-row-title">
+                {move || format!("{} {}", i18n::ROW.get(lang.get()), index + 1)}
+            </p>
+            {fields_view(state, fields, slot)}
+            {problems_view(state, format!("{code}[{index}]"))}
+            <button
+                type="button"
+                class="secondary small"
+                disabled=move || rows.get() <= min_rows
+                on:click=move |_| remove_row(state, code, index)
+            >
+                {move || i18n::REMOVE_ROW.get(lang.get())}
+            </button>
+        </div>
+    }
+}
+
+/// Appends an empty row (a malformed answer becomes an empty list first).
+fn add_row(state: FormState, code: &str, fields: &[Field]) {
+    state.raw.update(|answers| {
+        let list = answers
+            .entry(code.to_owned())
+            .or_insert_with(|| Json::Array(Vec::new()));
+        if !list.is_array() {
+            *list = Json::Array(Vec::new());
+        }
+        if let Some(list) = list.as_array_mut() {
+            list.push(new_row(fields));
+        }
+    });
+}
+
+/// Removes row `index`; the rows below it move up.
+fn remove_row(state: FormState, code: &str, index: usize) {
+    state.raw.update(|answers| {
+        if let Some(list) = answers.get_mut(code).and_then(Json::as_array_mut)
+            && index < list.len()
+        {
+            list.remove(index);
+        }
+    });
 }

@@ -24,28 +24,7 @@ pub fn LoginView() -> impl IntoView {
 
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
-        if busy.get_untracked() {
-            return;
-        }
-        error.set(None);
-        busy.set(true);
-        let request = LoginRequest {
-            username: username.get_untracked().trim().to_owned(),
-            password: password.get_untracked(),
-            device_id: device_id(),
-            device_name: device_name(),
-        };
-        spawn_local(async move {
-            let result = api::login(&request).await;
-            busy.set(false);
-            match result {
-                Ok(me) => {
-                    password.set(String::new());
-                    state.signed_in(me);
-                }
-                Err(failure) => error.set(Some(failure)),
-            }
-        });
+        log_in(state, username, password, error, busy);
     };
 
     view! {
@@ -119,4 +98,37 @@ fn device_name() -> String {
         .and_then(|window| window.navigator().user_agent().ok())
         .map(|agent| agent.chars().take(120).collect())
         .unwrap_or_default()
+}
+
+/// Sends the login once (a second tap while it is on its way does nothing)
+/// and, when the server knows the user, signs the phone in.
+fn log_in(
+    state: PhoneState,
+    username: RwSignal<String>,
+    password: RwSignal<String>,
+    error: RwSignal<Option<RequestError>>,
+    busy: RwSignal<bool>,
+) {
+    if busy.get_untracked() {
+        return;
+    }
+    error.set(None);
+    busy.set(true);
+    let request = LoginRequest {
+        username: username.get_untracked().trim().to_owned(),
+        password: password.get_untracked(),
+        device_id: device_id(),
+        device_name: device_name(),
+    };
+    spawn_local(async move {
+        let result = api::login(&request).await;
+        busy.set(false);
+        match result {
+            Ok(me) => {
+                password.set(String::new());
+                state.signed_in(me);
+            }
+            Err(failure) => error.set(Some(failure)),
+        }
+    });
 }

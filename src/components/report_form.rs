@@ -16,7 +16,7 @@ use crate::storage;
 use crate::time::now_ms;
 use kabar_shared::acceptance::{FilingRefusal, decide_filing};
 use kabar_shared::account::Access;
-use kabar_shared::form::{Date, Problem, WITA_OFFSET_MINUTES, validate};
+use kabar_shared::form::{Date, FormDefinition, Problem, WITA_OFFSET_MINUTES, validate};
 use kabar_shared::report::Answers;
 use kabar_shared::village::Gazetteer;
 use kabar_shared::{Report, ReportId, VillageCode};
@@ -43,69 +43,26 @@ pub(crate) fn ReportForm() -> impl IntoView {
         Session::SignedIn(me) => Some(me.access.clone()),
         Session::SignedOut => None,
     });
-    let gazetteer = StoredValue::new(villages_for(access.as_ref()));
-    let village = RwSignal::new(first_village(gazetteer));
-    let village_missing = RwSignal::new(false);
     let offered = forms_for(access.as_ref());
     let first_form = default_form_for(access.as_ref());
-    let form_id = RwSignal::new(first_form.id.clone());
-    let answers = RwSignal::new(first_form.initial_answers());
-    let problems = RwSignal::new(Vec::<Problem>::new());
-    // What is typed is kept as a draft per form, so switching forms, a
-    // reload or a killed tab does not throw work away.
-    let drafts = DraftKeeper::start(
-        state.username_untracked().unwrap_or_default(),
+    let filing = NewReport::start(state, access, first_form);
+    let NewReport {
+        gazetteer,
         form_id,
         answers,
+        problems,
         village,
-        state.storage_error,
-    );
-    let notice = RwSignal::new(None::<Notice>);
-    let saving = RwSignal::new(false);
-
+        village_missing,
+        saving,
+        notice,
+        drafts,
+        ..
+    } = filing;
     let may_pick = offered.clone();
-    let pick_form = Callback::new(move |id: String| {
-        let Some(next) =
-            latest(&id).filter(|form| may_pick.iter().any(|offered| offered.id == form.id))
-        else {
-            return;
-        };
-        if form_id.get_untracked() != next.id {
-            problems.set(Vec::new());
-            notice.set(None);
-            drafts.switch_to(next);
-        }
-    });
-
+    let pick_form = Callback::new(move |id: String| filing.pick(&id, &may_pick));
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
-        if saving.get_untracked() {
-            return;
-        }
-        // A notice of the previous save must not pass for this one's.
-        notice.set(None);
-        let village_code = VillageCode::parse(&village.get_untracked())
-            .ok()
-            .filter(|code| gazetteer.with_value(|g| g.village(code).is_some()));
-        village_missing.set(village_code.is_none());
-        let filed = checked_report(
-            &form_id.get_untracked(),
-            village_code,
-            access.as_ref(),
-            answers,
-            problems,
-        );
-        match filed {
-            Some(report) => {
-                drafts.cancel_pending();
-                saving.set(true);
-                spawn_local(async move {
-                    save(report, state, drafts, problems, notice).await;
-                    saving.set(false);
-                });
-            }
-            None => notice.set(Some(Notice::FixProblems)),
-        }
+        filing.submit();
     };
 
     // Only the form's id is read here, so typing never rebuilds the form.
@@ -129,6 +86,98 @@ pub(crate) fn ReportForm() -> impl IntoView {
                 {move || notice.get().map(|notice| notice_view(notice, lang.get()))}
             </form>
         </section>
+    }
+}
+
+/// The report being filled in: its signals, and what saving it does.
+#[derive(Clone, Copy)]
+struct NewReport {
+    state: PhoneState,
+    access: StoredValue<Option<Access>>,
+    gazetteer: StoredValue<Gazetteer>,
+    form_id: RwSignal<String>,
+    answers: RwSignal<Answers>,
+    problems: RwSignal<Vec<Problem>>,
+    village: RwSignal<String>,
+    village_missing: RwSignal<bool>,
+    notice: RwSignal<Option<Notice>>,
+    saving: RwSignal<bool>,
+    drafts: DraftKeeper,
+}
+
+impl NewReport {
+    fn start(state: PhoneState, access: Option<Access>, first_form: &FormDefinition) -> Self {
+        let gazetteer = StoredValue::new(villages_for(access.as_ref()));
+        let form_id = RwSignal::new(first_form.id.clone());
+        let answers = RwSignal::new(first_form.initial_answers());
+        let village = RwSignal::new(first_village(gazetteer));
+        NewReport {
+            state,
+            access: StoredValue::new(access),
+            gazetteer,
+            form_id,
+            answers,
+            problems: RwSignal::new(Vec::new()),
+            village,
+            village_missing: RwSignal::new(false),
+            notice: RwSignal::new(None),
+            saving: RwSignal::new(false),
+            // What is typed is kept as a draft per form, so switching
+            // forms, a reload or a killed tab does not throw work away.
+            drafts: DraftKeeper::start(
+                state.username_untracked().unwrap_or_default(),
+                form_id,
+                answers,
+                village,
+                state.storage_error,
+            ),
+        }
+    }
+
+    /// Switches to the latest version of form `id`, if the user may file it;
+    /// the draft of the form left behind is kept.
+    fn pick(self, id: &str, offered: &[&FormDefinition]) {
+        let Some(next) = latest(id).filter(|form| offered.iter().any(|o| o.id == form.id)) else {
+            return;
+        };
+        if self.form_id.get_untracked() != next.id {
+            self.problems.set(Vec::new());
+            self.notice.set(None);
+            self.drafts.switch_to(next);
+        }
+    }
+
+    /// Checks the report as the server will and, when it may be filed,
+    /// saves it; a second tap while saving does nothing.
+    fn submit(self) {
+        if self.saving.get_untracked() {
+            return;
+        }
+        // A notice of the previous save must not pass for this one's.
+        self.notice.set(None);
+        let village_code = VillageCode::parse(&self.village.get_untracked())
+            .ok()
+            .filter(|code| self.gazetteer.with_value(|g| g.village(code).is_some()));
+        self.village_missing.set(village_code.is_none());
+        let filed = self.access.with_value(|access| {
+            checked_report(
+                &self.form_id.get_untracked(),
+                village_code,
+                access.as_ref(),
+                self.answers,
+                self.problems,
+            )
+        });
+        let Some(report) = filed else {
+            self.notice.set(Some(Notice::FixProblems));
+            return;
+        };
+        self.drafts.cancel_pending();
+        self.saving.set(true);
+        spawn_local(async move {
+            save(report, self.state, self.drafts, self.problems, self.notice).await;
+            self.saving.set(false);
+        });
     }
 }
 
