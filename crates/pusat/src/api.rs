@@ -5,8 +5,9 @@ use crate::i18n::Lang;
 use gloo_net::http::{Request, Response};
 use kabar_shared::Report;
 use kabar_shared::account::{LoginRequest, Me};
+use kabar_shared::form::Period;
 use kabar_shared::form::{FormDefinition, Text};
-use kabar_shared::period::{Filing, Month};
+use kabar_shared::period::Filing;
 use kabar_shared::report::{FormRef, ReviewStatus};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -140,7 +141,7 @@ pub struct InboxItem {
     pub received_at_ms: i64,
     pub submitted_by: Option<String>,
     pub urgency: Option<String>,
-    pub period: Option<Month>,
+    pub period: Option<Period>,
     pub summary: String,
 }
 
@@ -180,7 +181,7 @@ pub struct Detail {
     pub form: Option<FormDefinition>,
     pub village_name: String,
     pub district_name: Option<String>,
-    pub period: Option<Month>,
+    pub period: Option<Period>,
     pub device_id: Option<String>,
     pub submitter_name: Option<String>,
     pub reviews: Vec<ReviewRecord>,
@@ -196,7 +197,7 @@ pub async fn detail(id: &str) -> Result<Detail, Failure> {
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct GridCell {
-    pub month: Month,
+    pub month: Period,
     pub state: Filing,
     pub report_id: Option<String>,
 }
@@ -221,7 +222,7 @@ pub struct Grid {
     pub form: String,
     pub title: Text,
     pub due_day: u8,
-    pub months: Vec<Month>,
+    pub months: Vec<Period>,
     pub districts: Vec<GridDistrict>,
     pub counts: BTreeMap<String, i64>,
 }

@@ -24,8 +24,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use kabar_shared::account::{DistrictCode, Scope};
+use kabar_shared::form::Period;
 use kabar_shared::form::{FieldKind, FormDefinition, Text};
-use kabar_shared::period::{Filing, Month, deadline_ms, due_day, filing, report_period};
+use kabar_shared::period::{Filing, deadline_ms, due_day, filing, report_period};
 use kabar_shared::report::{FormRef, ReviewStatus};
 use kabar_shared::village::Gazetteer;
 use kabar_shared::{ReportId, VillageCode};
@@ -413,9 +414,9 @@ fn parse_form<'a>(state: &'a AppState, text: &str) -> Result<&'a FormDefinition,
     })
 }
 
-fn parse_month(field: &str, text: Option<&String>) -> Result<Option<Month>, PusatError> {
+fn parse_month(field: &str, text: Option<&String>) -> Result<Option<Period>, PusatError> {
     text.map(|text| {
-        Month::parse(text).map_err(|_| {
+        Period::parse(text).map_err(|_| {
             bad(
                 field,
                 "bulan ditulis TTTT-BB, misalnya 2026-03.",
@@ -468,7 +469,7 @@ struct InboxItem {
     received_at_ms: i64,
     submitted_by: Option<String>,
     urgency: Option<String>,
-    period: Option<Month>,
+    period: Option<Period>,
     /// The first text answer, shortened: what the report is about.
     summary: String,
 }
@@ -673,7 +674,7 @@ struct Detail {
     form: Option<FormDefinition>,
     village_name: String,
     district_name: Option<String>,
-    period: Option<Month>,
+    period: Option<Period>,
     device_id: Option<String>,
     submitter_name: Option<String>,
     reviews: Vec<ReviewRecord>,
@@ -734,7 +735,7 @@ async fn detail(
 
 #[derive(Serialize)]
 struct GridCell {
-    month: Month,
+    month: Period,
     state: Filing,
     report_id: Option<ReportId>,
 }
@@ -759,7 +760,7 @@ struct Grid {
     form: String,
     title: Text,
     due_day: u8,
-    months: Vec<Month>,
+    months: Vec<Period>,
     districts: Vec<GridDistrict>,
     counts: BTreeMap<&'static str, i64>,
 }
@@ -796,13 +797,13 @@ async fn completeness(
     let district = parse_district(&user, pairs.get("district"))?;
     let now = now_ms();
     let this_month =
-        Month::of_unix_millis(now).ok_or_else(|| anyhow::anyhow!("the clock is off"))?;
+        Period::of_unix_millis(now).ok_or_else(|| anyhow::anyhow!("the clock is off"))?;
     let last = parse_month("to", pairs.get("to"))?.unwrap_or(this_month);
     let first = match parse_month("from", pairs.get("from"))? {
         Some(first) => first,
         None => (0..5).fold(last, |month, _| month.previous()),
     };
-    let months = Month::range(first, last);
+    let months = Period::range(first, last);
     if months.is_empty() || months.len() > MAX_GRID_MONTHS {
         return Err(bad(
             "from",
@@ -830,14 +831,14 @@ async fn completeness(
 fn grid(
     form: &FormDefinition,
     due: u8,
-    months: Vec<Month>,
+    months: Vec<Period>,
     user: &CurrentUser,
     district: Option<&DistrictCode>,
     rows: Vec<FilingRow>,
     now: i64,
 ) -> Grid {
     // The first report filled for each village and month decides the cell.
-    let mut filed: HashMap<(VillageCode, Month), &FilingRow> = HashMap::new();
+    let mut filed: HashMap<(VillageCode, Period), &FilingRow> = HashMap::new();
     for row in &rows {
         if let Some(period) = report_period(&row.report.answers, row.report.created_at_ms) {
             filed

@@ -11,7 +11,8 @@ use super::reports::{PageMark, StoredReport, parse_status};
 use super::{Backend, Store};
 use anyhow::Context;
 use kabar_shared::account::{DistrictCode, Scope};
-use kabar_shared::period::{Month, PERIOD_MONTH_FIELD, PERIOD_YEAR_FIELD};
+use kabar_shared::form::Period;
+use kabar_shared::period::{PERIOD_MONTH_FIELD, PERIOD_YEAR_FIELD};
 use kabar_shared::report::ReviewStatus;
 use kabar_shared::{Report, ReportId, VillageCode};
 use serde::Serialize;
@@ -28,7 +29,7 @@ pub struct InboxQuery {
     pub village: Option<VillageCode>,
     pub form: Option<String>,
     pub status: Option<ReviewStatus>,
-    pub period: Option<Month>,
+    pub period: Option<Period>,
     pub urgency: Option<String>,
     /// Words to find anywhere in the report or its submitter's username.
     pub text: Option<String>,

@@ -5,7 +5,7 @@
 use super::support::{
     Backend, KOTOBANGUN, MONGONDOW, Session, TUMUBUI, TestApp, Who, report_in, spawn_app,
 };
-use kabar_shared::period::Month;
+use kabar_shared::form::Period;
 use kabar_shared::report::{Answers, FormRef};
 use kabar_shared::sync::{PushItem, PushOutcome};
 use kabar_shared::{Report, ReportId, VillageCode};
@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 /// A complete monthly population report of `village` about `period`,
 /// filled on the phone at `created_at_ms`: 500 men and 510 women, nobody
 /// born, died, moved or missing.
-pub fn monthly_report(village: &str, seed: u8, period: Month, created_at_ms: i64) -> Report {
+pub fn monthly_report(village: &str, seed: u8, period: Period, created_at_ms: i64) -> Report {
     let mut answers = Answers::new();
     answers.insert("tahun".into(), json!(period.year()));
     answers.insert("bulan".into(), json!(format!("{:02}", period.month())));
@@ -86,7 +86,7 @@ pub async fn the_inbox_filters_pages_and_counts_within_the_readers_scope(backend
     push_accepted(&app, &head, ours.clone()).await;
     push_accepted(&app, &neighbour, vec![flood.clone()]).await;
     push_accepted(&app, &far_head, vec![far.clone()]).await;
-    let march = Month::parse("2026-03").unwrap();
+    let march = Period::parse("2026-03").unwrap();
     let monthly = monthly_report(KOTOBANGUN, 6, march, march.next().start_ms() + 3_600_000);
     push_accepted(&app, &head, vec![monthly.clone()]).await;
     review(&app, &reviewer, ours[0].id, json!({"status": "approved"})).await;
@@ -256,7 +256,7 @@ pub async fn the_completeness_grid_shows_on_time_late_missing_and_needs_revision
     let head = app.login_as(Who::Head).await;
     let neighbour = app.login_as(Who::NeighbourHead).await;
     let reviewer = app.login_as(Who::Reviewer).await;
-    let january = Month::parse("2026-01").unwrap();
+    let january = Period::parse("2026-01").unwrap();
     let february = january.next();
     let day = 24 * 60 * 60 * 1000;
     // Kotobangun: January on the 5th of February (on time), February on the

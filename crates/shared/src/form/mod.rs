@@ -55,7 +55,7 @@ pub use model::{
     Frequency, Lang, Text,
 };
 pub use nik::{Nik, NikProblem};
-pub use period::{Period, PeriodRule};
+pub use period::{InvalidPeriod, Period, PeriodRule};
 pub use phone::PhoneNumber;
 pub use public::public_answers;
 pub use validate::{Problem, ProblemKind, Validated, ValueKind, validate};

@@ -6,7 +6,7 @@
 //! A village files one report per form and period; a correction is a new
 //! version of that report, never a second one.
 
-use super::date::Date;
+use super::date::{Date, WITA_OFFSET_MINUTES};
 use super::model::{FieldKind, FormDefinition, Frequency};
 use crate::report::Answers;
 use serde::{Deserialize, Serialize};
@@ -25,7 +25,20 @@ pub struct PeriodRule {
     pub due_day_of_next_period: u8,
 }
 
-/// One calendar month, the period of a monthly form.
+/// Why a string is not a period written `YYYY-MM`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidPeriod(pub String);
+
+impl fmt::Display for InvalidPeriod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?} is not a month written YYYY-MM", self.0)
+    }
+}
+
+impl std::error::Error for InvalidPeriod {}
+
+/// One calendar month in WITA: the period of a monthly form, of a filter in
+/// the Command Center and of a column of its completeness grid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Period {
     year: i32,
@@ -38,12 +51,40 @@ impl Period {
     }
 
     /// The period `text` names in its [`Period::key`] spelling, `YYYY-MM`.
-    pub fn parse(text: &str) -> Option<Period> {
-        let (year, month) = text.split_once('-')?;
+    pub fn parse(text: &str) -> Result<Period, InvalidPeriod> {
+        let invalid = || InvalidPeriod(text.to_owned());
+        let (year, month) = text.split_once('-').ok_or_else(invalid)?;
         if year.len() != 4 || month.len() != 2 {
-            return None;
+            return Err(invalid());
         }
-        Period::new(year.parse().ok()?, month.parse().ok()?)
+        let year = year.parse().map_err(|_| invalid())?;
+        let month = month.parse().map_err(|_| invalid())?;
+        Period::new(year, month).ok_or_else(invalid)
+    }
+
+    /// The month, in WITA, of a moment in Unix milliseconds.
+    pub fn of_unix_millis(unix_millis: i64) -> Option<Period> {
+        let date = Date::from_unix_millis(unix_millis, WITA_OFFSET_MINUTES)?;
+        Period::new(date.year(), date.month())
+    }
+
+    /// Midnight WITA starting the first day of the month, in Unix ms.
+    pub fn start_ms(self) -> i64 {
+        const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+        let first = Date::new(self.year, self.month, 1).expect("a month's first day exists");
+        first.to_days() * DAY_MS - i64::from(WITA_OFFSET_MINUTES) * 60 * 1000
+    }
+
+    /// The periods from `first` to `last`, both included (none when `last`
+    /// comes first).
+    pub fn range(first: Period, last: Period) -> Vec<Period> {
+        let mut periods = Vec::new();
+        let mut period = first;
+        while period <= last {
+            periods.push(period);
+            period = period.next();
+        }
+        periods
     }
 
     /// The period `day` falls in.
@@ -148,8 +189,7 @@ impl Serialize for Period {
 impl<'de> Deserialize<'de> for Period {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Period, D::Error> {
         let text = String::deserialize(deserializer)?;
-        Period::parse(&text)
-            .ok_or_else(|| serde::de::Error::custom(format!("not a period YYYY-MM: {text:?}")))
+        Period::parse(&text).map_err(serde::de::Error::custom)
     }
 }
 
@@ -319,7 +359,7 @@ mod tests {
     fn periods_parse_print_and_step() {
         fn check(input: &str, expect: Option<(i32, u8)>) {
             assert_eq!(
-                Period::parse(input).map(|p| (p.year(), p.month())),
+                Period::parse(input).ok().map(|p| (p.year(), p.month())),
                 expect,
                 "{input:?}"
             );
