@@ -129,7 +129,10 @@ async function doRefreshShell() {
   }
   const responses = await Promise.all(
     missing.map(async (asset) => {
-      const response = await fetch(asset, { cache: "no-store" });
+      // A content-hashed file never changes, so the copy the page itself
+      // just loaded (in the HTTP cache) is the right one: a first visit then
+      // downloads each byte once. Unhashed files are revalidated.
+      const response = await fetch(asset, { cache: isHashed(asset) ? "default" : "no-cache" });
       if (!response.ok) {
         throw new Error("asset fetch failed: " + asset + " " + response.status);
       }
@@ -147,4 +150,11 @@ async function doRefreshShell() {
       await cache.delete(request);
     }
   }
+}
+
+// Trunk's content hash is a 16-hex-digit part of the file name, as the
+// server's cache policy (app_shell.rs) also recognises it.
+function isHashed(path) {
+  const name = path.split("/").pop();
+  return name.split(/[-.]/).some((part) => /^[0-9a-f]{16}$/i.test(part));
 }

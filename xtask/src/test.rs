@@ -7,6 +7,7 @@
 //! without reporting counts counts as one failure.
 
 use crate::architecture;
+use crate::bench;
 use crate::build::{APP_DIR, PUSAT_DIR, build_app, build_pusat, build_server};
 use crate::command::{project_root, run_tee, tool_path};
 use crate::tools;
@@ -122,6 +123,11 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     step("fault suite", &mut faults_command(), cargo_test_counts);
 
     let end_to_end = end_to_end_tests(&["tests/e2e/".to_owned()]);
+    // The size budget reads the `dist/` the end-to-end build made.
+    let budget = end_to_end
+        .as_ref()
+        .ok()
+        .map(|_| bench::check_first_load_budget());
     match end_to_end {
         Ok(mut command) => step("end-to-end tests", &mut command, node_test_counts),
         Err(error) => {
@@ -129,6 +135,16 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
             failed_steps.push("end-to-end build".into());
             total.failed += 1;
         }
+    }
+
+    match budget {
+        Some(Ok(())) => total.passed += 1,
+        Some(Err(error)) => {
+            eprintln!("first-load size budget: {error:#}");
+            failed_steps.push("first-load size budget".into());
+            total.failed += 1;
+        }
+        None => {}
     }
 
     if !failed_steps.is_empty() {
