@@ -114,6 +114,23 @@ texts! {
     REVIEW_APPROVED = "👍 Disetujui" / "👍 Approved";
     REVIEW_NEEDS_REVISION = "✏️ Perlu perbaikan" / "✏️ Needs changes";
     REVIEW_REJECTED = "Ditolak" / "Rejected";
+    OPEN_REPORT_HINT = "Ketuk untuk membuka" / "Tap to open";
+    BACK_TO_LIST = "← Kembali ke daftar" / "← Back to the list";
+    REVIEWER_NOTE = "Catatan pemeriksa" / "Reviewer's note";
+    FIX_HINT = "Perbaiki isian sesuai catatan, lalu kirim lagi. Laporan yang lama tetap tersimpan di server sebagai versi sebelumnya."
+        / "Fix the entries as the note asks, then send again. The old report stays on the server as the previous version.";
+    SEND_FIX = "📤 Simpan perbaikan" / "📤 Save the fix";
+    FIX_SAVED = "✅ Perbaikan tersimpan di ponsel dan akan dikirim otomatis saat ada sinyal."
+        / "✅ The fix is saved on this phone and will be sent automatically when there is signal.";
+    FIX_NOT_SAVED = "❌ Perbaikan tidak tersimpan: laporan ini berubah di ponsel sejak dibuka. Kembali ke daftar dan buka lagi."
+        / "❌ The fix was not saved: this report changed on the phone since it was opened. Go back to the list and open it again.";
+    READ_ONLY_HINT = "Laporan ini hanya bisa dilihat." / "This report can only be viewed.";
+    DELETE_REPORT = "🗑️ Hapus laporan ini" / "🗑️ Delete this report";
+    DELETE_CONFIRM = "Hapus laporan yang belum terkirim ini? Isinya akan hilang dari ponsel."
+        / "Delete this report that has not been sent? Its entries will be gone from the phone.";
+    DELETE_TOO_LATE = "Laporan ini sudah terkirim ke server, jadi tidak dihapus."
+        / "This report has already reached the server, so it was not deleted.";
+    DELETE_FAILED = "❌ Gagal menghapus di ponsel; coba lagi." / "❌ Could not delete on this phone; try again.";
     LOGIN_TITLE = "🔑 Masuk" / "🔑 Log in";
     LOGIN_HINT = "Masuk sekali saat ada sinyal. Setelah itu aplikasi bisa dipakai tanpa sinyal."
         / "Log in once while you have signal. After that the app works without signal.";

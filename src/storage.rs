@@ -69,6 +69,19 @@ pub struct OutboxEntry {
     /// own author's session, and others using the phone do not see it.
     /// Empty for reports saved before accounts existed.
     pub owner: String,
+    /// For a report the user fixed after the Command Center sent it back:
+    /// which version it replaces.
+    pub revision: Option<Revision>,
+}
+
+/// A fixed version of a sent report: it replaces the version with hash
+/// `replaces`, and answers the review news up to `answers_review_at_ms`
+/// (the server's time of the latest review event the user saw), so that
+/// older news is not shown against the new version.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Revision {
+    pub replaces: ContentHash,
+    pub answers_review_at_ms: i64,
 }
 
 impl OutboxEntry {
@@ -201,6 +214,7 @@ impl PhoneDb {
             delivery: Delivery::Waiting,
             saved_at_ms,
             owner: owner.to_owned(),
+            revision: None,
         };
         let transaction = self
             .rexie
@@ -215,6 +229,69 @@ impl PhoneDb {
             .await?;
         transaction.done().await?;
         Ok(())
+    }
+
+    /// Stores the user's fixed version of a sent report in place of the
+    /// version it replaces, waiting to be sent. Only the owner's sent
+    /// version with that exact hash is replaced, in one transaction, so a
+    /// fix is never written over a newer one or someone else's report.
+    pub async fn save_revision(
+        &self,
+        report: &Report,
+        revision: Revision,
+        saved_at_ms: i64,
+        owner: &str,
+    ) -> Result<(), StorageError> {
+        let transaction = self
+            .rexie
+            .transaction(&[OUTBOX], TransactionMode::ReadWrite)?;
+        let store = transaction.store(OUTBOX)?;
+        let key = JsValue::from_str(&report.id.to_string());
+        let current = match store.get(key).await? {
+            Some(record) => from_record(&record)?,
+            None => return Err(StorageError("the report to fix is not on this phone".into())),
+        };
+        let replaceable = current.owner == owner
+            && current.delivery == Delivery::Sent
+            && current.report.content_hash() == revision.replaces;
+        if !replaceable {
+            return Err(StorageError(
+                "the report changed on this phone since it was opened".into(),
+            ));
+        }
+        let entry = OutboxEntry {
+            report: report.clone(),
+            delivery: Delivery::Waiting,
+            saved_at_ms,
+            owner: owner.to_owned(),
+            revision: Some(revision),
+        };
+        store.put(&to_record(&entry)?, None).await?;
+        transaction.done().await?;
+        Ok(())
+    }
+
+    /// Deletes one of the owner's reports that is still waiting to be sent.
+    /// Returns false, deleting nothing, when it is no longer waiting (a sync
+    /// sent it meanwhile): a report the server has is never deleted here.
+    pub async fn delete_waiting(&self, id: ReportId, owner: &str) -> Result<bool, StorageError> {
+        let transaction = self
+            .rexie
+            .transaction(&[OUTBOX], TransactionMode::ReadWrite)?;
+        let store = transaction.store(OUTBOX)?;
+        let key = JsValue::from_str(&id.to_string());
+        let deletable = match store.get(key.clone()).await? {
+            Some(record) => {
+                let entry = from_record(&record)?;
+                entry.belongs_to(owner) && entry.delivery.is_waiting()
+            }
+            None => false,
+        };
+        if deletable {
+            store.delete(key).await?;
+        }
+        transaction.done().await?;
+        Ok(deletable)
     }
 
     /// Every saved report, oldest first (ids are UUIDv7, so key order is
@@ -639,6 +716,26 @@ pub async fn save_report(report: &Report, now_ms: i64, owner: &str) -> Result<()
     database().await?.save_report(report, now_ms, owner).await
 }
 
+/// The user fixed a report the Command Center sent back: the new version
+/// waits to be sent in place of the old one.
+pub async fn save_revision(
+    report: &Report,
+    revision: Revision,
+    now_ms: i64,
+    owner: &str,
+) -> Result<(), StorageError> {
+    database()
+        .await?
+        .save_revision(report, revision, now_ms, owner)
+        .await
+}
+
+/// The user deleted a report that had not been sent yet; false when a sync
+/// sent it meanwhile and nothing was deleted.
+pub async fn delete_waiting(id: ReportId, owner: &str) -> Result<bool, StorageError> {
+    database().await?.delete_waiting(id, owner).await
+}
+
 /// The user took or chose a photo: it is kept under its hash.
 pub async fn keep_photo(
     bytes: &[u8],
@@ -730,14 +827,22 @@ fn local_storage() -> Option<web_sys::Storage> {
 /// `delivery` as JSON text; `id` and `state` are plain for debugging in the
 /// browser's devtools.
 fn to_record(entry: &OutboxEntry) -> Result<JsValue, StorageError> {
-    js_record(&[
+    let mut properties = vec![
         ("id", JsValue::from_str(&entry.report.id.to_string())),
         ("state", JsValue::from_str(entry.delivery.name())),
         ("saved_at_ms", JsValue::from_f64(entry.saved_at_ms as f64)),
         ("owner", JsValue::from_str(&entry.owner)),
         ("report", JsValue::from_str(&to_json(&entry.report)?)),
         ("delivery", JsValue::from_str(&to_json(&entry.delivery)?)),
-    ])
+    ];
+    if let Some(revision) = &entry.revision {
+        properties.push(("replaces", JsValue::from_str(revision.replaces.as_str())));
+        properties.push((
+            "answers_review_at_ms",
+            JsValue::from_f64(revision.answers_review_at_ms as f64),
+        ));
+    }
+    js_record(&properties)
 }
 
 fn from_record(record: &JsValue) -> Result<OutboxEntry, StorageError> {
@@ -754,6 +859,12 @@ fn from_record(record: &JsValue) -> Result<OutboxEntry, StorageError> {
         delivery,
         saved_at_ms: time_property(record, "saved_at_ms"),
         owner: text_property(record, "owner").unwrap_or_default(),
+        revision: text_property(record, "replaces")
+            .and_then(|text| ContentHash::parse(&text).ok())
+            .map(|replaces| Revision {
+                replaces,
+                answers_review_at_ms: time_property(record, "answers_review_at_ms"),
+            }),
     })
 }
 

@@ -136,7 +136,10 @@ async fn carry_out(state: PhoneState, effect: Effect) -> Result<Event, SyncError
             Event::OutboxRead(
                 entries
                     .into_iter()
-                    .map(|entry| (entry.report, entry.delivery))
+                    .map(|entry| {
+                        let replaces = entry.revision.map(|revision| revision.replaces);
+                        (entry.report, entry.delivery, replaces)
+                    })
                     .collect(),
             )
         }
@@ -193,11 +196,13 @@ async fn carry_out(state: PhoneState, effect: Effect) -> Result<Event, SyncError
             } else {
                 let drafts = db.all_drafts().await?;
                 let entries = db.outbox().await?;
+                let reviews = db.reviews().await?;
                 photos_still_needed(
                     drafts.iter().map(|draft| &draft.answers),
                     entries
                         .iter()
                         .map(|entry| (&entry.report, &entry.delivery, entry.owner.as_str())),
+                    &reviews,
                     &username,
                 )
             };

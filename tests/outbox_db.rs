@@ -2,7 +2,7 @@
 //! wasm-bindgen-test: `cargo test --target wasm32-unknown-unknown --test outbox_db`.
 #![cfg(target_arch = "wasm32")]
 
-use kabar_desa::storage::{Draft, OutboxEntry, PhoneDb};
+use kabar_desa::storage::{Draft, OutboxEntry, PhoneDb, Revision};
 use kabar_shared::report::{FieldError, FieldProblem};
 use kabar_shared::sync::Delivery;
 use kabar_shared::{Report, ReportBody, ReportId, ReportTitle, VillageCode};
@@ -42,10 +42,88 @@ async fn a_saved_report_reads_back_exactly_and_waiting() {
             delivery: Delivery::Waiting,
             saved_at_ms: 1_764_000_000_123,
             owner: "sangadi".into(),
+            revision: None,
         }]
     );
     // Byte-for-byte the same content, so the hash the server checks matches.
     assert_eq!(entries[0].report.content_hash(), saved.content_hash());
+    db.close();
+}
+
+#[wasm_bindgen_test]
+async fn a_fixed_report_replaces_its_sent_version_and_waits_as_an_edit() {
+    let db = fresh_database("test-revision").await;
+    let sent = report(1, "Jalan rusak");
+    db.save_report(&sent, 1, "sangadi").await.unwrap();
+    let revision = || Revision {
+        replaces: sent.content_hash(),
+        answers_review_at_ms: 1_764_000_900_000,
+    };
+    let mut fixed = sent.clone();
+    fixed
+        .answers
+        .insert("title".into(), serde_json::json!("Jalan rusak berat"));
+    // Not sent yet: there is no version on the server to replace.
+    assert!(db.save_revision(&fixed, revision(), 2, "sangadi").await.is_err());
+    db.record_deliveries(&[(sent.id, Delivery::Sent)])
+        .await
+        .unwrap();
+    // Someone else's report, or a version that is not the one opened, stays.
+    assert!(db.save_revision(&fixed, revision(), 2, "kim").await.is_err());
+    let stale = Revision {
+        replaces: fixed.content_hash(),
+        ..revision()
+    };
+    assert!(db.save_revision(&fixed, stale, 2, "sangadi").await.is_err());
+    assert_eq!(db.outbox().await.unwrap()[0].report, sent);
+
+    db.save_revision(&fixed, revision(), 3, "sangadi")
+        .await
+        .unwrap();
+    let entries = db.outbox().await.unwrap();
+    assert_eq!(
+        entries,
+        vec![OutboxEntry {
+            report: fixed.clone(),
+            delivery: Delivery::Waiting,
+            saved_at_ms: 3,
+            owner: "sangadi".into(),
+            revision: Some(revision()),
+        }]
+    );
+    let push = kabar_shared::sync::next_push(entries.iter().map(|entry| {
+        (
+            &entry.report,
+            &entry.delivery,
+            entry.revision.as_ref().map(|revision| &revision.replaces),
+        )
+    }))
+    .unwrap();
+    assert_eq!(push.items[0].replaces, Some(sent.content_hash()));
+    db.close();
+}
+
+#[wasm_bindgen_test]
+async fn only_a_waiting_report_of_the_user_can_be_deleted() {
+    let db = fresh_database("test-delete-waiting").await;
+    let waiting = report(1, "Salah ketik");
+    let sent = report(2, "Terkirim");
+    db.save_report(&waiting, 1, "sangadi").await.unwrap();
+    db.save_report(&sent, 2, "sangadi").await.unwrap();
+    db.record_deliveries(&[(sent.id, Delivery::Sent)])
+        .await
+        .unwrap();
+    assert!(!db.delete_waiting(waiting.id, "kim").await.unwrap());
+    assert!(!db.delete_waiting(sent.id, "sangadi").await.unwrap());
+    assert!(db.delete_waiting(waiting.id, "sangadi").await.unwrap());
+    let left: Vec<Report> = db
+        .outbox()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|entry| entry.report)
+        .collect();
+    assert_eq!(left, vec![sent]);
     db.close();
 }
 
@@ -236,6 +314,7 @@ async fn upgrading_a_version_1_database_keeps_its_reports_and_adds_photos_and_dr
             saved_at_ms: 3,
             // Saved before accounts: whoever is signed in may send it.
             owner: String::new(),
+            revision: None,
         }]
     );
     let reference = upgraded
@@ -498,7 +577,12 @@ async fn upgrading_a_version_3_database_keeps_reports_drafts_and_photos_and_they
 
     // The sync path reads it as before: the waiting report is what the next
     // push carries, byte for byte, and its answer is recorded.
-    let push = next_push(entries.iter().map(|entry| (&entry.report, &entry.delivery))).unwrap();
+    let push = next_push(
+        entries
+            .iter()
+            .map(|entry| (&entry.report, &entry.delivery, None)),
+    )
+    .unwrap();
     assert_eq!(push.items.len(), 1);
     assert_eq!(push.items[0].report, waiting);
     assert_eq!(push.items[0].content_hash, waiting.content_hash());

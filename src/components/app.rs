@@ -5,6 +5,7 @@
 use super::login_view::LoginView;
 use super::report_form::ReportForm;
 use super::report_list::ReportList;
+use super::report_view::ReportView;
 use super::state::{Connection, PhoneState, Session};
 use super::sync_status::SyncStatus;
 use super::top_bar::TopBar;
@@ -65,6 +66,13 @@ pub fn App() -> impl IntoView {
         visible.remove();
     });
 
+    // The report opened from the list, while it is still on the phone.
+    let opened_entry = move || {
+        let id = state.opened.get()?;
+        state
+            .entries
+            .with_untracked(|entries| entries.iter().find(|entry| entry.report.id == id).cloned())
+    };
     let signed_in = move || {
         state
             .session
@@ -79,8 +87,10 @@ pub fn App() -> impl IntoView {
         >
             <main>
                 <SyncStatus />
-                <ReportForm />
-                <ReportList />
+                {move || match opened_entry() {
+                    Some(entry) => view! { <ReportView entry /> }.into_any(),
+                    None => view! { <ReportForm /> <ReportList /> }.into_any(),
+                }}
             </main>
         </Show>
     }

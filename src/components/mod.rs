@@ -15,6 +15,7 @@ pub(crate) mod login_view;
 pub(crate) mod photo_capture;
 pub(crate) mod report_form;
 pub(crate) mod report_list;
+pub(crate) mod report_view;
 pub(crate) mod state;
 pub(crate) mod sync_status;
 pub(crate) mod top_bar;

@@ -335,7 +335,7 @@ fn VillagePicker(
 /// Today in Kotamobagu (WITA), whatever time zone the phone is set to: the
 /// day the validator judges `today()` and relative date bounds against, as
 /// the server does with the report's `created_at_ms`.
-fn wita_today(now_ms: i64) -> Date {
+pub(super) fn wita_today(now_ms: i64) -> Date {
     Date::from_unix_millis(now_ms, WITA_OFFSET_MINUTES)
         .or_else(|| Date::new(1970, 1, 1))
         .expect("1970-01-01 is a date")
@@ -343,7 +343,7 @@ fn wita_today(now_ms: i64) -> Date {
 
 /// Moves the focus to the first field with a problem, which also scrolls it
 /// into view on a small screen.
-fn focus(element_id: &str) {
+pub(super) fn focus(element_id: &str) {
     let element = web_sys::window()
         .and_then(|window| window.document())
         .and_then(|document| document.get_element_by_id(element_id))

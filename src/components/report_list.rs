@@ -26,6 +26,9 @@ pub fn ReportList() -> impl IntoView {
                 when=move || state.entries.with(|entries| !entries.is_empty())
                 fallback=move || view! { <p class="empty">{move || i18n::NO_REPORTS.get(lang.get())}</p> }
             >
+                {move || state.fix_saved.get().then(|| view! {
+                    <p class="notice ok" role="status">{i18n::FIX_SAVED.get(lang.get())}</p>
+                })}
                 <ul class="reports">
                     <For
                         each=newest_first
@@ -54,16 +57,29 @@ fn ReportItem(entry: OutboxEntry, village: String) -> impl IntoView {
     let report = entry.report.clone();
     let report_id = entry.report.id;
     let form = entry.report.form.clone();
+    let form_id = form.id.clone();
     let title = move || report_title(&report, lang.get().shared());
-    // The Command Center's latest word on this report, if any.
+    // The Command Center's latest word on this version, if any.
     let review = move || {
-        state
+        let current = state
             .reviews
-            .with(|reviews| reviews.get(&report_id).map(|events| latest_review(events)))
+            .with(|reviews| current_review(&entry, reviews.get(&report_id)));
+        (current.status.is_some() || current.comment.is_some())
+            .then_some((current.status, current.comment))
     };
     view! {
-        <li data-report-id=entry.report.id.to_string() data-status=status data-form=entry.report.form.id.clone()>
-            <div class="report-title">{title}</div>
+        <li data-report-id=report_id.to_string() data-status=status data-form=form_id>
+            <button
+                type="button"
+                class="report-title report-open"
+                title=move || i18n::OPEN_REPORT_HINT.get(lang.get())
+                on:click=move |_| {
+                    state.fix_saved.set(false);
+                    state.opened.set(Some(report_id));
+                }
+            >
+                {title}
+            </button>
             <div class="report-meta">
                 {move || format!("{village} · {} {}", i18n::SAVED_AT.get(lang.get()), format_wita(saved_at, lang.get()))}
             </div>
@@ -123,17 +139,36 @@ fn delivery_details(delivery: &Delivery, form: &FormRef, lang: Lang) -> Option<S
     }
 }
 
-/// The latest status and the latest comment (with its reviewer) among a
-/// report's review events, which arrive oldest first.
-fn latest_review(events: &[ReviewEvent]) -> (Option<ReviewStatus>, Option<(String, String)>) {
-    let status = events.iter().rev().find_map(|event| event.status);
-    let comment = events.iter().rev().find_map(|event| {
-        event
-            .comment
-            .clone()
-            .map(|text| (event.reviewer.clone(), text))
-    });
-    (status, comment)
+/// What the Command Center last said about a report, as it applies to the
+/// version on the phone: for a fixed version, only news newer than what the
+/// user answered with it.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct CurrentReview {
+    pub status: Option<ReviewStatus>,
+    /// The latest comment and its reviewer.
+    pub comment: Option<(String, String)>,
+    /// The server's time of the newest event of any version (0 for none):
+    /// what a fix made now answers.
+    pub at_ms: i64,
+}
+
+pub(super) fn current_review(entry: &OutboxEntry, events: Option<&Vec<ReviewEvent>>) -> CurrentReview {
+    let events = events.map_or(&[][..], Vec::as_slice);
+    let answered = entry
+        .revision
+        .as_ref()
+        .map_or(i64::MIN, |revision| revision.answers_review_at_ms);
+    let current: Vec<&ReviewEvent> = events.iter().filter(|event| event.at_ms > answered).collect();
+    CurrentReview {
+        status: current.iter().rev().find_map(|event| event.status),
+        comment: current.iter().rev().find_map(|event| {
+            event
+                .comment
+                .clone()
+                .map(|text| (event.reviewer.clone(), text))
+        }),
+        at_ms: events.iter().map(|event| event.at_ms).max().unwrap_or(0),
+    }
 }
 
 fn review_key(status: ReviewStatus) -> &'static str {
@@ -146,7 +181,7 @@ fn review_key(status: ReviewStatus) -> &'static str {
     }
 }
 
-fn review_label(status: ReviewStatus, lang: Lang) -> &'static str {
+pub(super) fn review_label(status: ReviewStatus, lang: Lang) -> &'static str {
     match status {
         ReviewStatus::Received => i18n::REVIEW_RECEIVED.get(lang),
         ReviewStatus::InReview => i18n::REVIEW_IN_REVIEW.get(lang),

@@ -55,6 +55,11 @@ pub(crate) struct PhoneState {
     pub sync: StoredValue<PhoneSync, LocalStorage>,
     /// Counts scheduled retries, so only the newest one runs.
     pub retry_generation: StoredValue<u32>,
+    /// The saved report the user opened from the list, shown instead of the
+    /// new-report form and the list.
+    pub opened: RwSignal<Option<ReportId>>,
+    /// A fix was just saved: the list says so once.
+    pub fix_saved: RwSignal<bool>,
 }
 
 const LANGUAGE_KEY: &str = "kabar-desa.language";
@@ -79,6 +84,8 @@ impl PhoneState {
             storage_health: RwSignal::new(None),
             sync: StoredValue::new_local(PhoneSync::new()),
             retry_generation: StoredValue::new(0),
+            opened: RwSignal::new(None),
+            fix_saved: RwSignal::new(false),
         }
     }
 
@@ -119,6 +126,7 @@ impl PhoneState {
             .update_value(|sync| sync.receive(Event::SignedOut));
         self.reviews.set(BTreeMap::new());
         self.entries.set(Vec::new());
+        self.opened.set(None);
         spawn_local(async move {
             // The login screen shows once the phone has forgotten: the next
             // person never starts on the last one's cursor.

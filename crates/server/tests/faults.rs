@@ -323,7 +323,7 @@ impl Phone {
         let Some(mut request) = next_push(
             self.outbox
                 .values()
-                .map(|(report, delivery)| (report, delivery)),
+                .map(|(report, delivery)| (report, delivery, None)),
         ) else {
             return Ok(0);
         };

@@ -24,7 +24,8 @@ use crate::sync::{
     apply_push_response, next_push,
 };
 use crate::village::Village;
-use std::collections::BTreeSet;
+use crate::review;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The longest first retry delay; the jitter makes it 2 to 4 seconds (see
 /// [`retry_delay_ms`]).
@@ -70,8 +71,10 @@ pub enum Event {
     },
     /// The health check answered.
     ServerReachable,
-    /// The signed-in user's outbox entries, in any order.
-    OutboxRead(Vec<(Report, Delivery)>),
+    /// The signed-in user's outbox entries, in any order: each report, where
+    /// it stands, and for a revised report the hash of the version it
+    /// replaces.
+    OutboxRead(Vec<(Report, Delivery, Option<ContentHash>)>),
     PushAnswered(PushResponse),
     /// The last `StoreDeliveries` or `StorePulled` is complete.
     Stored,
@@ -166,13 +169,16 @@ pub fn retry_delay_ms(failures: u32, jitter: u8) -> i64 {
 }
 
 /// Every photo a draft or a not-yet-settled report names. A report is
-/// settled when it is `username`'s and marked sent: only then did this
-/// user's sync confirm its photos are on the server. Any string in the
+/// settled when it is `username`'s, marked sent (only then did this user's
+/// sync confirm its photos are on the server), and past revision: a report
+/// its author may still fix (see [`review::may_still_be_revised`]) keeps
+/// its photos, since the fixed version names them again. Any string in the
 /// answers that reads as a photo reference counts, wherever it sits, so a
 /// form this phone no longer knows cannot make a needed photo look unused.
 pub fn photos_still_needed<'a>(
     drafts: impl IntoIterator<Item = &'a crate::report::Answers>,
     reports: impl IntoIterator<Item = (&'a Report, &'a Delivery, &'a str)>,
+    reviews: &BTreeMap<ReportId, Vec<ReviewEvent>>,
     username: &str,
 ) -> BTreeSet<ContentHash> {
     fn collect(value: &serde_json::Value, out: &mut BTreeSet<ContentHash>) {
@@ -194,7 +200,12 @@ pub fn photos_still_needed<'a>(
             .for_each(|value| collect(value, &mut needed));
     }
     for (report, delivery, owner) in reports {
-        let settled = owner == username && *delivery == Delivery::Sent;
+        let latest = reviews
+            .get(&report.id)
+            .and_then(|events| review::latest_status(events));
+        let settled = owner == username
+            && *delivery == Delivery::Sent
+            && !review::may_still_be_revised(latest);
         if !settled {
             report
                 .answers
@@ -339,7 +350,11 @@ impl PhoneSync {
                 }
             }
             (Step::ReadingOutbox, Event::OutboxRead(entries)) => {
-                match next_push(entries.iter().map(|(report, delivery)| (report, delivery))) {
+                match next_push(
+                    entries
+                        .iter()
+                        .map(|(report, delivery, replaces)| (report, delivery, replaces.as_ref())),
+                ) {
                     Some(mut request) => {
                         request.device_id = Some(cycle.device_id.clone());
                         cycle.step = Step::Pushing(request.clone());

@@ -113,6 +113,27 @@ pub fn edit_moves_to(status: ReviewStatus) -> Option<ReviewStatus> {
         .map(|t| t.to)
 }
 
+/// The latest review status among a report's review events (oldest first),
+/// if a reviewer has set one.
+pub fn latest_status(events: &[crate::sync::ReviewEvent]) -> Option<ReviewStatus> {
+    events.iter().rev().find_map(|event| event.status)
+}
+
+/// Whether the phone offers the author to fix a sent report and send it
+/// again: when the Command Center sent it back. (The table also lets the
+/// author replace a report nobody has reviewed yet, which is how a second
+/// phone's copy of the same edit is settled; the phone does not offer it.)
+pub fn offered_for_revision(latest: Option<ReviewStatus>) -> bool {
+    latest == Some(NeedsRevision)
+}
+
+/// Whether a sent report may still be replaced by its author: its photos
+/// must stay on the phone until then. A report no reviewer has touched yet
+/// is received.
+pub fn may_still_be_revised(latest: Option<ReviewStatus>) -> bool {
+    edit_moves_to(latest.unwrap_or(Received)).is_some()
+}
+
 /// The forms whose approved reports a reviewer may show on the public page:
 /// KIM activity logs and development progress reports.
 pub const PUBLISHABLE_FORMS: &[&str] = &["catatan-kegiatan-kim", "laporan-kemajuan-pembangunan"];

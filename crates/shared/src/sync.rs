@@ -426,24 +426,33 @@ impl Delivery {
 }
 
 /// The next push the phone should make, or `None` when nothing waits.
-/// Reports go oldest first so a long outbox drains in the order it was filled.
+/// Each outbox entry is a report, where it stands, and for a revised report
+/// the hash of the version it replaces (see [`PushItem::edit`]). Reports go
+/// oldest first so a long outbox drains in the order it was filled.
 pub fn next_push<'a>(
-    outbox: impl IntoIterator<Item = (&'a Report, &'a Delivery)>,
+    outbox: impl IntoIterator<Item = (&'a Report, &'a Delivery, Option<&'a ContentHash>)>,
 ) -> Option<PushRequest> {
-    let mut waiting: Vec<&Report> = outbox
+    let mut waiting: Vec<(&Report, Option<&ContentHash>)> = outbox
         .into_iter()
-        .filter(|(_, delivery)| delivery.is_waiting())
-        .map(|(report, _)| report)
+        .filter(|(_, delivery, _)| delivery.is_waiting())
+        .map(|(report, _, replaces)| (report, replaces))
         .collect();
     if waiting.is_empty() {
         return None;
     }
-    waiting.sort_by_key(|report| report.id);
+    waiting.sort_by_key(|(report, _)| report.id);
     waiting.truncate(MAX_PUSH_BATCH);
+    let items = waiting
+        .into_iter()
+        .map(|(report, replaces)| match replaces {
+            Some(previous) => PushItem::edit(report.clone(), previous.clone()),
+            None => PushItem::new(report.clone()),
+        })
+        .collect();
     Some(PushRequest {
         protocol_version: PROTOCOL_VERSION,
         device_id: None,
-        items: waiting.into_iter().cloned().map(PushItem::new).collect(),
+        items,
     })
 }
 
@@ -541,7 +550,7 @@ mod tests {
         }
 
         fn sync_with(&mut self, server: &mut MemoryServer) -> Option<(PushRequest, PushResponse)> {
-            let request = next_push(self.outbox.iter().map(|(r, d)| (r, d)))?;
+            let request = next_push(self.outbox.iter().map(|(r, d)| (r, d, None)))?;
             let response = server.push(&request);
             self.receive(&request, &response);
             Some((request, response))
@@ -592,7 +601,7 @@ mod tests {
         phone.save(sample_report(2, "Banjir"));
 
         // The server commits, but the answer never reaches the phone.
-        let request = next_push(phone.outbox.iter().map(|(r, d)| (r, d))).unwrap();
+        let request = next_push(phone.outbox.iter().map(|(r, d)| (r, d, None))).unwrap();
         let lost = server.push(&request);
         assert!(
             lost.results
@@ -669,7 +678,7 @@ mod tests {
         let mut phone = MemoryPhone::default();
         phone.save(sample_report(1, "Jalan rusak"));
         phone.save(sample_report(2, "Banjir"));
-        let request = next_push(phone.outbox.iter().map(|(r, d)| (r, d))).unwrap();
+        let request = next_push(phone.outbox.iter().map(|(r, d)| (r, d, None))).unwrap();
         let partial = PushResponse {
             protocol_version: PROTOCOL_VERSION,
             results: vec![PushResult {
@@ -682,9 +691,41 @@ mod tests {
     }
 
     #[test]
+    fn a_revised_report_is_pushed_as_an_edit_of_the_version_it_replaces() {
+        let original = sample_report(1, "Banjir");
+        let mut revised = original.clone();
+        revised
+            .answers
+            .insert("title".into(), serde_json::json!("Banjir besar"));
+        let fresh = sample_report(2, "Jalan rusak");
+        let previous = original.content_hash();
+        let request = next_push([
+            (&revised, &Delivery::Waiting, Some(&previous)),
+            (&fresh, &Delivery::Waiting, None),
+        ])
+        .unwrap();
+        assert_eq!(
+            request.items,
+            vec![
+                PushItem::edit(revised.clone(), previous),
+                PushItem::new(fresh)
+            ]
+        );
+        let mut server = MemoryServer::default();
+        server.push(&PushRequest {
+            protocol_version: PROTOCOL_VERSION,
+            device_id: None,
+            items: vec![PushItem::new(original)],
+        });
+        let answer = server.push(&request);
+        assert_eq!(answer.results[0].outcome, PushOutcome::Accepted);
+        assert_eq!(server.stored[&revised.id].1, revised);
+    }
+
+    #[test]
     fn an_answer_in_another_protocol_version_changes_nothing() {
         let report = sample_report(1, "Banjir");
-        let request = next_push([(&report, &Delivery::Waiting)]).unwrap();
+        let request = next_push([(&report, &Delivery::Waiting, None)]).unwrap();
         let response = PushResponse {
             protocol_version: 2,
             results: vec![],
@@ -701,7 +742,7 @@ mod tests {
             .rev()
             .map(|i| sample_report(i, "Laporan"))
             .collect();
-        let request = next_push(reports.iter().map(|r| (r, &Delivery::Waiting))).unwrap();
+        let request = next_push(reports.iter().map(|r| (r, &Delivery::Waiting, None))).unwrap();
         assert_eq!(request.items.len(), MAX_PUSH_BATCH);
         assert!(
             request

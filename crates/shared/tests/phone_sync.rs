@@ -153,8 +153,23 @@ impl MemoryServer {
     }
 }
 
+impl MemoryPhone {
+    fn reviews_by_report(&self) -> BTreeMap<ReportId, Vec<ReviewEvent>> {
+        let mut by_report: BTreeMap<ReportId, Vec<ReviewEvent>> = BTreeMap::new();
+        for event in &self.reviews {
+            by_report
+                .entry(event.report_id)
+                .or_default()
+                .push(event.clone());
+        }
+        by_report
+    }
+}
+
 fn photos_in(answers: &Answers) -> Vec<ContentHash> {
-    photos_still_needed([answers], [], "").into_iter().collect()
+    photos_still_needed([answers], [], &BTreeMap::new(), "")
+        .into_iter()
+        .collect()
 }
 
 /// What the phone keeps, in memory, as the app keeps it in IndexedDB.
@@ -212,7 +227,7 @@ impl MemoryPhone {
                 self.outbox
                     .iter()
                     .filter(|(_, _, owner)| *owner == username)
-                    .map(|(report, delivery, _)| (report.clone(), delivery.clone()))
+                    .map(|(report, delivery, _)| (report.clone(), delivery.clone(), None))
                     .collect(),
             ),
             Effect::Push(push) => {
@@ -281,6 +296,7 @@ impl MemoryPhone {
                     self.outbox
                         .iter()
                         .map(|(report, delivery, owner)| (report, delivery, owner.as_str())),
+                    &self.reviews_by_report(),
                     &username,
                 ),
                 now_ms: self.now_ms,
@@ -497,6 +513,14 @@ fn a_poison_report_is_refused_alone_and_never_blocks_the_others() {
     assert_eq!(server.pushes, vec![100, 21]);
 }
 
+fn approved(seed: u32) -> ReviewEvent {
+    ReviewEvent {
+        status: Some(ReviewStatus::Approved),
+        comment: None,
+        ..review(seed, "")
+    }
+}
+
 fn review(seed: u32, comment: &str) -> ReviewEvent {
     ReviewEvent {
         report_id: report(seed, "x").id,
@@ -526,7 +550,10 @@ fn a_pull_brings_forms_villages_and_reviews_across_pages_and_uploads_missing_pho
         reviews: vec![review(n as u32, "Mohon dilengkapi")],
         incomplete: Vec::new(),
     };
-    server.pages = vec![page(0, true), page(1, true), page(2, false)];
+    let mut last_page = page(2, false);
+    // Report 10 is approved: nobody will ask for its photo again.
+    last_page.reviews.push(approved(10));
+    server.pages = vec![page(0, true), page(1, true), last_page];
     // A report with a photo the phone holds, and one whose photo was taken
     // on another phone.
     phone.photos.insert(photo(1), 0);
@@ -540,13 +567,14 @@ fn a_pull_brings_forms_villages_and_reviews_across_pages_and_uploads_missing_pho
         Effect::Done(Summary {
             reports_answered: 2,
             photos_uploaded: 1,
-            // Sent and uploaded, the photo is on the server: the phone frees it.
+            // Sent, uploaded and approved, the photo is on the server for
+            // good: the phone frees it.
             photos_forgotten: 1,
             abandoned: false,
         })
     );
     assert_eq!(phone.cursor.as_deref(), Some("3"));
-    assert_eq!(phone.reviews.len(), 3);
+    assert_eq!(phone.reviews.len(), 4);
     assert_eq!(phone.forms, forms);
     assert_eq!(phone.villages, village);
     assert!(server.photos.contains(&photo(1)));
@@ -554,7 +582,7 @@ fn a_pull_brings_forms_villages_and_reviews_across_pages_and_uploads_missing_pho
 
     // The next cycle starts from the stored cursor: nothing new.
     sync(&mut machine, &mut phone, &mut server);
-    assert_eq!(phone.reviews.len(), 3);
+    assert_eq!(phone.reviews.len(), 4);
 }
 
 #[test]
@@ -615,12 +643,29 @@ fn photos_a_draft_or_an_unsent_report_names_are_never_forgotten() {
         .insert("title".into(), serde_json::json!("Racun"));
     phone.save(poisoned, SANGADI);
 
+    // Sent earlier: report 6 approved, report 7 sent back to be fixed (its
+    // fixed version names the photo again), report 8 not reviewed yet.
+    for (n, review) in [(6u8, Some(approved(6))), (7, Some(review(7, "Foto buram"))), (8, None)] {
+        server.photos.insert(photo(n));
+        phone.photos.insert(photo(n), old);
+        phone.save(report_with_photo(u32::from(n), &photo(n)), SANGADI);
+        phone.reviews.extend(review);
+    }
+
     let mut machine = PhoneSync::new();
     sync(&mut machine, &mut phone, &mut server);
     let kept: Vec<ContentHash> = phone.photos.keys().cloned().collect();
-    let mut expected = vec![photo(2), photo(3), photo(4), photo(5)];
+    let mut expected = vec![photo(1), photo(2), photo(3), photo(4), photo(5), photo(7), photo(8)];
     expected.sort();
-    assert_eq!(kept, expected, "only photo 1 (sent, the sangadi's) goes");
+    assert_eq!(
+        kept, expected,
+        "only photo 6 (sent, approved, the sangadi's) goes"
+    );
+
+    // Once the Command Center approves report 1, its photo goes too.
+    phone.reviews.push(approved(1));
+    sync(&mut machine, &mut phone, &mut server);
+    assert!(!phone.photos.contains_key(&photo(1)));
 }
 
 #[test]
