@@ -138,6 +138,11 @@ texts! {
     PASSWORD = "Kata sandi" / "Password";
     LOGIN = "Masuk" / "Log in";
     LOGOUT = "Keluar" / "Log out";
+    SIGNED_IN_AS = "Masuk sebagai" / "Signed in as";
+    WHOLE_CITY = "seluruh Kota Kotamobagu" / "all of Kotamobagu";
+    STAFF_ACCOUNT = "Akun ini untuk petugas Command Center dan admin. Laporan mereka ditinjau di Command Center, bukan di aplikasi ini:"
+        / "This account is for Command Center staff and admins. Reports are reviewed in the Command Center, not in this app:";
+    OPEN_COMMAND_CENTER = "Buka Command Center" / "Open the Command Center";
     LOGIN_NEEDS_SIGNAL = "Masuk butuh sinyal ke server. Coba lagi saat ada sinyal."
         / "Logging in needs a connection to the server. Try again when you have signal.";
     RETRY_HINT = "Akan dicoba lagi otomatis." / "It will be retried automatically.";

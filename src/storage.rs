@@ -249,7 +249,11 @@ impl PhoneDb {
         let key = JsValue::from_str(&report.id.to_string());
         let current = match store.get(key).await? {
             Some(record) => from_record(&record)?,
-            None => return Err(StorageError("the report to fix is not on this phone".into())),
+            None => {
+                return Err(StorageError(
+                    "the report to fix is not on this phone".into(),
+                ));
+            }
         };
         let replaceable = current.owner == owner
             && current.delivery == Delivery::Sent

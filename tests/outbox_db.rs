@@ -64,12 +64,20 @@ async fn a_fixed_report_replaces_its_sent_version_and_waits_as_an_edit() {
         .answers
         .insert("title".into(), serde_json::json!("Jalan rusak berat"));
     // Not sent yet: there is no version on the server to replace.
-    assert!(db.save_revision(&fixed, revision(), 2, "sangadi").await.is_err());
+    assert!(
+        db.save_revision(&fixed, revision(), 2, "sangadi")
+            .await
+            .is_err()
+    );
     db.record_deliveries(&[(sent.id, Delivery::Sent)])
         .await
         .unwrap();
     // Someone else's report, or a version that is not the one opened, stays.
-    assert!(db.save_revision(&fixed, revision(), 2, "kim").await.is_err());
+    assert!(
+        db.save_revision(&fixed, revision(), 2, "kim")
+            .await
+            .is_err()
+    );
     let stale = Revision {
         replaces: fixed.content_hash(),
         ..revision()

@@ -9,6 +9,7 @@ use super::report_view::ReportView;
 use super::state::{Connection, PhoneState, Session};
 use super::sync_status::SyncStatus;
 use super::top_bar::TopBar;
+use crate::i18n;
 use crate::storage;
 use crate::sync_engine::request_sync;
 use gloo_timers::future::TimeoutFuture;
@@ -73,6 +74,13 @@ pub fn App() -> impl IntoView {
             .entries
             .with_untracked(|entries| entries.iter().find(|entry| entry.report.id == id).cloned())
     };
+    // Staff accounts file nothing: they are pointed to the Command Center.
+    let files_reports = move || {
+        state.session.with(|session| match session {
+            Session::SignedIn(me) => me.access.role().is_village_bound(),
+            Session::SignedOut => false,
+        })
+    };
     let signed_in = move || {
         state
             .session
@@ -87,11 +95,25 @@ pub fn App() -> impl IntoView {
         >
             <main>
                 <SyncStatus />
-                {move || match opened_entry() {
-                    Some(entry) => view! { <ReportView entry /> }.into_any(),
-                    None => view! { <ReportForm /> <ReportList /> }.into_any(),
+                {move || match (files_reports(), opened_entry()) {
+                    (false, _) => view! { <StaffNotice /> }.into_any(),
+                    (true, Some(entry)) => view! { <ReportView entry /> }.into_any(),
+                    (true, None) => view! { <ReportForm /> <ReportList /> }.into_any(),
                 }}
             </main>
         </Show>
+    }
+}
+
+/// What a reviewer or admin who signs in on a phone sees: one sentence and
+/// the way to the Command Center.
+#[component]
+fn StaffNotice() -> impl IntoView {
+    let lang = expect_context::<PhoneState>().lang;
+    view! {
+        <section class="card staff-notice">
+            <p>{move || i18n::STAFF_ACCOUNT.get(lang.get())}</p>
+            <a class="button primary" href="/pusat/">{move || i18n::OPEN_COMMAND_CENTER.get(lang.get())}</a>
+        </section>
     }
 }

@@ -152,13 +152,19 @@ pub(super) struct CurrentReview {
     pub at_ms: i64,
 }
 
-pub(super) fn current_review(entry: &OutboxEntry, events: Option<&Vec<ReviewEvent>>) -> CurrentReview {
+pub(super) fn current_review(
+    entry: &OutboxEntry,
+    events: Option<&Vec<ReviewEvent>>,
+) -> CurrentReview {
     let events = events.map_or(&[][..], Vec::as_slice);
     let answered = entry
         .revision
         .as_ref()
         .map_or(i64::MIN, |revision| revision.answers_review_at_ms);
-    let current: Vec<&ReviewEvent> = events.iter().filter(|event| event.at_ms > answered).collect();
+    let current: Vec<&ReviewEvent> = events
+        .iter()
+        .filter(|event| event.at_ms > answered)
+        .collect();
     CurrentReview {
         status: current.iter().rev().find_map(|event| event.status),
         comment: current.iter().rev().find_map(|event| {

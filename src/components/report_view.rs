@@ -38,8 +38,11 @@ pub(crate) fn ReportView(entry: OutboxEntry) -> impl IntoView {
             view! { <RevisionForm entry=entry.clone() form=definition review_at_ms=review.at_ms /> }
                 .into_any()
         }
-        Some(definition) => view! { <ReadOnlyAnswers entry=entry.clone() form=definition /> }.into_any(),
-        None => view! { <p class="notice">{move || i18n::READ_ONLY_HINT.get(lang.get())}</p> }.into_any(),
+        Some(definition) => {
+            view! { <ReadOnlyAnswers entry=entry.clone() form=definition /> }.into_any()
+        }
+        None => view! { <p class="notice">{move || i18n::READ_ONLY_HINT.get(lang.get())}</p> }
+            .into_any(),
     };
     view! {
         <section class="card report-view" data-report-id=entry.report.id.to_string()>
@@ -186,7 +189,11 @@ fn DeleteWaiting(entry: OutboxEntry) -> impl IntoView {
     let owner = entry.owner;
     let delete = move |_| {
         let confirmed = web_sys::window()
-            .and_then(|window| window.confirm_with_message(i18n::DELETE_CONFIRM.get(lang.get_untracked())).ok())
+            .and_then(|window| {
+                window
+                    .confirm_with_message(i18n::DELETE_CONFIRM.get(lang.get_untracked()))
+                    .ok()
+            })
             .unwrap_or(false);
         if !confirmed {
             return;

@@ -1,8 +1,12 @@
-//! The title bar: app name, connection state and the language switch.
+//! The title bar: app name, connection state and the language switch; and
+//! under it, on every screen, who is signed in and for which village, since
+//! phones are shared.
 
 use super::state::{Connection, PhoneState, Session};
 use crate::api;
 use crate::i18n;
+use kabar_shared::account::Scope;
+use kabar_shared::village::Gazetteer;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -59,5 +63,40 @@ pub fn TopBar() -> impl IntoView {
                 {move || i18n::SWITCH_LANGUAGE.get(lang.get())}
             </button>
         </header>
+        <SignedInAs />
+    }
+}
+
+/// "Signed in as Sangadi Biga · Desa Biga", or the kecamatan or the city
+/// for staff.
+#[component]
+fn SignedInAs() -> impl IntoView {
+    let state = expect_context::<PhoneState>();
+    let lang = state.lang;
+    move || {
+        let Session::SignedIn(me) = state.session.get() else {
+            return None;
+        };
+        let lang = lang.get();
+        let place = match me.access.scope() {
+            Scope::Village(code) => Gazetteer::kotamobagu()
+                .village(code)
+                .map_or_else(|| code.to_string(), |village| village.name.clone()),
+            Scope::District(code) => Gazetteer::kotamobagu()
+                .districts
+                .iter()
+                .find(|district| district.code == code.as_str())
+                .map_or_else(
+                    || code.to_string(),
+                    |district| format!("Kec. {}", district.name),
+                ),
+            Scope::All => i18n::WHOLE_CITY.get(lang).to_owned(),
+        };
+        let text = format!(
+            "{} {} · {place}",
+            i18n::SIGNED_IN_AS.get(lang),
+            me.display_name
+        );
+        Some(view! { <p class="who" data-who=me.username.as_str().to_owned()>{text}</p> })
     }
 }

@@ -8,6 +8,7 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import {
   KIM_VOLUNTEER,
+  REVIEWER,
   VILLAGE_HEAD,
   newPhone,
   openAndLogIn,
@@ -63,5 +64,27 @@ test("a village head is offered the head's forms and not the volunteers' own", a
   const offered = await offeredForms(page);
   assert.deepEqual(new Set(offered), formsFiledBy("village_head"));
   assert.ok(!offered.includes("catatan-kegiatan-kim"));
+  await context.close();
+});
+
+test("every screen names who is signed in, and a reviewer is sent to the Command Center", async () => {
+  const context = await newPhone(browser);
+  const page = await context.newPage();
+  await openAndLogIn(page, server, VILLAGE_HEAD);
+  const who = page.locator("p.who");
+  assert.match(await who.textContent(), new RegExp(`Masuk sebagai ${VILLAGE_HEAD.name}`));
+  await page.getByRole("button", { name: "Keluar" }).click();
+  await page.locator("#username").waitFor();
+  assert.equal(await page.locator("p.who").count(), 0, "nobody is named once signed out");
+
+  await page.fill("#username", REVIEWER.username);
+  await page.fill("#password", REVIEWER.password);
+  await page.click("button[type=submit]");
+  const link = page.getByRole("link", { name: "Buka Command Center" });
+  await link.waitFor();
+  assert.equal(await link.getAttribute("href"), "/pusat/");
+  assert.equal(await page.locator("#form-picker").count(), 0, "no form is offered to staff");
+  assert.match(await page.locator("p.who").textContent(), /Masuk sebagai Petugas Command Center · seluruh Kota Kotamobagu/);
+  await screenshot(page, "roles-reviewer-on-phone");
   await context.close();
 });

@@ -19,12 +19,12 @@
 
 use crate::form::FormDefinition;
 use crate::report::{ContentHash, Report, ReportId};
+use crate::review;
 use crate::sync::{
     Delivery, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, ReviewEvent,
     apply_push_response, next_push,
 };
 use crate::village::Village;
-use crate::review;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The longest first retry delay; the jitter makes it 2 to 4 seconds (see

@@ -645,7 +645,11 @@ fn photos_a_draft_or_an_unsent_report_names_are_never_forgotten() {
 
     // Sent earlier: report 6 approved, report 7 sent back to be fixed (its
     // fixed version names the photo again), report 8 not reviewed yet.
-    for (n, review) in [(6u8, Some(approved(6))), (7, Some(review(7, "Foto buram"))), (8, None)] {
+    for (n, review) in [
+        (6u8, Some(approved(6))),
+        (7, Some(review(7, "Foto buram"))),
+        (8, None),
+    ] {
         server.photos.insert(photo(n));
         phone.photos.insert(photo(n), old);
         phone.save(report_with_photo(u32::from(n), &photo(n)), SANGADI);
@@ -655,7 +659,15 @@ fn photos_a_draft_or_an_unsent_report_names_are_never_forgotten() {
     let mut machine = PhoneSync::new();
     sync(&mut machine, &mut phone, &mut server);
     let kept: Vec<ContentHash> = phone.photos.keys().cloned().collect();
-    let mut expected = vec![photo(1), photo(2), photo(3), photo(4), photo(5), photo(7), photo(8)];
+    let mut expected = vec![
+        photo(1),
+        photo(2),
+        photo(3),
+        photo(4),
+        photo(5),
+        photo(7),
+        photo(8),
+    ];
     expected.sort();
     assert_eq!(
         kept, expected,
