@@ -65,7 +65,7 @@ texts! {
     APP_TITLE = "Kabar Desa" / "Kabar Desa";
     SWITCH_LANGUAGE = "EN" / "ID";
     SWITCH_LANGUAGE_LABEL = "Switch to English" / "Ganti ke Bahasa Indonesia";
-    ONLINE = "🟢 Daring" / "🟢 Online";
+    ONLINE = "🟢 Terhubung" / "🟢 Connected";
     OFFLINE = "⚪ Tanpa sinyal" / "⚪ No signal";
     CHECKING = "… Memeriksa" / "… Checking";
     SENDING = "⏫ Mengirim" / "⏫ Sending";

@@ -134,3 +134,29 @@ test("the page fits a 360 px wide phone without sideways scrolling", async () =>
   assert.ok(submit.height >= 44, "the save button is a comfortable touch target");
   await context.close();
 });
+
+test("a report leaves within seconds of the server coming back, with no online event", async () => {
+  const context = await newPhone(browser);
+  const page = await context.newPage();
+  await openAndLogIn(page, server);
+  await page.locator("[data-connection=online]").waitFor();
+
+  // The phone has signal but the server is down (a restart, a broken
+  // uplink at the Data Center): the browser fires no `online` event when it
+  // returns, so only the phone's own probing can notice.
+  await server.stop();
+  await saveReport(page, "71.74.02.1003", "Server mati sebentar", "Dicoba lagi otomatis.");
+  await page.locator("[data-connection=offline]").waitFor({ timeout: 30_000 });
+  // A few failed attempts in a row, as a real outage brings.
+  await new Promise((resolve) => setTimeout(resolve, 8_000));
+
+  await server.start();
+  const back = Date.now();
+  await page.locator("ul.reports li[data-status=sent]").waitFor({ timeout: 60_000 });
+  const seconds = (Date.now() - back) / 1000;
+  console.log(`sent ${seconds.toFixed(1)} s after the server came back`);
+  // Quick retries are 2 to 4 s apart (phone_sync::QUICK_RETRIES); the
+  // 30-second timer alone would take up to 30 s.
+  assert.ok(seconds <= 8, `sent ${seconds} s after the server came back`);
+  await context.close();
+});

@@ -27,9 +27,14 @@ use crate::sync::{
 use crate::village::Village;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The longest first retry delay; the jitter makes it 2 to 4 seconds (see
+/// The longest quick retry delay; the jitter makes it 2 to 4 seconds (see
 /// [`retry_delay_ms`]).
 pub const FIRST_RETRY_MS: i64 = 4_000;
+/// How many failed cycles in a row are retried quickly: about a minute of
+/// 2-to-4-second probes, so a report leaves within seconds of a short
+/// outage ending (a tower handing over, a server restart), before the
+/// delays grow to spare a prepaid data plan during a long one.
+pub const QUICK_RETRIES: u32 = 15;
 /// Retries never wait longer than this: the app's own timer comes as often.
 pub const LONGEST_RETRY_MS: i64 = 30_000;
 /// A photo stored within this long is never forgotten: it may have just been
@@ -159,11 +164,12 @@ pub struct Summary {
     pub abandoned: bool,
 }
 
-/// The retry delay after `failures` failed cycles in a row: 4 s, 8 s, 16 s,
-/// then 30 s, each scaled by a factor between one half and one that the
-/// jitter byte picks.
+/// The retry delay after `failures` failed cycles in a row: 4 s for the
+/// first [`QUICK_RETRIES`], then 8 s, 16 s and 30 s, each scaled by a factor
+/// between one half and one that the jitter byte picks.
 pub fn retry_delay_ms(failures: u32, jitter: u8) -> i64 {
-    let doubled = FIRST_RETRY_MS << failures.saturating_sub(1).min(4);
+    let doublings = failures.saturating_sub(QUICK_RETRIES).min(4);
+    let doubled = FIRST_RETRY_MS << doublings;
     let delay = doubled.min(LONGEST_RETRY_MS);
     delay / 2 + delay / 2 * i64::from(jitter) / 255
 }

@@ -4,7 +4,7 @@
 
 use kabar_shared::form::{FormDefinition, builtin_forms};
 use kabar_shared::phone_sync::{
-    Effect, Event, Failure, LONGEST_RETRY_MS, PHOTO_GRACE_MS, PhoneSync, Summary,
+    Effect, Event, Failure, LONGEST_RETRY_MS, PHOTO_GRACE_MS, PhoneSync, QUICK_RETRIES, Summary,
     photos_still_needed, retry_delay_ms,
 };
 use kabar_shared::report::{Answers, FieldError, FieldProblem, ReviewStatus};
@@ -684,14 +684,25 @@ fn photos_a_draft_or_an_unsent_report_names_are_never_forgotten() {
 fn failures_back_off_with_jitter_from_a_few_seconds_and_a_failed_cleanup_is_not_one() {
     assert_eq!(retry_delay_ms(1, 0), 2_000);
     assert_eq!(retry_delay_ms(1, 255), 4_000);
-    assert_eq!(retry_delay_ms(2, 255), 8_000);
-    assert_eq!(retry_delay_ms(9, 255), LONGEST_RETRY_MS);
-    assert!(retry_delay_ms(9, 0) >= LONGEST_RETRY_MS / 2);
+    // About a minute of quick probes, so a short outage costs seconds.
+    assert_eq!(retry_delay_ms(QUICK_RETRIES, 255), 4_000);
+    assert_eq!(retry_delay_ms(QUICK_RETRIES + 1, 255), 8_000);
+    assert_eq!(retry_delay_ms(QUICK_RETRIES + 9, 255), LONGEST_RETRY_MS);
+    assert!(retry_delay_ms(QUICK_RETRIES + 9, 0) >= LONGEST_RETRY_MS / 2);
 
     let mut phone = signed_in_phone(SANGADI);
     let mut server = MemoryServer::default();
     let mut machine = PhoneSync::new();
-    for (attempt, expected) in [(1, 4_000), (2, 8_000), (3, 16_000), (4, 30_000)] {
+    let attempts = (1..=QUICK_RETRIES + 3).map(|attempt| {
+        let expected = match attempt.saturating_sub(QUICK_RETRIES) {
+            0 => 4_000,
+            1 => 8_000,
+            2 => 16_000,
+            _ => 30_000,
+        };
+        (attempt, expected)
+    });
+    for (attempt, expected) in attempts {
         server
             .fail_before
             .insert(server.requests, Failure::ServerError);
