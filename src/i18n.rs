@@ -114,6 +114,7 @@ texts! {
     REVIEW_APPROVED = "👍 Disetujui" / "👍 Approved";
     REVIEW_NEEDS_REVISION = "✏️ Perlu perbaikan" / "✏️ Needs changes";
     REVIEW_REJECTED = "Ditolak" / "Rejected";
+    URGENT_FIRST = "🚨 Mendesak · dikirim lebih dulu" / "🚨 Urgent · sent first";
     OPEN_REPORT_HINT = "Ketuk untuk membuka" / "Tap to open";
     BACK_TO_LIST = "← Kembali ke daftar" / "← Back to the list";
     REVIEWER_NOTE = "Catatan pemeriksa" / "Reviewer's note";

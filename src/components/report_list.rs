@@ -58,6 +58,7 @@ fn ReportItem(entry: OutboxEntry, village: String) -> impl IntoView {
     let report_id = entry.report.id;
     let form = entry.report.form.clone();
     let form_id = form.id.clone();
+    let urgent_waiting = entry.delivery.is_waiting() && entry.report.is_urgent();
     let title = move || report_title(&report, lang.get().shared());
     // The Command Center's latest word on this version, if any.
     let review = move || {
@@ -84,6 +85,7 @@ fn ReportItem(entry: OutboxEntry, village: String) -> impl IntoView {
                 {move || format!("{village} · {} {}", i18n::SAVED_AT.get(lang.get()), format_wita(saved_at, lang.get()))}
             </div>
             <span class=format!("status {status}")>{move || status_label(&delivery, lang.get())}</span>
+            {urgent_waiting.then(|| view! { <span class="status urgent">{move || i18n::URGENT_FIRST.get(lang.get())}</span> })}
             {move || delivery_details(&details, &form, lang.get())}
             {move || {
                 review()

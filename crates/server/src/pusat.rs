@@ -15,7 +15,7 @@ use crate::error::ApiError;
 use crate::openapi::Endpoint;
 use crate::store::{
     FilingRow, InboxQuery, InboxRow, PageMark, ReportDetail, ReportPhoto, ReviewRecord,
-    StoredReport, URGENCY_FIELD, now_ms,
+    StoredReport, now_ms,
 };
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -27,6 +27,7 @@ use kabar_shared::account::{DistrictCode, Scope};
 use kabar_shared::form::Period;
 use kabar_shared::form::{FieldKind, FormDefinition, Text};
 use kabar_shared::period::{Filing, deadline_ms, due_day, filing, report_period};
+use kabar_shared::report::URGENCY_FIELD;
 use kabar_shared::report::{FormRef, ReviewStatus};
 use kabar_shared::village::Gazetteer;
 use kabar_shared::{ReportId, VillageCode};

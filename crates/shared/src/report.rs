@@ -234,7 +234,25 @@ pub struct Report {
     pub answers: Answers,
 }
 
+/// The form of incident and disaster reports, its urgency question, and
+/// the answers that make an incident urgent: sent first by the phone,
+/// mailed to the mayor's office on arrival, filterable in the Command
+/// Center.
+pub const INCIDENT_FORM: &str = "laporan-kejadian";
+pub const URGENCY_FIELD: &str = "tingkat_urgensi";
+pub const URGENT_LEVELS: &[&str] = &["tinggi", "darurat"];
+
 impl Report {
+    /// Whether this is an incident report of high urgency.
+    pub fn is_urgent(&self) -> bool {
+        self.form.id == INCIDENT_FORM
+            && self
+                .answers
+                .get(URGENCY_FIELD)
+                .and_then(|value| value.as_str())
+                .is_some_and(|level| URGENT_LEVELS.contains(&level))
+    }
+
     /// A short report with its title and body already checked.
     pub fn short(
         id: ReportId,

@@ -427,8 +427,9 @@ impl Delivery {
 
 /// The next push the phone should make, or `None` when nothing waits.
 /// Each outbox entry is a report, where it stands, and for a revised report
-/// the hash of the version it replaces (see [`PushItem::edit`]). Reports go
-/// oldest first so a long outbox drains in the order it was filled.
+/// the hash of the version it replaces (see [`PushItem::edit`]). Urgent
+/// incidents go first (see [`Report::is_urgent`]), then the rest oldest
+/// first, so a long outbox drains in the order it was filled.
 pub fn next_push<'a>(
     outbox: impl IntoIterator<Item = (&'a Report, &'a Delivery, Option<&'a ContentHash>)>,
 ) -> Option<PushRequest> {
@@ -440,7 +441,7 @@ pub fn next_push<'a>(
     if waiting.is_empty() {
         return None;
     }
-    waiting.sort_by_key(|(report, _)| report.id);
+    waiting.sort_by_key(|(report, _)| (!report.is_urgent(), report.id));
     waiting.truncate(MAX_PUSH_BATCH);
     let items = waiting
         .into_iter()
@@ -688,6 +689,30 @@ mod tests {
         };
         phone.receive(&request, &partial);
         assert_eq!(phone.deliveries(), vec![Delivery::Waiting, Delivery::Sent]);
+    }
+
+    #[test]
+    fn urgent_incidents_leave_first_then_the_oldest() {
+        let catalog = FormCatalog::builtin();
+        let incident = catalog
+            .latest(crate::report::INCIDENT_FORM)
+            .expect("the incident form is built in");
+        let mut urgent = sample_report(9, "Banjir bandang");
+        urgent.form = incident.form_ref();
+        urgent.answers.insert(
+            crate::report::URGENCY_FIELD.into(),
+            serde_json::json!("darurat"),
+        );
+        let older = sample_report(1, "Jalan rusak");
+        let newer = sample_report(5, "Lampu padam");
+        let request = next_push([
+            (&newer, &Delivery::Waiting, None),
+            (&urgent, &Delivery::Waiting, None),
+            (&older, &Delivery::Waiting, None),
+        ])
+        .unwrap();
+        let order: Vec<ReportId> = request.items.iter().map(|item| item.report.id).collect();
+        assert_eq!(order, vec![urgent.id, older.id, newer.id]);
     }
 
     #[test]

@@ -3,12 +3,11 @@
 use super::state::Pusat;
 use crate::i18n::{self, status_label};
 use kabar_shared::account::Scope;
-use kabar_shared::report::ReviewStatus;
+use kabar_shared::report::{ReviewStatus, URGENCY_FIELD};
 use kabar_shared::village::Gazetteer;
 use leptos::prelude::*;
 
 /// The urgency question of incident reports.
-const URGENCY_FIELD: &str = "tingkat_urgensi";
 
 #[derive(Clone, Copy)]
 pub struct InboxFilters {

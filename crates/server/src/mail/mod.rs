@@ -461,22 +461,6 @@ fn district_code(text: &str) -> anyhow::Result<String> {
         })
 }
 
-/// The form of incident and disaster reports, and the urgency answers that
-/// are mailed on arrival, before review.
-pub const INCIDENT_FORM: &str = "laporan-kejadian";
-pub const URGENCY_FIELD: &str = "tingkat_urgensi";
-pub const URGENT_LEVELS: &[&str] = &["tinggi", "darurat"];
-
-/// Whether a report is an incident of high urgency.
-pub fn is_urgent(report: &Report) -> bool {
-    report.form.id == INCIDENT_FORM
-        && report
-            .answers
-            .get(URGENCY_FIELD)
-            .and_then(|value| value.as_str())
-            .is_some_and(|level| URGENT_LEVELS.contains(&level))
-}
-
 /// The push path's hook: an urgent incident report that is stored (now, or
 /// before, when this is a replay after a failed request) gets its mail
 /// queued. Queuing twice adds nothing, so a phone retrying a push whose
@@ -486,7 +470,7 @@ pub async fn after_push(
     item: &kabar_shared::sync::PushItem,
     outcome: &PushOutcome,
 ) -> Result<(), ApiError> {
-    if matches!(outcome, PushOutcome::Accepted | PushOutcome::Duplicate) && is_urgent(&item.report)
+    if matches!(outcome, PushOutcome::Accepted | PushOutcome::Duplicate) && item.report.is_urgent()
     {
         state
             .store

@@ -27,9 +27,7 @@ pub use audit::{AuditEntry, AuditRecord};
 pub use mail::{DigestReport, MailKind, OutboxMail, PhotoFile};
 pub use photos::{NewPhoto, PhotoRecord};
 pub use public::PublicReport;
-pub use pusat::{
-    FilingRow, InboxQuery, InboxRow, ReportDetail, ReportPhoto, ReviewRecord, URGENCY_FIELD,
-};
+pub use pusat::{FilingRow, InboxQuery, InboxRow, ReportDetail, ReportPhoto, ReviewRecord};
 pub use reports::{
     CurrentVersion, Inserted, PageMark, ReportFilter, ReportPage, ReportVersion, StoredReport,
     Submitter,

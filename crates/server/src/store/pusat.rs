@@ -14,12 +14,12 @@ use kabar_shared::account::{DistrictCode, Scope};
 use kabar_shared::form::Period;
 use kabar_shared::period::{PERIOD_MONTH_FIELD, PERIOD_YEAR_FIELD};
 use kabar_shared::report::ReviewStatus;
+use kabar_shared::report::URGENCY_FIELD;
 use kabar_shared::{Report, ReportId, VillageCode};
 use serde::Serialize;
 use sqlx::Row;
 
 /// The answer of a incident report that says how urgent it is.
-pub const URGENCY_FIELD: &str = "tingkat_urgensi";
 
 /// What the inbox shows; the scope is the reader's and always applies.
 #[derive(Debug, Clone)]
