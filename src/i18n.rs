@@ -114,6 +114,10 @@ texts! {
     REVIEW_APPROVED = "👍 Disetujui" / "👍 Approved";
     REVIEW_NEEDS_REVISION = "✏️ Perlu perbaikan" / "✏️ Needs changes";
     REVIEW_REJECTED = "Ditolak" / "Rejected";
+    DUTIES = "🗓️ Laporan bulan ini" / "🗓️ This month's reports";
+    DUE_BY = "batas" / "due";
+    PERIOD_TAKEN = "sudah Anda laporkan dengan formulir ini. Server hanya menerima satu laporan per bulan: buka laporan itu di daftar untuk memperbaikinya."
+        / "already has your report on this form. The server takes one report per month: open that report in the list to fix it.";
     URGENT_FIRST = "🚨 Mendesak · dikirim lebih dulu" / "🚨 Urgent · sent first";
     OPEN_REPORT_HINT = "Ketuk untuk membuka" / "Tap to open";
     BACK_TO_LIST = "← Kembali ke daftar" / "← Back to the list";

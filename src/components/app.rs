@@ -2,6 +2,7 @@
 //! work (loading the outbox, syncing on start, on `online`, when the app comes
 //! back to the foreground, and on a timer).
 
+use super::duties::Duties;
 use super::login_view::LoginView;
 use super::report_form::ReportForm;
 use super::report_list::ReportList;
@@ -98,7 +99,7 @@ pub fn App() -> impl IntoView {
                 {move || match (files_reports(), opened_entry()) {
                     (false, _) => view! { <StaffNotice /> }.into_any(),
                     (true, Some(entry)) => view! { <ReportView entry /> }.into_any(),
-                    (true, None) => view! { <ReportForm /> <ReportList /> }.into_any(),
+                    (true, None) => view! { <Duties /> <ReportForm /> <ReportList /> }.into_any(),
                 }}
             </main>
         </Show>

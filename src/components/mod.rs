@@ -3,6 +3,7 @@
 
 pub(crate) mod app;
 pub(crate) mod draft_keeper;
+pub(crate) mod duties;
 pub(crate) mod field_gps;
 pub(crate) mod field_input;
 pub(crate) mod field_photo;

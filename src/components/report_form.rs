@@ -5,6 +5,7 @@
 //! cleared only after the write completed, so a failed save loses nothing.
 
 use super::draft_keeper::DraftKeeper;
+use super::duties::PeriodTaken;
 use super::form_catalog::{default_form_for, forms_for, latest};
 use super::form_picker::FormPicker;
 use super::form_state::{FormState, coerce, dom_id_of_path};
@@ -80,6 +81,7 @@ pub(crate) fn ReportForm() -> impl IntoView {
                 {drafts.notice(lang)}
                 <VillagePicker gazetteer village missing=village_missing />
                 {form_view}
+                <PeriodTaken form_id answers />
                 <button class="primary" type="submit" disabled=move || saving.get()>
                     {move || if saving.get() { i18n::SAVING.get(lang.get()) } else { i18n::SAVE.get(lang.get()) }}
                 </button>

@@ -9,8 +9,9 @@
 //! server and the Command Center; the due day comes from the form
 //! definition's period rule.
 
-use crate::form::{FormDefinition, Frequency, Lang, Period};
+use crate::form::{Date, FormDefinition, Frequency, Lang, Period};
 use crate::report::{Answers, ReviewStatus};
+use crate::sync::Delivery;
 use serde::{Deserialize, Serialize};
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
@@ -116,6 +117,87 @@ pub fn filing(filed: Option<(i64, ReviewStatus)>, deadline_ms: i64, now_ms: i64)
     }
 }
 
+/// The period whose report a village works on today: the month that just
+/// ended (its report is due early in this one).
+pub fn duty_period(today: Date) -> Period {
+    Period::containing(today).previous()
+}
+
+/// Where the user stands with this period's report of a periodic form, as
+/// the phone's first screen says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Duty {
+    /// Nothing filed, and the due day has not passed.
+    NotFiled,
+    /// Nothing filed, and the due day has passed.
+    Overdue,
+    /// Saved on the phone, not sent yet.
+    WaitingForSignal,
+    /// On the server, not reviewed yet (or being reviewed).
+    Sent,
+    /// The Command Center sent it back.
+    NeedsRevision,
+    Approved,
+    Rejected,
+    /// The server refused it or holds another version: the report says why.
+    Problem,
+}
+
+/// Judges a duty from the report filed for the period, if any: where it
+/// stands with the server and the review status that applies to it.
+pub fn duty(
+    filed: Option<(&Delivery, Option<ReviewStatus>)>,
+    today: Date,
+    due: Option<Date>,
+) -> Duty {
+    match filed {
+        None if due.is_some_and(|due| today > due) => Duty::Overdue,
+        None => Duty::NotFiled,
+        Some((Delivery::Waiting, _)) => Duty::WaitingForSignal,
+        Some((Delivery::Conflict | Delivery::Rejected { .. }, _)) => Duty::Problem,
+        Some((Delivery::Sent, Some(ReviewStatus::NeedsRevision))) => Duty::NeedsRevision,
+        Some((Delivery::Sent, Some(ReviewStatus::Approved))) => Duty::Approved,
+        Some((Delivery::Sent, Some(ReviewStatus::Rejected))) => Duty::Rejected,
+        Some((Delivery::Sent, _)) => Duty::Sent,
+    }
+}
+
+impl Duty {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Duty::NotFiled => "not_filed",
+            Duty::Overdue => "overdue",
+            Duty::WaitingForSignal => "waiting",
+            Duty::Sent => "sent",
+            Duty::NeedsRevision => "needs_revision",
+            Duty::Approved => "approved",
+            Duty::Rejected => "rejected",
+            Duty::Problem => "problem",
+        }
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Duty::NotFiled, Lang::Id) => "belum dikirim",
+            (Duty::NotFiled, Lang::En) => "not sent yet",
+            (Duty::Overdue, Lang::Id) => "terlambat, belum dikirim",
+            (Duty::Overdue, Lang::En) => "late, not sent yet",
+            (Duty::WaitingForSignal, Lang::Id) => "menunggu sinyal",
+            (Duty::WaitingForSignal, Lang::En) => "waiting for signal",
+            (Duty::Sent, Lang::Id) => "terkirim",
+            (Duty::Sent, Lang::En) => "sent",
+            (Duty::NeedsRevision, Lang::Id) => "perlu perbaikan",
+            (Duty::NeedsRevision, Lang::En) => "needs changes",
+            (Duty::Approved, Lang::Id) => "disetujui",
+            (Duty::Approved, Lang::En) => "approved",
+            (Duty::Rejected, Lang::Id) => "ditolak",
+            (Duty::Rejected, Lang::En) => "rejected",
+            (Duty::Problem, Lang::Id) => "ada masalah, buka laporannya",
+            (Duty::Problem, Lang::En) => "a problem, open the report",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,5 +290,46 @@ mod tests {
             report_period(&Answers::new(), march.start_ms() + 1),
             Some(march)
         );
+    }
+
+    #[test]
+    fn the_phone_names_where_this_months_duty_stands() {
+        let day = |text: &str| Date::parse(text).unwrap();
+        assert_eq!(duty_period(day("2026-11-03")).to_string(), "2026-10");
+        assert_eq!(duty_period(day("2026-01-31")).to_string(), "2025-12");
+        let due = Some(day("2026-11-10"));
+        let check =
+            |filed: Option<(&Delivery, Option<ReviewStatus>)>, today: &str, expect: Duty| {
+                assert_eq!(duty(filed, day(today), due), expect, "{filed:?} on {today}");
+            };
+        check(None, "2026-11-10", Duty::NotFiled);
+        check(None, "2026-11-11", Duty::Overdue);
+        check(
+            Some((&Delivery::Waiting, None)),
+            "2026-11-11",
+            Duty::WaitingForSignal,
+        );
+        check(Some((&Delivery::Sent, None)), "2026-11-03", Duty::Sent);
+        check(
+            Some((&Delivery::Sent, Some(ReviewStatus::InReview))),
+            "2026-11-03",
+            Duty::Sent,
+        );
+        check(
+            Some((&Delivery::Sent, Some(ReviewStatus::NeedsRevision))),
+            "2026-11-03",
+            Duty::NeedsRevision,
+        );
+        check(
+            Some((&Delivery::Sent, Some(ReviewStatus::Approved))),
+            "2026-11-03",
+            Duty::Approved,
+        );
+        check(
+            Some((&Delivery::Conflict, None)),
+            "2026-11-03",
+            Duty::Problem,
+        );
+        assert_eq!(Duty::Overdue.label(Lang::Id), "terlambat, belum dikirim");
     }
 }
