@@ -104,6 +104,8 @@ texts! {
     ERROR_PROTOCOL = "Versi aplikasi tidak cocok dengan server. Muat ulang aplikasi saat ada sinyal."
         / "This app version does not match the server. Reload the app when you have signal.";
     ERROR_STORAGE = "Penyimpanan ponsel bermasalah" / "The phone's storage failed";
+    STORAGE_ADVICE = "Laporan yang sudah tersimpan tidak hilang. Tutup aplikasi lalu buka lagi; jika masih terjadi, kosongkan sebagian ruang ponsel."
+        / "Reports already saved are not lost. Close the app and open it again; if it keeps happening, free some space on the phone.";
     STORAGE_LOW = "⚠️ Ruang penyimpanan hampir penuh. Sisa:" / "⚠️ Storage almost full. Space left:";
     STORAGE_LOW_ADVICE = "Foto baru bisa gagal disimpan. Kirim laporan yang menunggu, atau hapus foto/video lain di ponsel."
         / "New photos may fail to save. Send the waiting reports, or delete other photos and videos on the phone.";

@@ -33,7 +33,7 @@ const VILLAGE_KEY: &str = "kabar-desa.village";
 enum Notice {
     Saved,
     FixProblems,
-    SaveFailed(String),
+    SaveFailed,
 }
 
 #[component]
@@ -288,7 +288,12 @@ async fn save(
             state.reload_entries().await;
             crate::sync_engine::request_sync(state);
         }
-        Err(error) => notice.set(Some(Notice::SaveFailed(error.to_string()))),
+        Err(error) => {
+            // The browser's words are for the console; the notice says what
+            // to do.
+            leptos::logging::warn!("save: {error}");
+            notice.set(Some(Notice::SaveFailed));
+        }
     }
 }
 
@@ -367,10 +372,10 @@ fn notice_view(notice: Notice, lang: Lang) -> impl IntoView {
             "alert",
             i18n::FIX_PROBLEMS.get(lang).to_owned(),
         ),
-        Notice::SaveFailed(detail) => (
+        Notice::SaveFailed => (
             "notice bad",
             "alert",
-            format!("{} ({detail})", i18n::SAVE_FAILED.get(lang)),
+            i18n::SAVE_FAILED.get(lang).to_owned(),
         ),
     };
     view! { <p class=class role=role>{text}</p> }

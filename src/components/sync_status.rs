@@ -22,7 +22,7 @@ pub fn SyncStatus() -> impl IntoView {
     let explanation = move || {
         let lang = lang.get();
         if let Some(error) = state.storage_error.get() {
-            return Some(format!("{}: {error}", i18n::ERROR_STORAGE.get(lang)));
+            return Some(storage_failure(&error, lang));
         }
         if let Some(error) = state.sync_error.get() {
             return Some(describe(&error, lang));
@@ -102,8 +102,10 @@ fn describe(error: &SyncError, lang: Lang) -> String {
             } else {
                 message_en
             };
+            // The status code is for the server's log, not for the user.
+            let _ = status;
             format!(
-                "{} ({status}): {message} {}",
+                "{}: {message} {}",
                 i18n::ERROR_SERVER.get(lang),
                 i18n::RETRY_HINT.get(lang)
             )
@@ -112,6 +114,17 @@ fn describe(error: &SyncError, lang: Lang) -> String {
             format!("{} {detail}", i18n::ERROR_PROTOCOL.get(lang))
         }
         SyncError::Protocol => i18n::ERROR_PROTOCOL.get(lang).to_owned(),
-        SyncError::Storage(error) => format!("{}: {error}", i18n::ERROR_STORAGE.get(lang)),
+        SyncError::Storage(error) => storage_failure(error, lang),
     }
+}
+
+/// The browser's own words for a storage failure are English and technical:
+/// they go to the console, and the user reads what happened and what to do.
+fn storage_failure(error: &crate::storage::StorageError, lang: Lang) -> String {
+    leptos::logging::warn!("storage: {error}");
+    format!(
+        "{}. {}",
+        i18n::ERROR_STORAGE.get(lang),
+        i18n::STORAGE_ADVICE.get(lang)
+    )
 }
