@@ -65,34 +65,34 @@ texts! {
     APP_TITLE = "Kabar Desa" / "Kabar Desa";
     SWITCH_LANGUAGE = "EN" / "ID";
     SWITCH_LANGUAGE_LABEL = "Switch to English" / "Ganti ke Bahasa Indonesia";
-    ONLINE = "🟢 Terhubung" / "🟢 Connected";
-    OFFLINE = "⚪ Tanpa sinyal" / "⚪ No signal";
-    CHECKING = "… Memeriksa" / "… Checking";
-    SENDING = "⏫ Mengirim" / "⏫ Sending";
-    NEW_REPORT = "📝 Laporan baru" / "📝 New report";
+    ONLINE = "Terhubung" / "Connected";
+    OFFLINE = "Tanpa sinyal" / "No signal";
+    CHECKING = "Memeriksa…" / "Checking…";
+    SENDING = "Mengirim" / "Sending";
+    NEW_REPORT = "Laporan baru" / "New report";
     VILLAGE = "Desa / Kelurahan" / "Village";
     CHOOSE_VILLAGE = "— Pilih desa/kelurahan —" / "— Choose a village —";
     TITLE = "Judul" / "Title";
     BODY = "Isi laporan" / "Report";
-    SAVE = "💾 Simpan" / "💾 Save";
+    SAVE = "Simpan" / "Save";
     SAVING = "Menyimpan…" / "Saving…";
-    SAVED_OFFLINE = "✅ Tersimpan di ponsel. Laporan akan dikirim otomatis saat ada sinyal."
-        / "✅ Saved on this phone. It will be sent automatically when there is signal.";
-    SAVE_FAILED = "❌ Gagal menyimpan di ponsel. Isian Anda masih ada; coba lagi."
-        / "❌ Could not save on this phone. Your entries are still here; try again.";
-    DRAFT_RESTORED = "📝 Melanjutkan draf, terakhir diubah" / "📝 Continuing a draft, last changed";
-    DISCARD_DRAFT = "🗑️ Buang draf" / "🗑️ Discard draft";
+    SAVED_OFFLINE = "Tersimpan di ponsel. Laporan akan dikirim otomatis saat ada sinyal."
+        / "Saved on this phone. It will be sent automatically when there is signal.";
+    SAVE_FAILED = "Gagal menyimpan di ponsel. Isian Anda masih ada; coba lagi."
+        / "Could not save on this phone. Your entries are still here; try again.";
+    DRAFT_RESTORED = "Melanjutkan draf, terakhir diubah" / "Continuing a draft, last changed";
+    DISCARD_DRAFT = "Buang draf" / "Discard draft";
     DISCARD_DRAFT_CONFIRM = "Buang draf ini? Isian yang belum disimpan akan hilang."
         / "Discard this draft? The unsaved entries will be lost.";
     VILLAGE_REQUIRED = "Pilih desa atau kelurahan." / "Choose a village.";
-    MY_REPORTS = "📋 Laporan saya" / "📋 My reports";
+    MY_REPORTS = "Laporan saya" / "My reports";
     NO_REPORTS = "Belum ada laporan." / "No reports yet.";
-    SEND_NOW = "🔄 Kirim sekarang" / "🔄 Send now";
+    SEND_NOW = "Kirim sekarang" / "Send now";
     SAVED_AT = "Disimpan" / "Saved";
-    STATUS_WAITING = "⏳ Menunggu" / "⏳ Waiting";
-    STATUS_SENT = "✅ Terkirim" / "✅ Sent";
-    STATUS_CONFLICT = "⚠️ Bentrok" / "⚠️ Conflict";
-    STATUS_REJECTED = "❌ Ditolak" / "❌ Refused";
+    STATUS_WAITING = "Menunggu" / "Waiting";
+    STATUS_SENT = "Terkirim" / "Sent";
+    STATUS_CONFLICT = "Bentrok" / "Conflict";
+    STATUS_REJECTED = "Ditolak" / "Refused";
     CONFLICT_EXPLAINED = "Server sudah menyimpan laporan lain dengan nomor yang sama. Laporan ini tetap aman di ponsel; hubungi admin Diskominfo."
         / "The server already holds a different report with this number. This one stays safe on the phone; contact the Diskominfo admin.";
     WAITING_COUNT = "laporan menunggu sinyal" / "reports waiting for signal";
@@ -106,39 +106,39 @@ texts! {
     ERROR_STORAGE = "Penyimpanan ponsel bermasalah" / "The phone's storage failed";
     STORAGE_ADVICE = "Laporan yang sudah tersimpan tidak hilang. Tutup aplikasi lalu buka lagi; jika masih terjadi, kosongkan sebagian ruang ponsel."
         / "Reports already saved are not lost. Close the app and open it again; if it keeps happening, free some space on the phone.";
-    STORAGE_LOW = "⚠️ Ruang penyimpanan hampir penuh. Sisa:" / "⚠️ Storage almost full. Space left:";
+    STORAGE_LOW = "Ruang penyimpanan hampir penuh. Sisa:" / "Storage almost full. Space left:";
     STORAGE_LOW_ADVICE = "Foto baru bisa gagal disimpan. Kirim laporan yang menunggu, atau hapus foto/video lain di ponsel."
         / "New photos may fail to save. Send the waiting reports, or delete other photos and videos on the phone.";
-    STORAGE_NOT_PERSISTENT = "ℹ️ Browser boleh menghapus data aplikasi ini jika ruang ponsel penuh. Pasang aplikasi (menu ⋮ → Tambahkan ke layar utama) agar laporan yang belum terkirim tetap aman."
-        / "ℹ️ The browser may delete this app's data when the phone runs out of space. Install the app (menu ⋮ → Add to Home screen) to keep unsent reports safe.";
-    REVIEW_RECEIVED = "📥 Diterima Command Center" / "📥 Received by the Command Center";
-    REVIEW_IN_REVIEW = "🔍 Sedang ditinjau" / "🔍 Being reviewed";
-    REVIEW_APPROVED = "👍 Disetujui" / "👍 Approved";
-    REVIEW_NEEDS_REVISION = "✏️ Perlu perbaikan" / "✏️ Needs changes";
+    STORAGE_NOT_PERSISTENT = "Browser boleh menghapus data aplikasi ini jika ruang ponsel penuh. Pasang aplikasi (menu ⋮ → Tambahkan ke layar utama) agar laporan yang belum terkirim tetap aman."
+        / "The browser may delete this app's data when the phone runs out of space. Install the app (menu ⋮ → Add to Home screen) to keep unsent reports safe.";
+    REVIEW_RECEIVED = "Diterima Command Center" / "Received by the Command Center";
+    REVIEW_IN_REVIEW = "Sedang ditinjau" / "Being reviewed";
+    REVIEW_APPROVED = "Disetujui" / "Approved";
+    REVIEW_NEEDS_REVISION = "Perlu perbaikan" / "Needs changes";
     REVIEW_REJECTED = "Ditolak" / "Rejected";
-    DUTIES = "🗓️ Laporan bulan ini" / "🗓️ This month's reports";
+    DUTIES = "Laporan bulan ini" / "This month's reports";
     DUE_BY = "batas" / "due";
     PERIOD_TAKEN = "sudah Anda laporkan dengan formulir ini. Server hanya menerima satu laporan per bulan: buka laporan itu di daftar untuk memperbaikinya."
         / "already has your report on this form. The server takes one report per month: open that report in the list to fix it.";
-    URGENT_FIRST = "🚨 Mendesak · dikirim lebih dulu" / "🚨 Urgent · sent first";
+    URGENT_FIRST = "Mendesak · dikirim lebih dulu" / "Urgent · sent first";
     OPEN_REPORT_HINT = "Ketuk untuk membuka" / "Tap to open";
     BACK_TO_LIST = "← Kembali ke daftar" / "← Back to the list";
     REVIEWER_NOTE = "Catatan pemeriksa" / "Reviewer's note";
     FIX_HINT = "Perbaiki isian sesuai catatan, lalu kirim lagi. Laporan yang lama tetap tersimpan di server sebagai versi sebelumnya."
         / "Fix the entries as the note asks, then send again. The old report stays on the server as the previous version.";
-    SEND_FIX = "📤 Simpan perbaikan" / "📤 Save the fix";
-    FIX_SAVED = "✅ Perbaikan tersimpan di ponsel dan akan dikirim otomatis saat ada sinyal."
-        / "✅ The fix is saved on this phone and will be sent automatically when there is signal.";
-    FIX_NOT_SAVED = "❌ Perbaikan tidak tersimpan: laporan ini berubah di ponsel sejak dibuka. Kembali ke daftar dan buka lagi."
-        / "❌ The fix was not saved: this report changed on the phone since it was opened. Go back to the list and open it again.";
+    SEND_FIX = "Simpan perbaikan" / "Save the fix";
+    FIX_SAVED = "Perbaikan tersimpan di ponsel dan akan dikirim otomatis saat ada sinyal."
+        / "The fix is saved on this phone and will be sent automatically when there is signal.";
+    FIX_NOT_SAVED = "Perbaikan tidak tersimpan: laporan ini berubah di ponsel sejak dibuka. Kembali ke daftar dan buka lagi."
+        / "The fix was not saved: this report changed on the phone since it was opened. Go back to the list and open it again.";
     READ_ONLY_HINT = "Laporan ini hanya bisa dilihat." / "This report can only be viewed.";
-    DELETE_REPORT = "🗑️ Hapus laporan ini" / "🗑️ Delete this report";
+    DELETE_REPORT = "Hapus laporan ini" / "Delete this report";
     DELETE_CONFIRM = "Hapus laporan yang belum terkirim ini? Isinya akan hilang dari ponsel."
         / "Delete this report that has not been sent? Its entries will be gone from the phone.";
     DELETE_TOO_LATE = "Laporan ini sudah terkirim ke server, jadi tidak dihapus."
         / "This report has already reached the server, so it was not deleted.";
-    DELETE_FAILED = "❌ Gagal menghapus di ponsel; coba lagi." / "❌ Could not delete on this phone; try again.";
-    LOGIN_TITLE = "🔑 Masuk" / "🔑 Log in";
+    DELETE_FAILED = "Gagal menghapus di ponsel; coba lagi." / "Could not delete on this phone; try again.";
+    LOGIN_TITLE = "Masuk" / "Log in";
     LOGIN_HINT = "Masuk sekali saat ada sinyal. Setelah itu aplikasi bisa dipakai tanpa sinyal."
         / "Log in once while you have signal. After that the app works without signal.";
     USERNAME = "Nama pengguna" / "Username";
@@ -155,19 +155,19 @@ texts! {
     RETRY_HINT = "Akan dicoba lagi otomatis." / "It will be retried automatically.";
     FORM_PICKER = "Jenis laporan" / "Report type";
     REQUIRED_MARK = "wajib" / "required";
-    FIX_PROBLEMS = "⚠️ Ada isian yang perlu diperbaiki. Lihat catatan merah di bawah isian."
-        / "⚠️ Some entries need fixing. See the red notes under them.";
+    FIX_PROBLEMS = "Ada isian yang perlu diperbaiki. Lihat catatan merah di bawah isian."
+        / "Some entries need fixing. See the red notes under them.";
     YES = "Ya" / "Yes";
     NO = "Tidak" / "No";
     CHOOSE_ONE = "— Pilih —" / "— Choose —";
     CALCULATED = "Dihitung otomatis" / "Calculated automatically";
     NOT_CALCULATED_YET = "Belum bisa dihitung" / "Cannot be calculated yet";
     ROW = "Baris" / "Row";
-    ADD_ROW = "➕ Tambah baris" / "➕ Add a row";
-    REMOVE_ROW = "🗑️ Hapus baris" / "🗑️ Remove row";
+    ADD_ROW = "Tambah baris" / "Add a row";
+    REMOVE_ROW = "Hapus baris" / "Remove row";
     REMOVE = "Hapus" / "Remove";
-    GPS_CAPTURE = "📍 Ambil lokasi" / "📍 Get my location";
-    GPS_RECAPTURE = "📍 Ambil ulang" / "📍 Get it again";
+    GPS_CAPTURE = "Ambil lokasi" / "Get my location";
+    GPS_RECAPTURE = "Ambil ulang" / "Get it again";
     GPS_SEARCHING = "Mencari lokasi… Tunggu sebentar di tempat terbuka."
         / "Finding your location… Wait a moment in the open.";
     GPS_ACCURACY = "akurasi ±" / "accuracy ±";
@@ -179,7 +179,7 @@ texts! {
         / "No location was found in time. Try again in the open.";
     GPS_UNSUPPORTED = "Browser ini tidak bisa membaca lokasi. Pakai Chrome versi terbaru."
         / "This browser cannot read the location. Use a recent Chrome.";
-    PHOTO_ADD = "📷 Ambil atau pilih foto" / "📷 Take or choose a photo";
+    PHOTO_ADD = "Ambil atau pilih foto" / "Take or choose a photo";
     PHOTO_PROCESSING = "Memproses foto…" / "Processing the photo…";
     PHOTO_FAILED = "Foto gagal diproses" / "The photo could not be processed";
     PHOTO_REMOVE = "Hapus foto" / "Remove photo";

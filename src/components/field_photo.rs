@@ -234,7 +234,10 @@ fn Thumbnails(
                                 aria-label=move || i18n::PHOTO_REMOVE.get(lang.get())
                                 on:click=move |_| remove.run(reference.clone())
                             >
-                                "✕"
+                                // An inline cross: older phones lack the ✕ glyph.
+                                <svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">
+                                    <path d="M3 3l10 10M13 3L3 13" stroke="currentColor" stroke-width="2.5" stroke-linecap="round" />
+                                </svg>
                             </button>
                         </li>
                     }

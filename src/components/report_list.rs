@@ -95,7 +95,7 @@ fn ReportItem(entry: OutboxEntry, village: String) -> impl IntoView {
                             <div class="review" data-review=status.map(review_key)>
                                 {status.map(|status| view! { <span class="status review-status">{review_label(status, lang)}</span> })}
                                 {comment.map(|(reviewer, text)| view! {
-                                    <p class="review-comment">{format!("💬 {reviewer}: {text}")}</p>
+                                    <p class="review-comment">{format!("{reviewer}: {text}")}</p>
                                 })}
                             </div>
                         }
