@@ -124,6 +124,7 @@ texts! {
     OPEN_REPORT_HINT = "Ketuk untuk membuka" / "Tap to open";
     BACK_TO_LIST = "← Kembali ke daftar" / "← Back to the list";
     REVIEWER_NOTE = "Catatan pemeriksa" / "Reviewer's note";
+    NAMED_BY_REVIEWER = "Disebut dalam catatan pemeriksa" / "Named in the reviewer's note";
     FIX_HINT = "Perbaiki isian sesuai catatan, lalu kirim lagi. Laporan yang lama tetap tersimpan di server sebagai versi sebelumnya."
         / "Fix the entries as the note asks, then send again. The old report stays on the server as the previous version.";
     SEND_FIX = "Simpan perbaikan" / "Save the fix";

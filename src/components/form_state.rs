@@ -62,6 +62,9 @@ pub struct FormState {
     /// The day in Kotamobagu when the form was opened, for `today()` and
     /// relative date bounds while filling; saving uses the day of saving.
     pub today: Date,
+    /// The reviewer's note on a report sent back, lower-cased: fields it
+    /// names by their label are marked.
+    pub reviewer_note: StoredValue<Option<String>>,
 }
 
 impl FormState {
@@ -82,7 +85,29 @@ impl FormState {
             live,
             lang,
             today,
+            reviewer_note: StoredValue::new(None),
         }
+    }
+
+    /// The same form, with the fields the reviewer's note names marked.
+    pub fn with_reviewer_note(self, note: &str) -> FormState {
+        self.reviewer_note.set_value(Some(note.to_lowercase()));
+        self
+    }
+
+    /// Whether the reviewer's note names this field: its label in either
+    /// language, or its code, appears in the note.
+    pub fn named_by_reviewer(self, field: &Field) -> bool {
+        self.reviewer_note.with_value(|note| {
+            let Some(note) = note else {
+                return false;
+            };
+            let label_named = [&field.label.id, &field.label.en]
+                .into_iter()
+                .map(|label| label.trim().to_lowercase())
+                .any(|label| label.chars().count() >= 4 && note.contains(&label));
+            label_named || note.contains(&field.code.to_lowercase())
+        })
     }
 
     /// A field's answer as typed (tracked).

@@ -114,9 +114,14 @@ fn answer_field(state: FormState, field: &'static Field, slot: Slot) -> AnyView 
     let problem_path = path.clone();
     let invalid = move || state.has_problem(&problem_path);
     let data_field = path.clone();
+    let remarked = state.named_by_reviewer(field);
+    let remark = remarked.then(|| {
+        view! { <p class="field-remark">{move || i18n::NAMED_BY_REVIEWER.get(lang.get())}</p> }
+    });
     view! {
-        <div class="field" class:invalid=invalid data-field=data_field>
+        <div class="field" class:invalid=invalid class:remarked=remarked data-field=data_field>
             {label}
+            {remark}
             {hint_view(state, field)}
             {widget}
             {problems_view(state, path)}

@@ -35,7 +35,8 @@ pub(crate) fn ReportView(entry: OutboxEntry) -> impl IntoView {
     let waiting = entry.delivery.is_waiting();
     let body = match definition {
         Some(definition) if revisable => {
-            view! { <RevisionForm entry=entry.clone() form=definition review_at_ms=review.at_ms /> }
+            let note = review.comment.as_ref().map(|(_, text)| text.clone());
+            view! { <RevisionForm entry=entry.clone() form=definition review_at_ms=review.at_ms note /> }
                 .into_any()
         }
         Some(definition) => {
@@ -88,6 +89,7 @@ fn RevisionForm(
     entry: OutboxEntry,
     form: &'static FormDefinition,
     review_at_ms: i64,
+    note: Option<String>,
 ) -> impl IntoView {
     let state = expect_context::<PhoneState>();
     let lang = state.lang;
@@ -96,7 +98,10 @@ fn RevisionForm(
     let saving = RwSignal::new(false);
     let failed = RwSignal::new(false);
     let today = wita_today(entry.report.created_at_ms);
-    let form_state = FormState::new(form, answers, problems, lang, today);
+    let mut form_state = FormState::new(form, answers, problems, lang, today);
+    if let Some(note) = &note {
+        form_state = form_state.with_reviewer_note(note);
+    }
     let entry = StoredValue::new(entry);
     let submit = move |event: SubmitEvent| {
         event.prevent_default();

@@ -31,7 +31,7 @@ test("a sangadi fixes a returned report and the server keeps both versions of on
 
   await asReviewer(`/api/v1/reports/${id}/review`, {
     method: "POST",
-    body: JSON.stringify({ status: "needs_revision", comment: "Mohon sebutkan nama jalannya." }),
+    body: JSON.stringify({ status: "needs_revision", comment: "Judul kurang jelas: mohon sebutkan nama jalannya." }),
   });
   await page.reload();
   await page.locator("ul.reports li [data-review=needs_revision]").waitFor({ timeout: 30_000 });
@@ -40,7 +40,10 @@ test("a sangadi fixes a returned report and the server keeps both versions of on
   await page.getByRole("button", { name: /Lampu jalan padam/ }).click();
   const note = page.locator(".reviewer-note");
   await note.waitFor();
-  assert.match(await note.textContent(), /Mohon sebutkan nama jalannya\./);
+  assert.match(await note.textContent(), /mohon sebutkan nama jalannya\./);
+  // The field the note names is marked; the others are not.
+  await page.locator(".field.remarked[data-field=title] .field-remark").waitFor();
+  assert.equal(await page.locator(".field.remarked").count(), 1);
   assert.equal(await page.inputValue("#title"), "Lampu jalan padam");
   await page.fill("#title", "Lampu Jalan Ahmad Yani padam");
   await screenshot(page, "revision-open");
