@@ -143,6 +143,13 @@ async function doRefreshShell() {
     await cache.put(asset, response);
   }
   await cache.put(PAGE, pageResponse);
+  // A page already open runs the old version: tell it, so it can offer a
+  // reload when the user is ready (never in the middle of a form).
+  if (cachedPage) {
+    for (const client of await self.clients.matchAll({ type: "window" })) {
+      client.postMessage({ type: "kabar-desa-updated" });
+    }
+  }
   // Assets no page names any more only take the phone's storage.
   for (const request of await cache.keys()) {
     const path = new URL(request.url).pathname;

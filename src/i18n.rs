@@ -146,6 +146,10 @@ texts! {
     PASSWORD = "Kata sandi" / "Password";
     LOGIN = "Masuk" / "Log in";
     LOGOUT = "Keluar" / "Log out";
+    INSTALL_APP = "Pasang aplikasi di ponsel" / "Install the app on this phone";
+    INSTALL_IOS_HINT = "Di iPhone: ketuk Bagikan, lalu Tambah ke Layar Utama." / "On an iPhone: tap Share, then Add to Home Screen.";
+    NEW_VERSION = "Versi baru tersedia." / "A new version is available.";
+    RELOAD = "Muat ulang" / "Reload";
     SIGNED_IN_AS = "Masuk sebagai" / "Signed in as";
     WHOLE_CITY = "seluruh Kota Kotamobagu" / "all of Kotamobagu";
     STAFF_ACCOUNT = "Akun ini untuk petugas Command Center dan admin. Laporan mereka ditinjau di Command Center, bukan di aplikasi ini:"

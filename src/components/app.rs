@@ -3,6 +3,7 @@
 //! back to the foreground, and on a timer).
 
 use super::duties::Duties;
+use super::install_update::InstallAndUpdate;
 use super::login_view::LoginView;
 use super::report_form::ReportForm;
 use super::report_list::ReportList;
@@ -95,6 +96,7 @@ pub fn App() -> impl IntoView {
             fallback=move || state.remembered.get().then(|| view! { <LoginView /> })
         >
             <main>
+                <InstallAndUpdate />
                 <SyncStatus />
                 {move || match (files_reports(), opened_entry()) {
                     (false, _) => view! { <StaffNotice /> }.into_any(),

@@ -12,6 +12,7 @@ pub(crate) mod form_catalog;
 pub(crate) mod form_picker;
 pub(crate) mod form_state;
 pub(crate) mod form_view;
+pub(crate) mod install_update;
 pub(crate) mod login_view;
 pub(crate) mod photo_capture;
 pub(crate) mod report_form;

@@ -45,9 +45,10 @@ export const REVIEWER = { username: "petugas.cc", password: "rahasia-command-cen
  * database, as a phone sees the city's server come and go. */
 export class TestServer {
   /** `serverArgs` are added to the server's command line (mail options, for one). */
-  static async create({ serverArgs = [] } = {}) {
+  static async create({ serverArgs = [], appDir = APP_DIR } = {}) {
     const server = new TestServer();
     server.serverArgs = serverArgs;
+    server.appDir = appDir;
     server.port = await freePort();
     server.dir = mkdtempSync(path.join(tmpdir(), "kabar-e2e-"));
     server.url = `http://127.0.0.1:${server.port}`;
@@ -95,7 +96,7 @@ export class TestServer {
   async start() {
     this.process = spawn(
       SERVER_BIN,
-      ["--listen", `127.0.0.1:${this.port}`, ...this.storageArgs(), "--app-dir", APP_DIR, ...(this.serverArgs ?? [])],
+      ["--listen", `127.0.0.1:${this.port}`, ...this.storageArgs(), "--app-dir", this.appDir ?? APP_DIR, ...(this.serverArgs ?? [])],
       { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, RUST_LOG: "warn" } },
     );
     this.stderr = "";
