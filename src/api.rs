@@ -5,7 +5,7 @@
 use crate::storage::StoredPhoto;
 use gloo_net::http::{Request, RequestBuilder, Response};
 use gloo_timers::callback::Timeout;
-use kabar_shared::account::{LoginRequest, Me};
+use kabar_shared::account::{ChangePasswordRequest, LoginRequest, Me};
 use kabar_shared::sync::{PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse};
 use serde::Deserialize;
 use web_sys::AbortController;
@@ -118,6 +118,13 @@ pub async fn logout() -> Result<(), RequestError> {
     }
 }
 
+/// The signed-in user changes their password (online only).
+pub async fn change_password(request: &ChangePasswordRequest) -> Result<(), RequestError> {
+    send_json("/api/v1/auth/password", request, PROBE_DEADLINE_MS)
+        .await
+        .map(drop)
+}
+
 /// POSTs `body` as JSON, gzipped when it is large enough to gain, and reads
 /// a JSON answer, or the server's refusal.
 async fn post_json<Body, Answer>(
@@ -128,6 +135,19 @@ async fn post_json<Body, Answer>(
 where
     Body: serde::Serialize + ?Sized,
     Answer: serde::de::DeserializeOwned,
+{
+    send_json(url, body, deadline_ms)
+        .await?
+        .json()
+        .await
+        .map_err(|error| RequestError::Unreadable(error.to_string()))
+}
+
+/// POSTs `body` as JSON and returns the server's successful answer, or its
+/// refusal.
+async fn send_json<Body>(url: &str, body: &Body, deadline_ms: u32) -> Result<Response, RequestError>
+where
+    Body: serde::Serialize + ?Sized,
 {
     let mut bytes =
         serde_json::to_vec(body).map_err(|error| RequestError::Unreadable(error.to_string()))?;
@@ -150,10 +170,7 @@ where
     if !response.ok() {
         return Err(refusal(&response).await);
     }
-    response
-        .json()
-        .await
-        .map_err(|error| RequestError::Unreadable(error.to_string()))
+    Ok(response)
 }
 
 async fn send_with_deadline(

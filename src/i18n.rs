@@ -146,6 +146,16 @@ texts! {
     PASSWORD = "Kata sandi" / "Password";
     LOGIN = "Masuk" / "Log in";
     LOGOUT = "Keluar" / "Log out";
+    CHANGE_PASSWORD = "Ganti kata sandi" / "Change password";
+    CHANGE_PASSWORD_HINT = "Perlu sinyal. Setelah diganti, akun ini keluar dari ponsel lain."
+        / "Needs signal. Afterwards this account is signed out on other phones.";
+    CURRENT_PASSWORD = "Kata sandi sekarang" / "Current password";
+    NEW_PASSWORD = "Kata sandi baru (minimal 10 karakter)" / "New password (at least 10 characters)";
+    REPEAT_PASSWORD = "Ulangi kata sandi baru" / "New password again";
+    PASSWORDS_DIFFER = "Kedua kata sandi baru tidak sama." / "The two new passwords differ.";
+    PASSWORD_TOO_SHORT = "Kata sandi baru minimal 10 karakter." / "The new password needs at least 10 characters.";
+    PASSWORD_CHANGED = "Kata sandi sudah diganti. Pakai kata sandi baru saat masuk berikutnya."
+        / "The password is changed. Use the new one the next time you log in.";
     INSTALL_APP = "Pasang aplikasi di ponsel" / "Install the app on this phone";
     INSTALL_IOS_HINT = "Di iPhone: ketuk Bagikan, lalu Tambah ke Layar Utama." / "On an iPhone: tap Share, then Add to Home Screen.";
     NEW_VERSION = "Versi baru tersedia." / "A new version is available.";

@@ -5,6 +5,7 @@
 use super::duties::Duties;
 use super::install_update::InstallAndUpdate;
 use super::login_view::LoginView;
+use super::password_change::PasswordChange;
 use super::report_form::ReportForm;
 use super::report_list::ReportList;
 use super::report_view::ReportView;
@@ -98,10 +99,11 @@ pub fn App() -> impl IntoView {
             <main>
                 <InstallAndUpdate />
                 <SyncStatus />
-                {move || match (files_reports(), opened_entry()) {
-                    (false, _) => view! { <StaffNotice /> }.into_any(),
-                    (true, Some(entry)) => view! { <ReportView entry /> }.into_any(),
-                    (true, None) => view! { <Duties /> <ReportForm /> <ReportList /> }.into_any(),
+                {move || match (state.changing_password.get(), files_reports(), opened_entry()) {
+                    (true, _, _) => view! { <PasswordChange /> }.into_any(),
+                    (false, false, _) => view! { <StaffNotice /> }.into_any(),
+                    (false, true, Some(entry)) => view! { <ReportView entry /> }.into_any(),
+                    (false, true, None) => view! { <Duties /> <ReportForm /> <ReportList /> }.into_any(),
                 }}
             </main>
         </Show>

@@ -61,7 +61,7 @@ pub fn LoginView() -> impl IntoView {
                             .map(|failure| {
                                 view! {
                                     <p class="notice bad" role="alert">
-                                        {describe(&failure, lang.get())}
+                                        {describe_request_error(&failure, lang.get())}
                                     </p>
                                 }
                             })
@@ -72,7 +72,9 @@ pub fn LoginView() -> impl IntoView {
     }
 }
 
-fn describe(failure: &RequestError, lang: Lang) -> String {
+/// A failed request to the server in the user's words: no signal, or the
+/// server's own explanation in the user's language.
+pub(super) fn describe_request_error(failure: &RequestError, lang: Lang) -> String {
     match failure {
         RequestError::Unreachable | RequestError::TimedOut => {
             i18n::LOGIN_NEEDS_SIGNAL.get(lang).to_owned()

@@ -14,6 +14,7 @@ pub(crate) mod form_state;
 pub(crate) mod form_view;
 pub(crate) mod install_update;
 pub(crate) mod login_view;
+pub(crate) mod password_change;
 pub(crate) mod photo_capture;
 pub(crate) mod report_form;
 pub(crate) mod report_list;

@@ -60,6 +60,8 @@ pub(crate) struct PhoneState {
     pub opened: RwSignal<Option<ReportId>>,
     /// A fix was just saved: the list says so once.
     pub fix_saved: RwSignal<bool>,
+    /// The password screen is open.
+    pub changing_password: RwSignal<bool>,
 }
 
 const LANGUAGE_KEY: &str = "kabar-desa.language";
@@ -86,6 +88,7 @@ impl PhoneState {
             retry_generation: StoredValue::new(0),
             opened: RwSignal::new(None),
             fix_saved: RwSignal::new(false),
+            changing_password: RwSignal::new(false),
         }
     }
 
@@ -127,6 +130,7 @@ impl PhoneState {
         self.reviews.set(BTreeMap::new());
         self.entries.set(Vec::new());
         self.opened.set(None);
+        self.changing_password.set(false);
         spawn_local(async move {
             // The login screen shows once the phone has forgotten: the next
             // person never starts on the last one's cursor.

@@ -97,6 +97,13 @@ fn SignedInAs() -> impl IntoView {
             i18n::SIGNED_IN_AS.get(lang),
             me.display_name
         );
-        Some(view! { <p class="who" data-who=me.username.as_str().to_owned()>{text}</p> })
+        Some(view! {
+            <div class="who" data-who=me.username.as_str().to_owned()>
+                <p>{text}</p>
+                <button type="button" class="link" on:click=move |_| state.changing_password.set(true)>
+                    {i18n::CHANGE_PASSWORD.get(lang)}
+                </button>
+            </div>
+        })
     }
 }

@@ -33,7 +33,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use ipnet::IpNet;
-use kabar_shared::account::{Access, LoginRequest, Me, NewPassword, Username, valid_device_id};
+use kabar_shared::account::{
+    Access, ChangePasswordRequest, LoginRequest, Me, NewPassword, Username, valid_device_id,
+};
 use sha2::{Digest, Sha256};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::OnceLock;
@@ -55,6 +57,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/auth/login", post(login))
         .route("/v1/auth/logout", post(logout))
         .route("/v1/auth/me", get(me))
+        .route("/v1/auth/password", post(change_password))
 }
 
 fn argon2() -> Argon2<'static> {
@@ -607,6 +610,110 @@ async fn logout(
         .headers_mut()
         .insert(header::SET_COOKIE, session_cookie(&state, "", 0));
     Ok(response)
+}
+
+/// The signed-in user changes their own password. The current password is
+/// checked as a login is, in a hashing slot and counted against the name
+/// and the client like a failed login, so a stolen phone's session cannot
+/// be used to guess it. Every other session of the user ends; this one
+/// stays.
+async fn change_password(
+    State(state): State<AppState>,
+    Client(client): Client,
+    user: CurrentUser,
+    ApiJson(request): ApiJson<ChangePasswordRequest>,
+) -> Result<StatusCode, ApiError> {
+    let new_password = NewPassword::parse(&request.new_password).map_err(ApiError::WeakPassword)?;
+    if request.current_password.len() > 1024 {
+        return Err(ApiError::WrongPassword);
+    }
+    let now = now_ms();
+    let record = state
+        .store
+        .user_by_username(&user.username)
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    let counts_since = record.last_login_ms.max(record.updated_at_ms);
+    let reservation = state
+        .store
+        .reserve_login_attempt(
+            user.username.as_str(),
+            &client_key(&client),
+            counts_since,
+            now,
+            LOGIN_LIMITS,
+        )
+        .await?;
+    let (attempt, failures_before) = match reservation {
+        LoginReservation::ClientThrottled { retry_after_ms } => {
+            return Err(ApiError::TooManyAttempts {
+                retry_after_s: retry_after_ms / 1000,
+            });
+        }
+        LoginReservation::NameLocked { retry_after_ms } => {
+            return Err(ApiError::AccountLocked {
+                retry_after_s: retry_after_ms / 1000,
+            });
+        }
+        LoginReservation::Granted {
+            id,
+            failures_before,
+        } => (id, failures_before),
+    };
+    let Ok(Ok(slot)) = tokio::time::timeout(
+        state.settings.login_queue_timeout,
+        state.login_hashes.clone().acquire_owned(),
+    )
+    .await
+    else {
+        state.store.release_login_attempt(attempt).await?;
+        return Err(ApiError::Busy {
+            retry_after_s: BUSY_RETRY_AFTER_S,
+        });
+    };
+    let current_ok = verify_password(
+        record.password_hash.clone(),
+        request.current_password.clone(),
+    )
+    .await?;
+    drop(slot);
+    if !current_ok {
+        let refused = login_failed(
+            &state,
+            Some(&record),
+            user.username.as_str(),
+            &client,
+            failures_before + 1,
+            now,
+        )
+        .await?;
+        // A lock is still a lock; any other failure is a wrong password,
+        // never a 401 that would sign the phone out.
+        return Err(match refused {
+            ApiError::InvalidCredentials => ApiError::WrongPassword,
+            other => other,
+        });
+    }
+    state.store.release_login_attempt(attempt).await?;
+    let hash = hash_password(&new_password).await?;
+    state
+        .store
+        .set_password_hash(user.user_id, &hash, now)
+        .await?;
+    let ended = state
+        .store
+        .revoke_other_sessions(user.user_id, &user.session_id, now)
+        .await?;
+    let entry = AuditEntry {
+        actor_id: Some(user.user_id),
+        actor: Some(user.username.to_string()),
+        action: "password_changed",
+        target: Some(user.username.to_string()),
+        client: Some(client),
+        detail: serde_json::json!({ "other_sessions_ended": ended }),
+    };
+    state.store.audit(&entry, now).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn me(user: CurrentUser) -> Json<Me> {

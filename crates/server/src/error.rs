@@ -6,6 +6,7 @@ use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use kabar_shared::account::InvalidPassword;
 use serde::Serialize;
 
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +33,13 @@ pub enum ApiError {
     DeviceMismatch,
     #[error("wrong username or password")]
     InvalidCredentials,
+    /// A signed-in user's current password did not match (not a 401: the
+    /// session itself is fine).
+    #[error("wrong current password")]
+    WrongPassword,
+    /// A new password that breaks the shared rules.
+    #[error("weak new password: {0}")]
+    WeakPassword(InvalidPassword),
     #[error("account disabled")]
     AccountDisabled,
     #[error("account locked for {retry_after_s} s")]
@@ -94,6 +102,8 @@ impl ApiError {
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Unauthenticated | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            ApiError::WrongPassword => StatusCode::FORBIDDEN,
+            ApiError::WeakPassword(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Forbidden
             | ApiError::ForbiddenVillage
             | ApiError::DeviceMismatch
@@ -140,6 +150,8 @@ impl ApiError {
             ApiError::ForbiddenVillage => "forbidden_village",
             ApiError::DeviceMismatch => "device_mismatch",
             ApiError::InvalidCredentials => "invalid_credentials",
+            ApiError::WrongPassword => "wrong_password",
+            ApiError::WeakPassword(_) => "weak_password",
             ApiError::AccountDisabled => "account_disabled",
             ApiError::AccountLocked { .. } => "account_locked",
             ApiError::TooManyAttempts { .. } => "too_many_attempts",
@@ -196,6 +208,18 @@ impl ApiError {
             ApiError::InvalidCredentials => (
                 "Nama pengguna atau kata sandi salah.".into(),
                 "Wrong username or password.".into(),
+            ),
+            ApiError::WrongPassword => (
+                "Kata sandi lama salah; kata sandi tidak diganti.".into(),
+                "The current password is wrong; the password was not changed.".into(),
+            ),
+            ApiError::WeakPassword(InvalidPassword::TooShort { min_chars }) => (
+                format!("Kata sandi baru minimal {min_chars} karakter."),
+                format!("The new password needs at least {min_chars} characters."),
+            ),
+            ApiError::WeakPassword(InvalidPassword::TooLong { max_chars }) => (
+                format!("Kata sandi baru paling panjang {max_chars} karakter."),
+                format!("The new password can be at most {max_chars} characters."),
             ),
             ApiError::AccountDisabled => (
                 "Akun ini dinonaktifkan. Hubungi Diskominfo.".into(),

@@ -91,6 +91,30 @@ const ENDPOINTS: &[Endpoint] = &[
         public: false,
     },
     Endpoint {
+        method: HttpMethod::Post,
+        path: "/api/v1/auth/password",
+        tag: "auth",
+        summary: "Change one's own password; every other session of the user ends",
+        body: Some((
+            "application/json",
+            "kabar_shared::account::ChangePasswordRequest",
+        )),
+        query: &[],
+        responses: &[
+            ("204", "changed"),
+            ("400", "invalid request"),
+            ("401", "unauthenticated"),
+            ("403", "wrong_password / cross_origin"),
+            ("422", "weak_password: the new password breaks the rules"),
+            (
+                "429",
+                "account_locked / too_many_attempts, with Retry-After",
+            ),
+            ("503", "busy: no password-hashing slot free; Retry-After"),
+        ],
+        public: false,
+    },
+    Endpoint {
         method: HttpMethod::Get,
         path: "/api/v1/auth/me",
         tag: "auth",

@@ -67,6 +67,8 @@ on_both_backends! {
     unknown_api_paths_are_json_404s_and_other_paths_get_the_app,
     login_sets_an_http_only_cookie_and_me_says_who_and_where,
     logout_ends_the_session_and_clears_the_cookie,
+    a_user_changes_their_password_and_their_other_sessions_end,
+    wrong_current_passwords_count_like_failed_logins,
     five_wrong_passwords_lock_the_account_for_fifteen_minutes,
     a_client_that_keeps_failing_is_throttled_whatever_the_username,
     behind_a_trusted_balancer_each_phone_is_throttled_on_its_own,

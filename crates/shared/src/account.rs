@@ -438,6 +438,22 @@ impl fmt::Debug for NewPassword {
     }
 }
 
+/// `POST /api/v1/auth/password`: the signed-in user changes their own
+/// password. The current one is checked like a login (and counted like
+/// one); the new one follows [`NewPassword`]'s rules.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+impl fmt::Debug for ChangePasswordRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ChangePasswordRequest { .. }")
+    }
+}
+
 /// `POST /api/v1/auth/login`. The device id is a random id the phone keeps
 /// for its install; the session is bound to it, and pushes must name it.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]

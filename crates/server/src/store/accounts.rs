@@ -426,6 +426,26 @@ impl Store {
         Ok(result.rows_affected())
     }
 
+    /// Revokes every live session of a user but one (the one that changed
+    /// the password); returns how many.
+    pub async fn revoke_other_sessions(
+        &self,
+        user_id: i64,
+        keep_session_id: &str,
+        now_ms: i64,
+    ) -> anyhow::Result<u64> {
+        let result = sqlx::query(
+            "UPDATE sessions SET revoked_at_ms = $1
+             WHERE user_id = $2 AND id <> $3 AND revoked_at_ms IS NULL",
+        )
+        .bind(now_ms)
+        .bind(user_id)
+        .bind(keep_session_id)
+        .execute(&self.writer)
+        .await?;
+        Ok(result.rows_affected())
+    }
+
     /// Sessions, newest first, of one user or of everyone.
     pub async fn sessions(
         &self,

@@ -454,3 +454,114 @@ pub async fn behind_a_trusted_balancer_each_phone_is_throttled_on_its_own(backen
         "the audit log names the phone, not the balancer"
     );
 }
+
+pub async fn a_user_changes_their_password_and_their_other_sessions_end(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let phone = app.login_as(Who::Head).await;
+    let other_phone = app
+        .login(Who::Head.username(), PASSWORD, "device-other-1")
+        .await
+        .unwrap();
+    let change = |current: &str, new: &str| {
+        app.post(Some(&phone), "/api/v1/auth/password")
+            .json(&json!({ "current_password": current, "new_password": new }))
+            .send()
+    };
+
+    // A wrong current password changes nothing and keeps the phone signed in
+    // (403, never the 401 that would sign it out).
+    let wrong = change("bukan-sandi-lama", "sandi-baru-yang-panjang")
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 403);
+    let body: Value = wrong.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "wrong_password");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Kata sandi lama salah")
+    );
+    // A new password under the shared rules' minimum changes nothing either.
+    let weak = change(PASSWORD, "pendek").await.unwrap();
+    assert_eq!(weak.status(), 422);
+    let body: Value = weak.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "weak_password");
+    assert!(
+        body["error"]["message_en"]
+            .as_str()
+            .unwrap()
+            .contains("at least")
+    );
+    assert!(
+        app.login(Who::Head.username(), PASSWORD, "device-check-1")
+            .await
+            .is_ok(),
+        "the old password still works"
+    );
+
+    let changed = change(PASSWORD, "sandi-baru-yang-panjang").await.unwrap();
+    assert_eq!(changed.status(), 204);
+    let me = app
+        .get(Some(&phone), "/api/v1/auth/me")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        me.status(),
+        200,
+        "the phone that changed it stays signed in"
+    );
+    let elsewhere = app
+        .get(Some(&other_phone), "/api/v1/auth/me")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.status(), 401, "every other session ended");
+    let (status, _) = app
+        .login(Who::Head.username(), PASSWORD, "device-check-2")
+        .await
+        .unwrap_err();
+    assert_eq!(status, 401, "the old password no longer works");
+    assert!(
+        app.login(
+            Who::Head.username(),
+            "sandi-baru-yang-panjang",
+            "device-check-3"
+        )
+        .await
+        .is_ok()
+    );
+
+    // Without a session there is nothing to change.
+    let anonymous = app
+        .post(None, "/api/v1/auth/password")
+        .json(&json!({ "current_password": PASSWORD, "new_password": "sandi-baru-lagi-123" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+}
+
+pub async fn wrong_current_passwords_count_like_failed_logins(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let phone = app.login_as(Who::Head).await;
+    let mut codes = Vec::new();
+    for _ in 0..6 {
+        let response = app
+            .post(Some(&phone), "/api/v1/auth/password")
+            .json(&json!({ "current_password": "tebakan-salah", "new_password": "sandi-baru-yang-panjang" }))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.unwrap();
+        codes.push((status, body["error"]["code"].as_str().unwrap().to_owned()));
+    }
+    assert_eq!(codes[0], (403, "wrong_password".to_owned()));
+    assert_eq!(
+        codes.last().unwrap(),
+        &(429, "account_locked".to_owned()),
+        "{codes:?}"
+    );
+}
