@@ -116,6 +116,8 @@ texts! {
     REVIEW_APPROVED = "Disetujui" / "Approved";
     REVIEW_NEEDS_REVISION = "Perlu perbaikan" / "Needs changes";
     REVIEW_REJECTED = "Ditolak" / "Rejected";
+    FORMS_COMING = "Mengambil daftar formulir dari server… Ini hanya sekali, saat pertama masuk di ponsel ini."
+        / "Fetching the forms from the server… This happens once, at the first login on this phone.";
     DUTIES = "Laporan bulan ini" / "This month's reports";
     DUE_BY = "batas" / "due";
     PERIOD_TAKEN = "sudah Anda laporkan dengan formulir ini. Server hanya menerima satu laporan per bulan: buka laporan itu di daftar untuk memperbaikinya."

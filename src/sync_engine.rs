@@ -167,6 +167,12 @@ async fn carry_out(state: PhoneState, effect: Effect) -> Result<Event, SyncError
                     cursor: &updates.cursor,
                 })
                 .await?;
+            if let Some(forms) = updates.forms
+                && crate::components::form_catalog::adopt(forms)
+                && !state.forms_ready.get_untracked()
+            {
+                state.forms_ready.set(true);
+            }
             if !updates.reviews.is_empty() {
                 state.reviews.update(|reviews| {
                     for event in updates.reviews {

@@ -37,7 +37,8 @@ pub fn App() -> impl IntoView {
             // user who is filling it.
             match storage::remembered().await {
                 Ok(remembered) => {
-                    super::form_catalog::adopt_pulled(remembered.forms);
+                    super::form_catalog::adopt(remembered.forms);
+                    state.forms_ready.set(super::form_catalog::any_known());
                     state.reviews.set(remembered.reviews);
                 }
                 Err(error) => state.storage_error.set(Some(error)),
@@ -103,7 +104,10 @@ pub fn App() -> impl IntoView {
                     (true, _, _) => view! { <PasswordChange /> }.into_any(),
                     (false, false, _) => view! { <StaffNotice /> }.into_any(),
                     (false, true, Some(entry)) => view! { <ReportView entry /> }.into_any(),
-                    (false, true, None) => view! { <Duties /> <ReportForm /> <ReportList /> }.into_any(),
+                    (false, true, None) if state.forms_ready.get() => {
+                        view! { <Duties /> <ReportForm /> <ReportList /> }.into_any()
+                    }
+                    (false, true, None) => view! { <FormsComing /> <ReportList /> }.into_any(),
                 }}
             </main>
         </Show>
@@ -119,6 +123,19 @@ fn StaffNotice() -> impl IntoView {
         <section class="card staff-notice">
             <p>{move || i18n::STAFF_ACCOUNT.get(lang.get())}</p>
             <a class="button primary" href="/pusat/">{move || i18n::OPEN_COMMAND_CENTER.get(lang.get())}</a>
+        </section>
+    }
+}
+
+/// Before the first pull of a new phone has brought the forms (they are not
+/// compiled into the app): what is happening, and that saved reports are
+/// safe.
+#[component]
+fn FormsComing() -> impl IntoView {
+    let lang = expect_context::<PhoneState>().lang;
+    view! {
+        <section class="card forms-coming" role="status">
+            <p>{move || i18n::FORMS_COMING.get(lang.get())}</p>
         </section>
     }
 }

@@ -1,64 +1,67 @@
-//! The forms the app knows, parsed once per page load and shared by every
-//! component.
+//! The forms the app knows, shared by every component.
 //!
-//! These are the built-in form files of `kabar-shared`, the same ones
-//! `FormCatalog::builtin()` holds. The app keeps them as a plain list rather
-//! than a `FormCatalog`: publishing into a catalog checks each definition and
-//! hashes its JSON, which the shared tests already do for built-in forms,
-//! and which would ship the definition checker and the definition
-//! serializer to every phone (about 20 kB of wasm) for nothing.
+//! They come from the server: the first pull after a login brings the whole
+//! catalog (the built-in versions and any the city published), the phone
+//! keeps it in IndexedDB (see `storage`), and every later start reads it
+//! from there, offline. No definition is compiled into the app: they would
+//! weigh on every first load on a slow link, and the server is the one that
+//! judges reports against them anyway.
 //!
-//! Form versions the server published later arrive with the pull and are
-//! kept in IndexedDB (see `storage`); they join the list at the next start
-//! of the app ([`adopt_pulled`]), so a form never changes under a user who
-//! is filling it.
+//! A version, once known, stays (a published version never changes), so a
+//! form never changes under a user who is filling it; new versions join
+//! the list as they arrive.
 
 use kabar_shared::account::Access;
-use kabar_shared::form::{FieldKind, FormDefinition, builtin_forms};
+use kabar_shared::form::{FieldKind, FormDefinition};
 use kabar_shared::report::{FormRef, Report, SHORT_REPORT_FORM};
-use std::sync::OnceLock;
+use std::cell::RefCell;
 
-static FORMS: OnceLock<Vec<FormDefinition>> = OnceLock::new();
-
-/// Adds the form versions pulled earlier to the built-in ones, once, at
-/// the start of the app, before any form is shown. Later calls change
-/// nothing.
-pub(crate) fn adopt_pulled(pulled: Vec<FormDefinition>) {
-    FORMS.get_or_init(|| with_pulled(pulled));
+thread_local! {
+    /// Leaked once per version: a phone knows a few dozen at most, and
+    /// `&'static` definitions let every component hold one without cloning.
+    static FORMS: RefCell<Vec<&'static FormDefinition>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Every built-in form version, in file order, then the versions the server
-/// published that this build does not carry.
-fn forms() -> &'static [FormDefinition] {
-    FORMS.get_or_init(|| with_pulled(Vec::new()))
-}
-
-fn with_pulled(pulled: Vec<FormDefinition>) -> Vec<FormDefinition> {
-    let mut forms = builtin_forms();
-    for form in pulled {
-        // A published version is immutable, so a known id and version
-        // is the same form; only new versions are added.
-        if !forms
-            .iter()
-            .any(|known| known.id == form.id && known.version == form.version)
-        {
-            forms.push(form);
+/// Adds the form versions the phone does not know yet; returns whether any
+/// was new.
+pub(crate) fn adopt(forms: Vec<FormDefinition>) -> bool {
+    FORMS.with(|known| {
+        let mut known = known.borrow_mut();
+        let before = known.len();
+        for form in forms {
+            // A published version is immutable, so a known id and version
+            // is the same form; only new versions are added.
+            if !known
+                .iter()
+                .any(|other| other.id == form.id && other.version == form.version)
+            {
+                known.push(Box::leak(Box::new(form)));
+            }
         }
-    }
-    forms
+        known.len() > before
+    })
+}
+
+/// Whether any form is known yet (none before the first pull).
+pub(crate) fn any_known() -> bool {
+    FORMS.with(|known| !known.borrow().is_empty())
+}
+
+fn forms() -> Vec<&'static FormDefinition> {
+    FORMS.with(|known| known.borrow().clone())
 }
 
 /// The form version a report was filled against, if the app knows it.
 pub fn form(form: &FormRef) -> Option<&'static FormDefinition> {
     forms()
-        .iter()
+        .into_iter()
         .find(|known| known.id == form.id && known.version == form.version)
 }
 
 /// The newest version of a form.
 pub fn latest(id: &str) -> Option<&'static FormDefinition> {
     forms()
-        .iter()
+        .into_iter()
         .filter(|form| form.id == id)
         .max_by_key(|form| form.version)
 }
@@ -73,11 +76,6 @@ pub fn offered_forms() -> Vec<&'static FormDefinition> {
     ids.into_iter().filter_map(latest).collect()
 }
 
-/// The form a new report starts with.
-pub fn default_form() -> &'static FormDefinition {
-    latest(SHORT_REPORT_FORM).unwrap_or_else(|| offered_forms()[0])
-}
-
 /// What the picker offers a user: only the forms their role may file, as
 /// the shared rules say (the server refuses the others, and a report saved
 /// offline would be lost days later to a rule the phone knew).
@@ -89,12 +87,9 @@ pub(crate) fn forms_for(access: Option<&Access>) -> Vec<&'static FormDefinition>
 }
 
 /// The form a user's new report starts with: the short report when they may
-/// file it, else the first form they may file.
-pub(crate) fn default_form_for(access: Option<&Access>) -> &'static FormDefinition {
-    forms_for(access)
-        .first()
-        .copied()
-        .unwrap_or_else(default_form)
+/// file it, else the first form they may file; none before the forms came.
+pub(crate) fn default_form_for(access: Option<&Access>) -> Option<&'static FormDefinition> {
+    forms_for(access).first().copied()
 }
 
 /// A one-line title for a saved report in the list: the short report's own
@@ -139,10 +134,24 @@ fn describe_unknown(form: &FormRef) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kabar_shared::form::FormCatalog;
+    use kabar_shared::form::{FormCatalog, builtin_forms};
+
+    /// What the first pull brings from a server with the built-in catalog.
+    fn pulled_the_builtin_catalog() {
+        adopt(builtin_forms());
+        assert!(!adopt(builtin_forms()), "a version is adopted once");
+    }
+
+    #[test]
+    fn nothing_is_offered_before_the_first_pull() {
+        assert!(!any_known());
+        assert!(offered_forms().is_empty());
+        assert!(default_form_for(None).is_none());
+    }
 
     #[test]
     fn the_app_offers_what_the_catalog_holds_with_the_short_report_first() {
+        pulled_the_builtin_catalog();
         let catalog = FormCatalog::builtin();
         let mut expected: Vec<&str> = catalog
             .latest_forms()
@@ -159,11 +168,11 @@ mod tests {
         for offered in offered_forms() {
             assert_eq!(Some(offered), catalog.latest(&offered.id));
         }
-        assert_eq!(default_form().id, SHORT_REPORT_FORM);
     }
 
     #[test]
     fn each_role_is_offered_only_the_forms_it_may_file() {
+        pulled_the_builtin_catalog();
         use kabar_shared::account::{Access, Role, Scope};
         use kabar_shared::form::Filer;
         let village = kabar_shared::VillageCode::parse("71.74.02.2001").unwrap();
@@ -182,7 +191,10 @@ mod tests {
                 .map(|form| form.id.as_str())
                 .collect();
             assert_eq!(offered, expected, "{role}");
-            assert_eq!(default_form_for(Some(&access)).id, SHORT_REPORT_FORM);
+            assert_eq!(
+                default_form_for(Some(&access)).unwrap().id,
+                SHORT_REPORT_FORM
+            );
         }
         let volunteer = Access::new(Role::KimVolunteer, Scope::Village(village)).unwrap();
         let offered = forms_for(Some(&volunteer));

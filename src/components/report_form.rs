@@ -45,7 +45,11 @@ pub(crate) fn ReportForm() -> impl IntoView {
         Session::SignedOut => None,
     });
     let offered = forms_for(access.as_ref());
-    let first_form = default_form_for(access.as_ref());
+    let Some(first_form) = default_form_for(access.as_ref()) else {
+        // The app shows this form only once the forms came; a role that may
+        // file none is told where to go instead.
+        return ().into_any();
+    };
     let filing = NewReport::start(state, access, first_form);
     let NewReport {
         gazetteer,
@@ -89,6 +93,7 @@ pub(crate) fn ReportForm() -> impl IntoView {
             </form>
         </section>
     }
+    .into_any()
 }
 
 /// The report being filled in: its signals, and what saving it does.

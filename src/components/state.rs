@@ -62,6 +62,9 @@ pub(crate) struct PhoneState {
     pub fix_saved: RwSignal<bool>,
     /// The password screen is open.
     pub changing_password: RwSignal<bool>,
+    /// The phone knows the forms: read from IndexedDB at start, or brought
+    /// by the first pull. Set once, so an open form is never rebuilt.
+    pub forms_ready: RwSignal<bool>,
 }
 
 const LANGUAGE_KEY: &str = "kabar-desa.language";
@@ -89,6 +92,7 @@ impl PhoneState {
             opened: RwSignal::new(None),
             fix_saved: RwSignal::new(false),
             changing_password: RwSignal::new(false),
+            forms_ready: RwSignal::new(false),
         }
     }
 
