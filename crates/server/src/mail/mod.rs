@@ -21,7 +21,6 @@ use anyhow::{Context, bail};
 use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use kabar_shared::Report;
 use kabar_shared::sync::PushOutcome;
 use kabar_shared::village::Gazetteer;
 use lettre::message::Mailbox;

@@ -19,8 +19,6 @@ use kabar_shared::{Report, ReportId, VillageCode};
 use serde::Serialize;
 use sqlx::Row;
 
-/// The answer of a incident report that says how urgent it is.
-
 /// What the inbox shows; the scope is the reader's and always applies.
 #[derive(Debug, Clone)]
 pub struct InboxQuery {
