@@ -64,7 +64,9 @@ macro_rules! texts {
 texts! {
     APP_TITLE = "Kabar Desa" / "Kabar Desa";
     SWITCH_LANGUAGE = "EN" / "ID";
-    SWITCH_LANGUAGE_LABEL = "Switch to English" / "Ganti ke Bahasa Indonesia";
+    // The accessible name starts with the visible text, as speech input
+    // users say what they see.
+    SWITCH_LANGUAGE_LABEL = "EN: Switch to English" / "ID: Ganti ke Bahasa Indonesia";
     ONLINE = "Terhubung" / "Connected";
     OFFLINE = "Tanpa sinyal" / "No signal";
     CHECKING = "Memeriksa…" / "Checking…";

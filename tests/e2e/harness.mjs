@@ -154,9 +154,11 @@ export async function launchBrowser() {
   });
 }
 
-/** A phone-sized context: 360×640, touch, Indonesian locale, WITA clock. */
-export async function newPhone(browser) {
+/** A phone-sized context: 360×640, touch, Indonesian locale, WITA clock;
+ * `options` adds to it (`bypassCSP` for accessibility checks). */
+export async function newPhone(browser, options = {}) {
   return browser.newContext({
+    ...options,
     viewport: { width: 360, height: 640 },
     deviceScaleFactor: 2,
     isMobile: true,
@@ -231,4 +233,16 @@ export function withServerAndBrowser(use, options = {}) {
     await started.browser?.close();
     await started.server?.destroy();
   });
+}
+
+const AXE = path.join(ROOT, "node_modules/axe-core/axe.min.js");
+
+/** axe-core's serious and critical findings on the page as it is now. The
+ * page's context needs `bypassCSP: true`: axe is injected as a script. */
+export async function seriousAccessibilityProblems(page) {
+  await page.addScriptTag({ path: AXE });
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
+  return result.violations
+    .filter((violation) => ["serious", "critical"].includes(violation.impact))
+    .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(" ")).join(", ")}`);
 }

@@ -4,9 +4,16 @@
 // shows the villages that have not filed; a village head is sent to the field
 // app. Screenshots at 1280×800 go next to the other end-to-end screenshots.
 import assert from "node:assert/strict";
-import path from "node:path";
 import { test } from "node:test";
-import { REVIEWER, VILLAGE_HEAD, newPhone, openAndLogIn, screenshot, withServerAndBrowser } from "./harness.mjs";
+import {
+  REVIEWER,
+  VILLAGE_HEAD,
+  newPhone,
+  openAndLogIn,
+  screenshot,
+  seriousAccessibilityProblems,
+  withServerAndBrowser,
+} from "./harness.mjs";
 
 let server;
 let browser;
@@ -16,17 +23,6 @@ async function newDesk() {
   // bypassCSP lets the test inject axe-core as an inline script; the page's
   // own policy allows only its loader's hash.
   return browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "id-ID", timezoneId: "Asia/Makassar", bypassCSP: true });
-}
-
-const AXE = path.resolve(import.meta.dirname, "../../node_modules/axe-core/axe.min.js");
-
-/** axe-core's serious and critical findings on the page as it is now. */
-async function seriousAccessibilityProblems(page) {
-  await page.addScriptTag({ path: AXE });
-  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
-  return result.violations
-    .filter((violation) => ["serious", "critical"].includes(violation.impact))
-    .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(" ")).join(", ")}`);
 }
 
 async function signInToPusat(page, account) {
