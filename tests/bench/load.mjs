@@ -122,4 +122,22 @@ try {
   await browser.close();
   await server.destroy();
 }
+// One table: each figure, its goal (issue #13) and the ratio (1 or less
+// meets the goal). Timings on a shared machine are reported, not asserted.
+const firstLoad = Number(process.env.KABAR_FIRST_LOAD_BROTLI ?? Number.NaN);
+const rows = [
+  ["first load, brotli (B)", firstLoad, 160_000, "lower"],
+  ["cold start usable, Slow 3G, 4x CPU (ms)", results.load["slow-3g"].coldUsableMs, 3_000, "lower"],
+  ["cold start usable, EDGE, 4x CPU (ms)", results.load.edge.coldUsableMs, 3_000, "lower"],
+  ["warm start offline (ms)", results.load["slow-3g"].warmOfflineUsableMs, 500, "lower"],
+  ["page transfers of a first visit, Slow 3G (B)", results.load["slow-3g"].transferredBytes, 1.05 * firstLoad, "lower"],
+  ["push, SQLite, batches of 100 gzipped (reports/s)", results.push.reportsPerSecond, 10_000, "higher"],
+  ["push body per report, gzip (B)", results.push.batchOf100Bytes.gzip / 100, 150, "lower"],
+];
+const format = (value) => (Number.isFinite(value) ? Math.round(value).toLocaleString("en-US") : "n/a");
+console.log(`\n${"figure".padEnd(50)} ${"measured".padStart(12)} ${"goal".padStart(12)} ${"ratio".padStart(7)}`);
+for (const [name, value, goal, better] of rows) {
+  const ratio = better === "lower" ? value / goal : goal / value;
+  console.log(`${name.padEnd(50)} ${format(value).padStart(12)} ${format(goal).padStart(12)} ${(Number.isFinite(ratio) ? ratio.toFixed(2) : "n/a").padStart(7)}`);
+}
 console.log(JSON.stringify(results));

@@ -28,7 +28,8 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
             .arg("tests/bench/load.mjs")
             .env("PATH", tool_path())
             .env("KABAR_SERVER_BIN", &server)
-            .env("KABAR_APP_DIR", project_root().join(APP_DIR)),
+            .env("KABAR_APP_DIR", project_root().join(APP_DIR))
+            .env("KABAR_FIRST_LOAD_BROTLI", first_load_brotli.to_string()),
     )?;
     if !success {
         bail!("the load benchmark failed");
