@@ -128,7 +128,15 @@ async function fileOnThePhone() {
   await context.setGeolocation({ latitude: 0.7361, longitude: 124.317, accuracy: 12 });
   const phone = await context.newPage();
   await openAndLogIn(phone, server);
-  await phone.locator("#form-picker option[value=pendataan-posyandu]").waitFor({ state: "attached", timeout: 30_000 });
+  // The sign-in's sync brings the new version; the app offers pulled forms
+  // from its next start, so a form never changes under someone filling it.
+  for (let attempt = 1; ; attempt++) {
+    await phone.waitForTimeout(1000);
+    await phone.reload();
+    await phone.locator("#form-picker").waitFor();
+    if ((await phone.locator("#form-picker option[value=pendataan-posyandu]").count()) > 0) break;
+    assert.ok(attempt < 30, "the phone offers the published form after a restart");
+  }
   await phone.selectOption("#form-picker", "pendataan-posyandu");
   await phone.locator("[data-form=pendataan-posyandu]").waitFor();
   if (await phone.isEnabled("#village")) await phone.selectOption("#village", VILLAGE_HEAD.village);
