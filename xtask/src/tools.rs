@@ -21,6 +21,8 @@ const POSTGRES_ADDRESS: &str = "127.0.0.1:5432";
 const MOTO_VERSION: &str = "5.2.1";
 /// The SMTP server the mail tests send to (`crates/server/tests/smtp_sink.py`).
 const AIOSMTPD_VERSION: &str = "1.4.6";
+/// The XLSX reader the Command Center's export test opens downloads with.
+const OPENPYXL_VERSION: &str = "3.1.5";
 
 /// What `cargo xtask run` needs to build the app.
 pub fn ensure_build_tools() -> anyhow::Result<()> {
@@ -38,6 +40,7 @@ pub fn ensure_test_tools() -> anyhow::Result<()> {
     ensure_chromium()?;
     ensure_moto()?;
     ensure_aiosmtpd()?;
+    ensure_openpyxl()?;
     ensure_poppler()?;
     ensure_postgres()
 }
@@ -157,6 +160,27 @@ fn ensure_aiosmtpd() -> anyhow::Result<()> {
         "--quiet",
         "--disable-pip-version-check",
         &format!("aiosmtpd=={AIOSMTPD_VERSION}"),
+    ]))
+}
+
+/// openpyxl, from PyPI: the end-to-end export test opens the XLSX the
+/// Command Center downloads with a real spreadsheet reader.
+fn ensure_openpyxl() -> anyhow::Result<()> {
+    let probe = "import openpyxl; print(openpyxl.__version__)";
+    if output_of("python3", &["-c", probe])
+        .as_deref()
+        .map(str::trim)
+        == Some(OPENPYXL_VERSION)
+    {
+        return Ok(());
+    }
+    run(Command::new("python3").args([
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        &format!("openpyxl=={OPENPYXL_VERSION}"),
     ]))
 }
 

@@ -310,3 +310,97 @@ pub async fn set_public(id: &str, public: bool) -> Result<bool, Failure> {
         .await
         .map(|answer| answer.public)
 }
+
+// Form versions for admins (`/api/v1/pusat/admin/forms`).
+
+/// One form version in the admins' list.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct FormVersion {
+    pub id: String,
+    pub version: u32,
+    pub title: Text,
+    /// `builtin` or `published`.
+    pub source: String,
+    pub published_by: Option<String>,
+    pub published_at_ms: Option<i64>,
+    pub fields: usize,
+}
+
+#[derive(Deserialize)]
+struct FormVersions {
+    forms: Vec<FormVersion>,
+}
+
+pub async fn admin_forms() -> Result<Vec<FormVersion>, Failure> {
+    get::<FormVersions>("/api/v1/pusat/admin/forms")
+        .await
+        .map(|list| list.forms)
+}
+
+pub async fn admin_form(id: &str, version: u32) -> Result<FormDefinition, Failure> {
+    get(&format!(
+        "/api/v1/pusat/admin/forms/{}/{version}",
+        js_sys::encode_uri_component(id)
+    ))
+    .await
+}
+
+/// A published version, as the server confirms it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Published {
+    pub form: String,
+    pub version: u32,
+}
+
+/// One problem the definition checks found: where, and what (in English,
+/// for form authors).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct DefinitionProblem {
+    pub path: String,
+    pub message: String,
+}
+
+/// Why a definition was not published, with the checks' findings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublishRefusal {
+    pub failure: Failure,
+    pub problems: Vec<DefinitionProblem>,
+}
+
+/// Sends the text as it was pasted; the server says whether it is JSON and
+/// a form definition that passes the checks.
+pub async fn publish_form(definition: &str) -> Result<Published, PublishRefusal> {
+    let refusal = |failure| PublishRefusal {
+        failure,
+        problems: Vec::new(),
+    };
+    let response = Request::post("/api/v1/pusat/admin/forms")
+        .header("content-type", "application/json")
+        .body(definition.to_owned())
+        .map_err(|_| refusal(Failure::unreadable(0)))?
+        .send()
+        .await
+        .map_err(|_| refusal(Failure::unreachable()))?;
+    let status = response.status();
+    let body: serde_json::Value = response
+        .json()
+        .await
+        .map_err(|_| refusal(Failure::unreadable(status)))?;
+    if (200..300).contains(&status) {
+        return serde_json::from_value(body).map_err(|_| refusal(Failure::unreadable(status)));
+    }
+    let error = &body["error"];
+    let text = |key: &str| error[key].as_str().map(str::to_owned);
+    let (Some(message), Some(message_en)) = (text("message"), text("message_en")) else {
+        return Err(refusal(Failure::unreadable(status)));
+    };
+    Err(PublishRefusal {
+        failure: Failure {
+            status,
+            message,
+            message_en,
+            detail: text("detail"),
+        },
+        problems: serde_json::from_value(error["problems"].clone()).unwrap_or_default(),
+    })
+}

@@ -116,6 +116,30 @@ texts! {
     PUBLIC_ON = "Laporan ini tampil di halaman publik." / "This report is shown on the public page.";
     PUBLIC_OFF = "Laporan ini tidak tampil di halaman publik." / "This report is not shown on the public page.";
     PUBLIC_LINK = "Buka halaman publik" / "Open the public page";
+    // Exports of repeat groups and the forms screen (admins).
+    EXPORT_GROUP = "kelompok berulang" / "repeat group";
+    NAV_FORMS = "Formulir" / "Forms";
+    FORMS_TITLE = "Formulir dan versinya" / "Forms and their versions";
+    FORMS_HINT = "Versi yang sudah terbit tidak pernah diubah: untuk mengubah formulir, terbitkan versi berikutnya. Ponsel menerimanya pada sinkronisasi berikutnya." / "A published version is never changed: to change a form, publish its next version. Phones receive it at their next sync.";
+    FORMS_ID = "Kode formulir" / "Form id";
+    FORMS_VERSION = "Versi" / "Version";
+    FORMS_NAME = "Judul" / "Title";
+    FORMS_SOURCE = "Asal" / "Source";
+    FORMS_BUILTIN = "Bawaan" / "Built in";
+    FORMS_PUBLISHED = "Diterbitkan {who}, {when}" / "Published by {who}, {when}";
+    FORMS_FIELDS = "Pertanyaan" / "Questions";
+    FORMS_VIEW = "Lihat pertanyaan" / "View questions";
+    FORMS_FIELD_CODE = "Kode" / "Code";
+    FORMS_FIELD_TYPE = "Jenis" / "Type";
+    FORMS_REQUIRED = "Wajib" / "Required";
+    FORMS_PUBLISH_TITLE = "Terbitkan versi baru" / "Publish a new version";
+    FORMS_PUBLISH_HINT = "Tempel definisi formulir (JSON, seperti berkas di data/forms/) atau pilih berkas .json. Definisi diperiksa dulu; jika ada masalah, tidak ada yang diubah." / "Paste a form definition (JSON, like the files in data/forms/) or choose a .json file. The definition is checked first; if it has problems, nothing is changed.";
+    FORMS_DEFINITION = "Definisi formulir (JSON)" / "Form definition (JSON)";
+    FORMS_FILE = "Atau pilih berkas .json" / "Or choose a .json file";
+    FORMS_FILE_UNREADABLE = "Berkas itu tidak dapat dibaca. Pilih berkas .json lain." / "That file cannot be read. Choose another .json file.";
+    FORMS_PUBLISH = "Periksa dan terbitkan" / "Check and publish";
+    FORMS_PUBLISHED_OK = "Terbit: {form} versi {version}. Ponsel menerimanya pada sinkronisasi berikutnya." / "Published: {form} version {version}. Phones receive it at their next sync.";
+    FORMS_PROBLEMS = "Masalah yang ditemukan (pesan pemeriksa dalam bahasa Inggris):" / "Problems found:";
 }
 
 /// How a mail's status reads in the outbox.

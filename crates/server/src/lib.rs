@@ -7,6 +7,7 @@ pub mod admin;
 pub mod app_shell;
 pub mod auth;
 pub mod backup;
+pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod error;
@@ -18,6 +19,8 @@ pub mod public;
 pub mod pusat;
 pub mod pusat_admin;
 pub mod pusat_export;
+pub mod pusat_export_xlsx;
+pub mod pusat_forms;
 pub mod reports;
 pub mod security;
 pub mod serve;
@@ -27,12 +30,12 @@ pub mod telemetry;
 
 pub use config::{Command, Database, Settings};
 
+use crate::catalog::LiveCatalog;
 use crate::error::ApiError;
 use crate::store::Store;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequest};
 use axum::response::{IntoResponse, Response};
-use kabar_shared::form::FormCatalog;
 use object_store::ObjectStore;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -51,10 +54,9 @@ pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 pub struct AppState {
     pub store: Store,
     pub settings: Arc<Settings>,
-    /// Every published form version; reports are validated against it.
-    pub catalog: Arc<FormCatalog>,
-    /// The fingerprint of the catalog, for pull cursors.
-    pub forms_fingerprint: String,
+    /// Every published form version (built in or published by an admin);
+    /// reports are validated against it. See `catalog`.
+    pub catalog: Arc<LiveCatalog>,
     pub photos: Arc<dyn ObjectStore>,
     /// Slots for password hashing, so parallel logins cannot exhaust
     /// memory and CPU (see `auth`).
@@ -65,9 +67,7 @@ impl AppState {
     pub async fn new(settings: Settings) -> anyhow::Result<AppState> {
         let store = Store::open(&settings.database).await?;
         let photos = photos::open_store(&settings.photo_store).await?;
-        let catalog = FormCatalog::builtin();
-        let forms: Vec<_> = catalog.forms().collect();
-        let forms_fingerprint = sync::fingerprint(&forms);
+        let catalog = LiveCatalog::load(&store).await?;
         let hash_slots = match settings.login_hash_slots {
             0 => std::thread::available_parallelism().map_or(2, usize::from),
             slots => slots,
@@ -77,7 +77,6 @@ impl AppState {
             store,
             settings: Arc::new(settings),
             catalog: Arc::new(catalog),
-            forms_fingerprint,
             photos,
         })
     }
@@ -101,6 +100,7 @@ pub fn api_router(state: AppState) -> Router {
         .merge(mail::router())
         .merge(public::api_router())
         .merge(pusat::router())
+        .merge(pusat_forms::router())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         // Photos are already compressed; they get their own, larger limit.
         .merge(photos::router(max_photo_bytes))

@@ -454,7 +454,11 @@ pub fn document() -> &'static OpenApi {
 
 fn build() -> OpenApi {
     let mut paths = PathsBuilder::new().build();
-    for endpoint in ENDPOINTS.iter().chain(crate::pusat::ENDPOINTS) {
+    for endpoint in ENDPOINTS
+        .iter()
+        .chain(crate::pusat::ENDPOINTS)
+        .chain(crate::pusat_forms::ENDPOINTS)
+    {
         let mut operation = OperationBuilder::new()
             .tag(endpoint.tag)
             .summary(Some(endpoint.summary));
@@ -471,7 +475,7 @@ fn build() -> OpenApi {
                     .build(),
             ));
         }
-        for name in ["id", "sha256"] {
+        for name in ["id", "sha256", "form_id", "version"] {
             if endpoint.path.contains(&format!("{{{name}}}")) {
                 operation = operation.parameter(
                     ParameterBuilder::new()

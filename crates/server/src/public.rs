@@ -168,11 +168,12 @@ fn public_photos(
 async fn items(state: &AppState) -> Result<Vec<Item>, ApiError> {
     let gazetteer = Gazetteer::kotamobagu();
     let mut items = Vec::new();
+    let catalog = state.catalog.current();
     for public in state.store.public_reports(MAX_ITEMS).await? {
         let report = &public.report;
         // Without its form the server cannot tell personal fields apart:
         // such a report is not shown at all.
-        let Some(form) = state.catalog.get(&report.form) else {
+        let Some(form) = catalog.get(&report.form) else {
             continue;
         };
         let answers = public_answers(form, &report.answers);

@@ -138,18 +138,28 @@ pub(crate) const ENDPOINTS: &[Endpoint] = &[
         method: HttpMethod::Get,
         path: "/api/v1/pusat/export",
         tag: "command-center",
-        summary: "The inbox's reports under the same filters as a file: format=csv (one row per report, UTF-8, header row, WITA times) or format=geojson (reports with a GPS answer as points); audited",
+        summary: "The inbox's reports under the same filters as a file, scoped by the reader and audited: format=csv (text/csv; one row per report, UTF-8, header row, answers by field code, times in WITA, a repeat group's cell holds its row count), format=csv&group=<repeat code> (that repeat group's rows: report_id, row, the group's columns), format=xlsx (one sheet per form version headed by its field labels, one sheet per repeat group, numbers as numbers) or format=geojson (reports with a GPS answer as points)",
         body: None,
         query: &[
-            ("format", "csv or geojson (required)"),
+            ("format", "csv, xlsx or geojson (required)"),
+            (
+                "group",
+                "with format=csv: a repeat group's code, e.g. daftar_kelahiran; the file holds its rows",
+            ),
             (
                 "status, district, village, form, period, urgency, q",
                 "as for the inbox",
             ),
         ],
         responses: &[
-            ("200", "the file"),
-            ("400", "invalid_filter"),
+            (
+                "200",
+                "the file (text/csv; charset=utf-8, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet or application/geo+json) as an attachment",
+            ),
+            (
+                "400",
+                "invalid_filter: a filter, format or group value that does not parse, named in detail",
+            ),
             ("401", "not logged in"),
             (
                 "403",
@@ -399,10 +409,12 @@ fn parse_village(
     Ok(Some(village))
 }
 
-fn parse_form<'a>(state: &'a AppState, text: &str) -> Result<&'a FormDefinition, PusatError> {
-    state.catalog.latest(text).ok_or_else(|| {
-        let known: Vec<&str> = state
-            .catalog
+/// The newest version of the form named `text` (a copy: the catalog may
+/// change while the request runs).
+fn parse_form(state: &AppState, text: &str) -> Result<FormDefinition, PusatError> {
+    let catalog = state.catalog.current();
+    catalog.latest(text).cloned().ok_or_else(|| {
+        let known: Vec<&str> = catalog
             .latest_forms()
             .into_iter()
             .map(|form| form.id.as_str())
@@ -433,6 +445,7 @@ fn parse_month(field: &str, text: Option<&String>) -> Result<Option<Period>, Pus
 fn urgency_codes(state: &AppState) -> Vec<String> {
     let mut codes: Vec<String> = state
         .catalog
+        .current()
         .forms()
         .filter_map(|form| form.field(URGENCY_FIELD))
         .flat_map(|field| {
@@ -453,7 +466,8 @@ async fn forms(
     user: CurrentUser,
 ) -> Result<Json<serde_json::Value>, PusatError> {
     command_center(&user)?;
-    let forms: Vec<&FormDefinition> = state.catalog.forms().collect();
+    let catalog = state.catalog.fresh(&state.store).await?;
+    let forms: Vec<&FormDefinition> = catalog.forms().collect();
     Ok(Json(serde_json::json!({ "forms": forms })))
 }
 
@@ -617,7 +631,8 @@ pub(crate) fn village_name(village: &VillageCode) -> String {
 
 fn inbox_item(state: &AppState, row: InboxRow) -> InboxItem {
     let report = row.report;
-    let form = state.catalog.get(&report.form);
+    let catalog = state.catalog.current();
+    let form = catalog.get(&report.form);
     let summary = form
         .and_then(|form| first_text_answer(&form.fields, &report.answers))
         .unwrap_or_default();
@@ -722,7 +737,7 @@ async fn detail(
     let public = state.store.is_public(&report.id.to_string()).await?;
     Ok(Json(Detail {
         public,
-        form: state.catalog.get(&report.form).cloned(),
+        form: state.catalog.current().get(&report.form).cloned(),
         village_name: village_name(&report.village),
         district_name,
         period: report_period(&report.answers, report.created_at_ms),
@@ -788,7 +803,7 @@ async fn completeness(
         )
     })?;
     let form = parse_form(&state, form_id)?;
-    let due = due_day(form).ok_or_else(|| {
+    let due = due_day(&form).ok_or_else(|| {
         bad(
             "form",
             "formulir ini tidak berkala (tidak punya tenggat bulanan).",
@@ -819,7 +834,7 @@ async fn completeness(
         .filings(&form.id, user.access.scope(), district.as_ref())
         .await?;
     Ok(Json(grid(
-        form,
+        &form,
         due,
         months,
         &user,

@@ -1,10 +1,19 @@
-//! `GET /api/v1/pusat/export?format=csv|geojson&…`: the reports of the
-//! inbox's current filters, scoped by the reader, as a file. Every export is
-//! written to the audit log with its filters and how many reports it held.
+//! `GET /api/v1/pusat/export?format=csv|xlsx|geojson&…`: the reports of
+//! the inbox's current filters, scoped by the reader, as a file. Every
+//! export is written to the audit log with its filters and how many reports
+//! it held; one over [`MAX_EXPORT_REPORTS`] is refused whole.
 //!
 //! CSV has one row per report, a header row, UTF-8, times in WITA; answers
-//! are columns by field code, and a repeat group or GPS point is its JSON in
-//! one cell. GeoJSON holds the reports with a GPS answer as points.
+//! are columns by field code, a GPS point is its JSON in one cell, and a
+//! repeat group's cell holds its number of rows. The rows themselves come in
+//! their own file, `format=csv&group=<repeat code>`: report id, row number
+//! and the group's columns. Separate links rather than one ZIP, because a
+//! reviewer opens a CSV straight in a spreadsheet, and a ZIP would first
+//! have to be unpacked on an office computer that may not do it for them;
+//! the Command Center offers one link per repeat group of the filtered form.
+//!
+//! XLSX (see `pusat_export_xlsx`) has one sheet per form version and one per
+//! repeat group. GeoJSON holds the reports with a GPS answer as points.
 
 use crate::AppState;
 use crate::auth::{Client, CurrentUser};
@@ -16,7 +25,9 @@ use crate::store::{AuditEntry, InboxRow, now_ms};
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use kabar_shared::form::{Date, WITA_OFFSET_MINUTES};
+use kabar_shared::form::{
+    Date, Field, FieldKind, FormCatalog, FormDefinition, WITA_OFFSET_MINUTES,
+};
 use kabar_shared::period::report_period;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -24,6 +35,8 @@ use std::collections::BTreeSet;
 /// The most reports one export holds; a larger one is refused whole, so
 /// nobody mistakes a cut file for the full one.
 pub const MAX_EXPORT_REPORTS: u16 = 5000;
+
+const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 pub async fn export(
     State(state): State<AppState>,
@@ -36,14 +49,31 @@ pub async fn export(
         .iter()
         .copied()
         .filter(|name| !matches!(*name, "before" | "limit"))
-        .chain(["format"])
+        .chain(["format", "group"])
         .collect();
     let mut pairs = query_pairs(raw, &known)?;
     let format = pairs.remove("format").unwrap_or_default();
-    if !matches!(format.as_str(), "csv" | "geojson") {
-        return Err(bad("format", "csv atau geojson.", "csv or geojson."));
+    if !matches!(format.as_str(), "csv" | "xlsx" | "geojson") {
+        return Err(bad(
+            "format",
+            "csv, xlsx atau geojson.",
+            "csv, xlsx or geojson.",
+        ));
     }
+    let group = pairs.remove("group");
     let mut query = inbox_query(&state, &user, &pairs)?;
+    let catalog = state.catalog.current();
+    let group_columns = match &group {
+        Some(_) if format != "csv" => {
+            return Err(bad(
+                "group",
+                "kelompok berulang hanya untuk format=csv; XLSX sudah memuatnya sebagai lembar.",
+                "a repeat group is for format=csv only; XLSX already holds it as sheets.",
+            ));
+        }
+        Some(code) => Some(group_fields(&catalog, query.form.as_deref(), code)?),
+        None => None,
+    };
     query.limit = MAX_EXPORT_REPORTS;
     let (rows, has_more) = state.store.inbox(&query).await?;
     if has_more {
@@ -54,6 +84,31 @@ pub async fn export(
         }});
         return Ok((StatusCode::PAYLOAD_TOO_LARGE, axum::Json(body)).into_response());
     }
+    // The file is built before the audit row is written, so a file that
+    // cannot be built leaves no row claiming it was handed out.
+    let (content_type, name, body): (&str, String, Vec<u8>) =
+        match (format.as_str(), &group, &group_columns) {
+            ("csv", Some(code), Some(columns)) => (
+                "text/csv; charset=utf-8",
+                format!("kabar-desa-{code}.csv"),
+                group_csv(&rows, code, columns).into_bytes(),
+            ),
+            ("csv", _, _) => (
+                "text/csv; charset=utf-8",
+                "kabar-desa.csv".to_owned(),
+                csv(&catalog, &rows).into_bytes(),
+            ),
+            ("xlsx", _, _) => (
+                XLSX_TYPE,
+                "kabar-desa.xlsx".to_owned(),
+                crate::pusat_export_xlsx::workbook(&catalog, &rows)?,
+            ),
+            _ => (
+                "application/geo+json",
+                "kabar-desa.geojson".to_owned(),
+                geojson(&rows).to_string().into_bytes(),
+            ),
+        };
     let mut filters: Vec<(&String, &String)> = pairs.iter().collect();
     filters.sort();
     let entry = AuditEntry {
@@ -64,23 +119,19 @@ pub async fn export(
         client: Some(client),
         detail: json!({
             "format": format,
+            "group": group,
             "filters": filters,
             "reports": rows.len(),
             "scope": user.access.scope(),
         }),
     };
     state.store.audit(&entry, now_ms()).await?;
-    let (content_type, name, body) = match format.as_str() {
-        "csv" => ("text/csv; charset=utf-8", "kabar-desa.csv", csv(&rows)),
-        _ => (
-            "application/geo+json",
-            "kabar-desa.geojson",
-            geojson(&rows).to_string(),
-        ),
-    };
     let mut response = body.into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(content_type).map_err(anyhow::Error::from)?,
+    );
     headers.insert(
         header::CONTENT_DISPOSITION,
         HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
@@ -89,8 +140,107 @@ pub async fn export(
     Ok(response)
 }
 
+/// The columns of the repeat group `code` in every version of the forms the
+/// export may hold (the filtered form, or any), in the order the newest
+/// version asks them; refused when no such form has that repeat group.
+fn group_fields(
+    catalog: &FormCatalog,
+    form: Option<&str>,
+    code: &str,
+) -> Result<Vec<Field>, PusatError> {
+    let mut columns: Vec<Field> = Vec::new();
+    let mut versions: Vec<&FormDefinition> = catalog
+        .forms()
+        .filter(|definition| form.is_none_or(|form| definition.id == form))
+        .collect();
+    versions.reverse();
+    let mut found = false;
+    for definition in versions {
+        if let Some(FieldKind::Repeat { fields, .. }) = definition.field(code).map(|f| &f.kind) {
+            found = true;
+            for field in answer_fields(fields) {
+                if !columns.iter().any(|known| known.code == field.code) {
+                    columns.push(field.clone());
+                }
+            }
+        }
+    }
+    if !found {
+        let known = repeat_codes(catalog, form);
+        return Err(bad(
+            "group",
+            &format!(
+                "kode kelompok berulang dari formulirnya: {}.",
+                if known.is_empty() {
+                    "(tidak ada)".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            ),
+            &format!(
+                "a repeat group code of the form: {}.",
+                if known.is_empty() {
+                    "(none)".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            ),
+        ));
+    }
+    Ok(columns)
+}
+
+/// The codes of the repeat groups of the form (or of every form).
+fn repeat_codes(catalog: &FormCatalog, form: Option<&str>) -> Vec<String> {
+    let mut codes: BTreeSet<String> = BTreeSet::new();
+    for definition in catalog
+        .forms()
+        .filter(|definition| form.is_none_or(|form| definition.id == form))
+    {
+        collect_repeats(&definition.fields, &mut codes);
+    }
+    codes.into_iter().collect()
+}
+
+fn collect_repeats(fields: &[Field], codes: &mut BTreeSet<String>) {
+    for field in fields {
+        match &field.kind {
+            FieldKind::Repeat { .. } => {
+                codes.insert(field.code.clone());
+            }
+            FieldKind::Section { fields } => collect_repeats(fields, codes),
+            _ => {}
+        }
+    }
+}
+
+/// The fields that hold answers, sections opened up, in the order the form
+/// asks them; repeat groups are included as one field each.
+pub(crate) fn answer_fields(fields: &[Field]) -> Vec<&Field> {
+    let mut out = Vec::new();
+    for field in fields {
+        match &field.kind {
+            FieldKind::Section { fields } => out.extend(answer_fields(fields)),
+            kind if kind.takes_answer() => out.push(field),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Whether `code` is a repeat group of the report's form version; for a
+/// form the catalog lacks, an array of objects is taken for one.
+fn is_repeat(form: Option<&FormDefinition>, code: &str, value: &Value) -> bool {
+    match form.and_then(|form| form.field(code)) {
+        Some(field) => matches!(field.kind, FieldKind::Repeat { .. }),
+        None => value
+            .as_array()
+            .is_some_and(|rows| !rows.is_empty() && rows.iter().all(Value::is_object)),
+    }
+}
+
 /// `2026-03-05T14:05:09+08:00`.
-fn wita(unix_ms: i64) -> String {
+pub(crate) fn wita(unix_ms: i64) -> String {
     let Some(date) = Date::from_unix_millis(unix_ms, WITA_OFFSET_MINUTES) else {
         return String::new();
     };
@@ -144,7 +294,7 @@ const CSV_COLUMNS: &[&str] = &[
     "submitted_by",
 ];
 
-fn csv(rows: &[InboxRow]) -> String {
+fn csv(catalog: &FormCatalog, rows: &[InboxRow]) -> String {
     let answer_codes: BTreeSet<&String> = rows
         .iter()
         .flat_map(|row| row.report.answers.keys())
@@ -159,6 +309,7 @@ fn csv(rows: &[InboxRow]) -> String {
     out.push_str("\r\n");
     for row in rows {
         let report = &row.report;
+        let form = catalog.get(&report.form);
         let fixed = [
             report.id.to_string(),
             report.form.id.clone(),
@@ -177,17 +328,56 @@ fn csv(rows: &[InboxRow]) -> String {
             .iter()
             .map(|text| cell(text))
             .chain(answer_codes.iter().map(|code| {
-                cell(
-                    &report
-                        .answers
-                        .get(*code)
-                        .map(answer_text)
-                        .unwrap_or_default(),
-                )
+                let text = match report.answers.get(*code) {
+                    // The rows are in the group's own file; here, how many.
+                    Some(value) if is_repeat(form, code, value) => {
+                        value.as_array().map_or(0, Vec::len).to_string()
+                    }
+                    Some(value) => answer_text(value),
+                    None => String::new(),
+                };
+                cell(&text)
             }))
             .collect();
         out.push_str(&cells.join(","));
         out.push_str("\r\n");
+    }
+    out
+}
+
+const GROUP_COLUMNS: &[&str] = &["report_id", "row"];
+
+/// The rows of the repeat group `code` of every report that has it: report
+/// id, row number from 1, and the group's columns by field code.
+fn group_csv(rows: &[InboxRow], code: &str, columns: &[Field]) -> String {
+    let mut out = String::new();
+    let header: Vec<String> = GROUP_COLUMNS
+        .iter()
+        .map(|name| (*name).to_owned())
+        .chain(columns.iter().map(|field| cell(&field.code)))
+        .collect();
+    out.push_str(&header.join(","));
+    out.push_str("\r\n");
+    for row in rows {
+        let Some(group) = row.report.answers.get(code).and_then(Value::as_array) else {
+            continue;
+        };
+        for (number, answers) in group.iter().enumerate() {
+            let cells: Vec<String> = [row.report.id.to_string(), (number + 1).to_string()]
+                .iter()
+                .map(|text| cell(text))
+                .chain(columns.iter().map(|field| {
+                    cell(
+                        &answers
+                            .get(&field.code)
+                            .map(answer_text)
+                            .unwrap_or_default(),
+                    )
+                }))
+                .collect();
+            out.push_str(&cells.join(","));
+            out.push_str("\r\n");
+        }
     }
     out
 }
@@ -273,7 +463,7 @@ mod tests {
             json!([124.3236, 0.7253])
         );
         assert_eq!(features[0]["properties"]["village"], "Kotobangun");
-        let text = csv(&rows);
+        let text = csv(&FormCatalog::builtin(), &rows);
         let mut lines = text.lines();
         assert_eq!(
             lines.next().unwrap(),

@@ -52,10 +52,11 @@ async fn push(
     }
     // The one filing decision, once per item, before anything is written. An
     // item for a village that is not the user's refuses the whole push too.
+    let catalog = state.catalog.fresh(&state.store).await?;
     let admitted: Vec<Result<AcceptedReport, Vec<FieldError>>> = request
         .items
         .iter()
-        .map(|item| admit(&state.catalog, &user.access, item))
+        .map(|item| admit(&catalog, &user.access, item))
         .collect();
     let names_another_village = |errors: &Vec<FieldError>| {
         errors
@@ -109,6 +110,7 @@ async fn store_one(
 ) -> Result<PushOutcome, ApiError> {
     let photos: Vec<ContentHash> = state
         .catalog
+        .current()
         .get(&accepted.report.form)
         .map(|form| announced_photos(form, &accepted.report.answers))
         .unwrap_or_default();
@@ -219,6 +221,7 @@ async fn pull(
     let limit = query.limit.unwrap_or(MAX_PULL_PAGE).clamp(1, MAX_PULL_PAGE);
     let villages = user.access.scope().villages(Gazetteer::kotamobagu());
     let villages_fingerprint = fingerprint(&villages);
+    let catalog = state.catalog.fresh(&state.store).await?;
 
     let mut reviews = state
         .store
@@ -228,15 +231,14 @@ async fn pull(
     reviews.truncate(limit);
     let next = Cursor {
         seq: reviews.last().map_or(cursor.seq, |(seq, _)| *seq),
-        forms: state.forms_fingerprint.clone(),
+        forms: catalog.fingerprint.clone(),
         villages: villages_fingerprint.clone(),
     };
     Ok(Json(PullResponse {
         protocol_version: PROTOCOL_VERSION,
         cursor: next.encode(),
         has_more,
-        forms: (cursor.forms != state.forms_fingerprint)
-            .then(|| state.catalog.forms().cloned().collect()),
+        forms: (cursor.forms != catalog.fingerprint).then(|| catalog.forms().cloned().collect()),
         villages: (cursor.villages != villages_fingerprint).then_some(villages),
         reviews: reviews.into_iter().map(|(_, review)| review).collect(),
         incomplete: state.store.incomplete_reports_of(user.user_id).await?,

@@ -23,6 +23,8 @@ mod public;
 mod pull;
 #[path = "api/pusat.rs"]
 mod pusat;
+#[path = "api/pusat_files.rs"]
+mod pusat_files;
 #[path = "api/reports.rs"]
 mod reports;
 #[path = "api/versions.rs"]
@@ -39,6 +41,7 @@ use photos::*;
 use public::*;
 use pull::*;
 use pusat::*;
+use pusat_files::*;
 use reports::*;
 use versions::*;
 
@@ -115,6 +118,9 @@ on_both_backends! {
     the_command_center_is_served_under_pusat_with_its_own_page,
     exports_hold_the_filtered_reports_in_scope_and_are_audited,
     admins_manage_accounts_over_http_with_the_rules_of_the_command_line,
+    // XLSX and repeat-group exports, and form versions published by admins.
+    xlsx_and_repeat_group_exports_hold_the_reports_in_scope_and_are_audited,
+    admins_publish_form_versions_that_phones_receive_and_bad_ones_change_nothing,
 }
 
 /// The mail and public-feed tests (issue 11), against a real SMTP server.

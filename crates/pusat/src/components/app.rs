@@ -2,6 +2,7 @@
 //! the open screen under the top bar.
 
 use super::detail::DetailScreen;
+use super::forms_admin::FormsScreen;
 use super::grid::GridScreen;
 use super::inbox::InboxScreen;
 use super::login::LoginView;
@@ -58,5 +59,6 @@ fn screen_view(screen: Screen) -> AnyView {
         Screen::Report(id) => view! { <DetailScreen id=id /> }.into_any(),
         Screen::Grid => view! { <GridScreen /> }.into_any(),
         Screen::Mail => view! { <MailScreen /> }.into_any(),
+        Screen::Forms => view! { <FormsScreen /> }.into_any(),
     }
 }

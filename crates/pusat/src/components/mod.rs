@@ -19,3 +19,7 @@ pub mod public_toggle;
 pub mod review_panel;
 pub mod state;
 pub mod top_bar;
+// The forms screen (admins): list, a version's questions, publishing.
+pub mod forms_admin;
+pub mod forms_fields;
+pub mod forms_publish;

@@ -16,6 +16,8 @@ pub enum Screen {
     Grid,
     /// The outbox to the mayor's office and its recipients (admins only).
     Mail,
+    /// Form versions: list, view, publish (admins only).
+    Forms,
 }
 
 impl Screen {
@@ -25,6 +27,7 @@ impl Screen {
             Some(("laporan", id)) if !id.is_empty() => Screen::Report(id.to_owned()),
             _ if path == "kelengkapan" => Screen::Grid,
             _ if path == "surat" => Screen::Mail,
+            _ if path == "formulir" => Screen::Forms,
             _ => Screen::Inbox,
         }
     }
@@ -35,6 +38,7 @@ impl Screen {
             Screen::Report(id) => format!("#/laporan/{id}"),
             Screen::Grid => "#/kelengkapan".into(),
             Screen::Mail => "#/surat".into(),
+            Screen::Forms => "#/formulir".into(),
         }
     }
 
@@ -159,6 +163,7 @@ mod tests {
         for screen in [
             Screen::Inbox,
             Screen::Grid,
+            Screen::Forms,
             Screen::Report("019ab697-e801-7101-8101-010101010101".into()),
         ] {
             assert_eq!(Screen::from_hash(&screen.hash()), screen);

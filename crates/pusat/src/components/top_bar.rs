@@ -13,6 +13,7 @@ pub fn TopBar() -> impl IntoView {
     let lang = pusat.lang;
     let is_grid = move || pusat.screen.get() == Screen::Grid;
     let is_mail = move || pusat.screen.get() == Screen::Mail;
+    let is_forms = move || pusat.screen.get() == Screen::Forms;
     // The mail screen is for Diskominfo's admins only; the server refuses
     // its calls to anyone else as well.
     let is_admin = move || {
@@ -38,7 +39,7 @@ pub fn TopBar() -> impl IntoView {
         <header class="top-bar">
             <strong class="brand">{move || i18n::APP_TITLE.get(lang.get())}</strong>
             <nav aria-label="Pusat Komando">
-                <a href="#/" class:active=move || !is_grid() && !is_mail() on:click=move |_| go(&Screen::Inbox)>
+                <a href="#/" class:active=move || !is_grid() && !is_mail() && !is_forms() on:click=move |_| go(&Screen::Inbox)>
                     {move || i18n::NAV_INBOX.get(lang.get())}
                 </a>
                 <a href="#/kelengkapan" class:active=is_grid>
@@ -47,6 +48,11 @@ pub fn TopBar() -> impl IntoView {
                 <Show when=is_admin>
                     <a href="#/surat" class:active=is_mail>
                         {move || i18n::NAV_MAIL.get(lang.get())}
+                    </a>
+                </Show>
+                <Show when=is_admin>
+                    <a href="#/formulir" class:active=is_forms>
+                        {move || i18n::NAV_FORMS.get(lang.get())}
                     </a>
                 </Show>
             </nav>

@@ -227,7 +227,8 @@ async fn compose_mail(state: &AppState, mail: &OutboxMail) -> anyhow::Result<Com
                     ));
                 }
             }
-            let form = state.catalog.get(&stored.report.form);
+            let catalog = state.catalog.current();
+            let form = catalog.get(&stored.report.form);
             let link = format!(
                 "{}/pusat/laporan/{}",
                 settings.public_base_url, stored.report.id
@@ -288,6 +289,7 @@ async fn compose_mail(state: &AppState, mail: &OutboxMail) -> anyhow::Result<Com
             let title = |form_id: &str| {
                 state
                     .catalog
+                    .current()
                     .forms()
                     .find(|form| form.id == form_id)
                     .map(|form| form.title.id.clone())

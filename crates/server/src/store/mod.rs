@@ -15,6 +15,7 @@
 
 mod accounts;
 mod audit;
+mod forms;
 mod mail;
 mod photos;
 mod public;
@@ -24,6 +25,7 @@ mod reviews;
 
 pub use accounts::{LoginLimits, LoginReservation, NewSession, NewUser, SessionRecord, UserRecord};
 pub use audit::{AuditEntry, AuditRecord};
+pub use forms::{NewPublishedForm, PublishedForm};
 pub use mail::{DigestReport, MailKind, OutboxMail, PhotoFile};
 pub use photos::{NewPhoto, PhotoRecord};
 pub use public::PublicReport;

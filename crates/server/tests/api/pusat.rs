@@ -357,8 +357,10 @@ pub async fn every_command_center_endpoint_answers_401_or_403_by_role_and_scope(
     let detail = format!("/api/v1/pusat/reports/{}", ours.id);
     let village_inbox = format!("/api/v1/pusat/inbox?village={KOTOBANGUN}");
     let grid = "/api/v1/pusat/completeness?form=laporan-bulanan-kependudukan&district=71.74.02";
+    let group_export =
+        format!("/api/v1/pusat/export?format=csv&group=daftar_kelahiran&village={KOTOBANGUN}");
     // (path, no session, village head, KIM, reviewer, other kecamatan's reviewer, admin)
-    let table: [(&str, [u16; 6]); 6] = [
+    let table: [(&str, [u16; 6]); 11] = [
         ("/api/v1/pusat/forms", [401, 403, 403, 200, 200, 200]),
         ("/api/v1/pusat/inbox", [401, 403, 403, 200, 200, 200]),
         (&village_inbox, [401, 403, 403, 200, 403, 200]),
@@ -368,6 +370,21 @@ pub async fn every_command_center_endpoint_answers_401_or_403_by_role_and_scope(
         ),
         (&detail, [401, 403, 403, 200, 403, 200]),
         (grid, [401, 403, 403, 200, 403, 200]),
+        // Exports and form versions (issue 10's files and forms admin).
+        (
+            "/api/v1/pusat/export?format=xlsx",
+            [401, 403, 403, 200, 200, 200],
+        ),
+        (
+            "/api/v1/pusat/export?format=xlsx&district=71.74.02",
+            [401, 403, 403, 200, 403, 200],
+        ),
+        (&group_export, [401, 403, 403, 200, 403, 200]),
+        ("/api/v1/pusat/admin/forms", [401, 403, 403, 403, 403, 200]),
+        (
+            "/api/v1/pusat/admin/forms/laporan-kejadian/1",
+            [401, 403, 403, 403, 403, 200],
+        ),
     ];
     let sessions = [
         None,
@@ -390,6 +407,9 @@ pub async fn every_command_center_endpoint_answers_401_or_403_by_role_and_scope(
         "/api/v1/pusat/inbox",
         "/api/v1/pusat/reports/{id}",
         "/api/v1/pusat/completeness",
+        "/api/v1/pusat/export",
+        "/api/v1/pusat/admin/forms",
+        "/api/v1/pusat/admin/forms/{form_id}/{version}",
     ] {
         assert!(document["paths"].get(path).is_some(), "{path} documented");
     }
