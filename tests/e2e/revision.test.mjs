@@ -13,8 +13,9 @@ async function asReviewer(path, init = {}) {
     ...init,
     headers: { "content-type": "application/json", cookie: server.reviewerCookie },
   });
-  assert.ok(response.ok, `${path}: ${response.status} ${await response.text()}`);
-  return response.json();
+  const text = await response.text();
+  assert.ok(response.ok, `${path}: ${response.status} ${text}`);
+  return JSON.parse(text);
 }
 
 test("a sangadi fixes a returned report and the server keeps both versions of one report", async () => {

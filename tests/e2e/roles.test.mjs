@@ -71,11 +71,11 @@ test("every screen names who is signed in, and a reviewer is sent to the Command
   const context = await newPhone(browser);
   const page = await context.newPage();
   await openAndLogIn(page, server, VILLAGE_HEAD);
-  const who = page.locator("p.who");
+  const who = page.locator(".who p");
   assert.match(await who.textContent(), new RegExp(`Masuk sebagai ${VILLAGE_HEAD.name}`));
   await page.getByRole("button", { name: "Keluar" }).click();
   await page.locator("#username").waitFor();
-  assert.equal(await page.locator("p.who").count(), 0, "nobody is named once signed out");
+  assert.equal(await page.locator(".who p").count(), 0, "nobody is named once signed out");
 
   await page.fill("#username", REVIEWER.username);
   await page.fill("#password", REVIEWER.password);
@@ -84,7 +84,7 @@ test("every screen names who is signed in, and a reviewer is sent to the Command
   await link.waitFor();
   assert.equal(await link.getAttribute("href"), "/pusat/");
   assert.equal(await page.locator("#form-picker").count(), 0, "no form is offered to staff");
-  assert.match(await page.locator("p.who").textContent(), /Masuk sebagai Petugas Command Center · seluruh Kota Kotamobagu/);
+  assert.match(await page.locator(".who p").textContent(), /Masuk sebagai Petugas Command Center · seluruh Kota Kotamobagu/);
   await screenshot(page, "roles-reviewer-on-phone");
   await context.close();
 });
