@@ -3,7 +3,7 @@
 
 use super::pusat::monthly_report;
 use super::support::{Backend, KOTOBANGUN, MONGONDOW, Who, report_in, spawn_app, spawn_app_on};
-use kabar_shared::period::Month;
+use kabar_shared::form::Period;
 use kabar_shared::sync::{PushItem, PushOutcome};
 use serde_json::{Value, json};
 use std::io::Read;
@@ -26,7 +26,7 @@ fn xlsx_parts(bytes: &[u8]) -> std::collections::BTreeMap<String, String> {
 /// A monthly report of Kotobangun with two births, one baby's name
 /// written like a formula.
 fn monthly_with_births() -> kabar_shared::Report {
-    let january = Month::parse("2026-01").unwrap();
+    let january = Period::parse("2026-01").unwrap();
     let mut report = monthly_report(KOTOBANGUN, 7, january, january.next().start_ms() + 1000);
     for (code, value) in [
         ("lahir_wni_l", json!(1)),
