@@ -22,10 +22,17 @@ let browser;
 withServerAndBrowser((started) => ({ server, browser } = started));
 
 const FORMS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "../../crates/shared/data/forms");
-/** Every built-in form: its id and the roles that may file it. */
-const FORMS = readdirSync(FORMS_DIR)
-  .filter((name) => name.endsWith(".json"))
-  .map((name) => JSON.parse(readFileSync(path.join(FORMS_DIR, name), "utf8")));
+/** Every built-in form as the phone offers it, its latest version: its id
+ * and the roles that may file it. */
+const FORMS = Object.values(
+  readdirSync(FORMS_DIR)
+    .filter((name) => name.endsWith(".json"))
+    .map((name) => JSON.parse(readFileSync(path.join(FORMS_DIR, name), "utf8")))
+    .reduce((latest, form) => {
+      if (!latest[form.id] || latest[form.id].version < form.version) latest[form.id] = form;
+      return latest;
+    }, {}),
+);
 
 function formsFiledBy(role) {
   return new Set(FORMS.filter((form) => form.filed_by.includes(role)).map((form) => form.id));
@@ -71,11 +78,11 @@ test("every screen names who is signed in, and a reviewer is sent to the Command
   const context = await newPhone(browser);
   const page = await context.newPage();
   await openAndLogIn(page, server, VILLAGE_HEAD);
-  const who = page.locator("p.who");
+  const who = page.locator(".who p");
   assert.match(await who.textContent(), new RegExp(`Masuk sebagai ${VILLAGE_HEAD.name}`));
   await page.getByRole("button", { name: "Keluar" }).click();
   await page.locator("#username").waitFor();
-  assert.equal(await page.locator("p.who").count(), 0, "nobody is named once signed out");
+  assert.equal(await page.locator(".who p").count(), 0, "nobody is named once signed out");
 
   await page.fill("#username", REVIEWER.username);
   await page.fill("#password", REVIEWER.password);
@@ -84,7 +91,7 @@ test("every screen names who is signed in, and a reviewer is sent to the Command
   await link.waitFor();
   assert.equal(await link.getAttribute("href"), "/pusat/");
   assert.equal(await page.locator("#form-picker").count(), 0, "no form is offered to staff");
-  assert.match(await page.locator("p.who").textContent(), /Masuk sebagai Petugas Command Center · seluruh Kota Kotamobagu/);
+  assert.match(await page.locator(".who p").textContent(), /Masuk sebagai Petugas Command Center · seluruh Kota Kotamobagu/);
   await screenshot(page, "roles-reviewer-on-phone");
   await context.close();
 });
