@@ -1,12 +1,12 @@
 //! The widget of one simple field: texts, numbers, dates and times, yes/no,
-//! choices, NIK and phone. Each writes the answer as typed into the form
+//! choices, NIK, phone and links. Each writes the answer as typed into the form
 //! state; nothing here judges the answer, the validator does on save.
 
 use super::form_state::{FormState, Slot, display_text};
 use crate::i18n;
 use kabar_shared::form::{
     Choice, DateBound, Field, FieldKind,
-    model::{DEFAULT_LONG_TEXT_MAX, DEFAULT_SHORT_TEXT_MAX},
+    model::{DEFAULT_LONG_TEXT_MAX, DEFAULT_SHORT_TEXT_MAX, DEFAULT_URL_MAX},
 };
 use leptos::prelude::*;
 use serde_json::Value as Json;
@@ -110,6 +110,13 @@ impl TextAttributes {
             FieldKind::Phone => TextAttributes {
                 autocomplete: Some("tel"),
                 ..plain("tel", Some("tel"))
+            },
+            // The URL keyboard has "/" and ".com" at hand; the browser's own
+            // URL check only marks the field, the validator decides.
+            FieldKind::Url { max_length } => TextAttributes {
+                maxlength: Some(max_length.unwrap_or(DEFAULT_URL_MAX).to_string()),
+                autocomplete: Some("url"),
+                ..plain("url", Some("url"))
             },
             _ => return None,
         })

@@ -19,6 +19,14 @@ function dutyPeriod() {
   return month === 0 ? { year: year - 1, month: 12 } : { year, month };
 }
 
+/** Today in Kotamobagu (WITA), as the signature date. */
+function witaToday() {
+  return new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
+}
+
+/** Fills the monthly report (v2, the official recap): the start of the
+ * month with households by the sex of the head, no changes (their zero
+ * defaults), and the signature block. */
 async function fillMonthly(page, period) {
   await page.selectOption("#form-picker", MONTHLY);
   await page.locator("#tahun").waitFor();
@@ -29,11 +37,19 @@ async function fillMonthly(page, period) {
     ["awal_wni_p", "798"],
     ["awal_wna_l", "0"],
     ["awal_wna_p", "0"],
-    ["awal_kk", "402"],
-    ["akhir_kk", "402"],
+    ["awal_kk_l", "331"],
+    ["awal_kk_p", "71"],
+    ["tempat_pengesahan", "Kotobangun"],
+    ["tanggal_pengesahan", witaToday()],
+    ["nama_penandatangan", "Lurah Kotobangun"],
   ]) {
     await page.fill(`#${code}`, value);
   }
+  await page.check("#jabatan_penandatangan-lurah");
+  // The month end is calculated as the user types: totals L / P / L+P and
+  // the households carried over.
+  assert.equal((await page.textContent("#akhir_jumlah")).trim(), "1610");
+  assert.equal((await page.textContent("#akhir_kk")).trim(), "402");
 }
 
 test("the first screen shows this month's report before and after it is filed", async () => {

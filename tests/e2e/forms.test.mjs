@@ -96,7 +96,7 @@ test("an incident report is checked by the shared rules, skips what does not app
   await page.selectOption("#jenis_kejadian", "lainnya");
   await page.locator("#jenis_lainnya").waitFor();
   await page.fill("#jenis_lainnya", "Pohon tumbang");
-  await page.selectOption("#jenis_kejadian", "angin_kencang");
+  await page.selectOption("#jenis_kejadian", "cuaca_ekstrem");
   await page.locator("#jenis_lainnya").waitFor({ state: "detached" });
 
   await page.fill("#waktu_kejadian", `${witaToday()}T07:30`);
@@ -105,14 +105,29 @@ test("an incident report is checked by the shared rules, skips what does not app
   await page.locator("#titik_lokasi .gps-point").waitFor();
   assert.match(await page.textContent("#titik_lokasi .gps-point"), /0\.73610, 124\.31700 \(akurasi ±12 m\)/);
 
-  // Victims: the section appears with its zero defaults, and the total is
-  // calculated read-only.
+  // Casualties: the section appears with its zero defaults, and the total
+  // is calculated read-only.
   assert.equal(await page.locator("#korban").count(), 0);
-  await page.check("#ada_korban-ya");
+  await page.check("#ada_korban_jiwa-ya");
   await page.locator("#korban").waitFor();
   assert.equal((await page.textContent("#total_korban")).trim(), "0");
 
+  // The displaced are a question of their own (v2): counting them asks
+  // where they shelter and who among them is vulnerable.
+  assert.equal(await page.locator("#lokasi_pengungsian").count(), 0);
+  await page.fill("#mengungsi_kk", "1");
+  await page.fill("#mengungsi_jiwa", "4");
+  await page.locator("#lokasi_pengungsian").waitFor();
+  await page.fill("#lokasi_pengungsian", "Balai Desa");
+  await page.locator("#kelompok_rentan").waitFor();
+  await page.fill("#rentan_lansia", "1");
+  assert.equal((await page.textContent("#rentan_jumlah")).trim(), "1");
+
   await page.check("#kerusakan-tidak_ada");
+  await page.check("#akses_jalan-terbatas");
+  await page.check("#listrik-padam");
+  await page.check("#komunikasi-normal");
+  await page.fill("#penanganan", "Pohon dipotong warga bersama Babinsa.");
   await page.check("#tingkat_urgensi-tinggi");
   await page.locator("#kebutuhan_mendesak").waitFor();
   await page.check("#tingkat_urgensi-sedang");
@@ -127,7 +142,10 @@ test("an incident report is checked by the shared rules, skips what does not app
   await page.click("button[type=submit]");
   const totalProblem = page.locator("[data-field=total_korban] .field-error");
   await totalProblem.waitFor();
-  assert.equal(await totalProblem.textContent(), "Anda menjawab ada korban: isi paling sedikit satu korban.");
+  assert.equal(
+    await totalProblem.textContent(),
+    "Anda menjawab ada korban: isi paling sedikit satu orang yang meninggal, hilang atau luka.",
+  );
   await page.getByText("Ada isian yang perlu diperbaiki").waitFor();
   assert.equal(await page.locator("ul.reports li").count(), 0);
   assert.equal(await page.inputValue("#lokasi"), "Dusun III, depan SD Negeri 1", "what was typed stays");
@@ -157,20 +175,33 @@ test("an incident report is checked by the shared rules, skips what does not app
   const { reports } = await server.api("/api/v1/reports");
   assert.equal(reports.length, 1);
   const { report } = reports[0];
-  assert.deepEqual(report.form, { id: "laporan-kejadian", version: 1 });
+  assert.deepEqual(report.form, { id: "laporan-kejadian", version: 2 }, "the phone offers the latest version");
   assert.equal(report.village, "71.74.02.1003");
   assert.deepEqual(report.answers, {
-    jenis_kejadian: "angin_kencang",
+    jenis_kejadian: "cuaca_ekstrem",
     waktu_kejadian: `${witaToday()}T07:30`,
     lokasi: "Dusun III, depan SD Negeri 1",
     titik_lokasi: { lat: 0.7361, lon: 124.317, accuracy_m: 12 },
-    ada_korban: true,
+    ada_korban_jiwa: true,
     korban_meninggal: 0,
     korban_hilang: 0,
     korban_luka: 2,
-    korban_mengungsi: 0,
     total_korban: 2,
+    terdampak_kk: 0,
+    terdampak_jiwa: 0,
+    mengungsi_kk: 1,
+    mengungsi_jiwa: 4,
+    lokasi_pengungsian: "Balai Desa",
+    rentan_bayi_balita: 0,
+    rentan_lansia: 1,
+    rentan_ibu_hamil: 0,
+    rentan_disabilitas: 0,
+    rentan_jumlah: 1,
     kerusakan: ["tidak_ada"],
+    akses_jalan: "terbatas",
+    listrik: "padam",
+    komunikasi: "normal",
+    penanganan: "Pohon dipotong warga bersama Babinsa.",
     tingkat_urgensi: "sedang",
     uraian: "Angin kencang merobohkan pohon di depan sekolah; jalan tertutup.",
     foto: [photos[0].id],
@@ -189,13 +220,26 @@ test("an incident report is checked by the shared rules, skips what does not app
   assert.equal(photo.status, 200);
   assert.equal(photo.headers.get("content-type"), "image/jpeg");
 
-  // The server holds the photo, so once it is no longer fresh a sync frees
-  // the phone's storage of it; the report itself stays listed.
+  // A report nobody has reviewed may still be fixed by its author, so its
+  // photo stays on the phone. Once the Command Center approves it and the
+  // photo is no longer fresh, a sync frees the phone's storage of it; the
+  // report itself stays listed.
+  const approval = await fetch(`${server.url}/api/v1/reports/${report.id}/review`, {
+    method: "POST",
+    headers: { "content-type": "application/json", cookie: server.reviewerCookie },
+    body: JSON.stringify({ status: "approved" }),
+  });
+  assert.equal(approval.status, 200, await approval.text());
   await page.clock.setFixedTime(new Date(Date.now() + 11 * 60_000));
-  await page.evaluate(() => window.dispatchEvent(new Event("online")));
   const photosDeadline = Date.now() + 30_000;
+  let nudged = 0;
   while ((await harness.storedRecords(page, "photos")).length > 0) {
     assert.ok(Date.now() < photosDeadline, "the uploaded photo is still on the phone");
+    // One sync pulls the approval, the next may forget the photo.
+    if (Date.now() - nudged > 2_000) {
+      await page.evaluate(() => window.dispatchEvent(new Event("online")));
+      nudged = Date.now();
+    }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   await page.locator("ul.reports li[data-status=sent]").waitFor();

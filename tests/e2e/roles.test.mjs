@@ -22,10 +22,17 @@ let browser;
 withServerAndBrowser((started) => ({ server, browser } = started));
 
 const FORMS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "../../crates/shared/data/forms");
-/** Every built-in form: its id and the roles that may file it. */
-const FORMS = readdirSync(FORMS_DIR)
-  .filter((name) => name.endsWith(".json"))
-  .map((name) => JSON.parse(readFileSync(path.join(FORMS_DIR, name), "utf8")));
+/** Every built-in form as the phone offers it, its latest version: its id
+ * and the roles that may file it. */
+const FORMS = Object.values(
+  readdirSync(FORMS_DIR)
+    .filter((name) => name.endsWith(".json"))
+    .map((name) => JSON.parse(readFileSync(path.join(FORMS_DIR, name), "utf8")))
+    .reduce((latest, form) => {
+      if (!latest[form.id] || latest[form.id].version < form.version) latest[form.id] = form;
+      return latest;
+    }, {}),
+);
 
 function formsFiledBy(role) {
   return new Set(FORMS.filter((form) => form.filed_by.includes(role)).map((form) => form.id));

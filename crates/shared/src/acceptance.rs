@@ -390,4 +390,87 @@ pub(crate) mod tests {
             Err(vec![FilingRefusal::UnreadableCreationTime])
         );
     }
+
+    #[test]
+    fn v1_reports_stay_accepted_while_the_phone_offers_v2() {
+        let catalog = FormCatalog::builtin();
+        let head = access(Role::VillageHead, KOTOBANGUN);
+        let volunteer = access(Role::KimVolunteer, KOTOBANGUN);
+        // The phone offers the latest version of each form for new reports.
+        for id in [
+            "laporan-bulanan-kependudukan",
+            "laporan-kejadian",
+            "laporan-kemajuan-pembangunan",
+            "catatan-kegiatan-kim",
+            "aspirasi-warga",
+        ] {
+            assert_eq!(catalog.latest(id).map(|form| form.version), Some(2), "{id}");
+            assert!(
+                catalog
+                    .latest_forms()
+                    .iter()
+                    .any(|form| form.id == id && form.version == 2)
+            );
+        }
+        // A monthly report filled offline against v1 is judged by v1, the
+        // version it names, and accepted with its v1 answers and period.
+        let monthly = report(
+            "laporan-bulanan-kependudukan",
+            KOTOBANGUN,
+            monthly_answers(),
+        );
+        let v1 = catalog.get(&monthly.form).unwrap();
+        assert_eq!(v1.version, 1);
+        let accepted = decide_filing(&head, v1, &monthly).unwrap();
+        assert_eq!(accepted.period.map(|p| p.key()).as_deref(), Some("2025-10"));
+        assert_eq!(accepted.report.form.version, 1);
+        assert_eq!(decide_filing_in(&head, &catalog, &monthly), Ok(accepted));
+        // The same answers are not a v2 report (no signature, no KK by the
+        // sex of the head), and a report naming v1 is never judged by v2.
+        let latest = catalog.latest("laporan-bulanan-kependudukan").unwrap();
+        assert_eq!(
+            decide_filing(&head, latest, &monthly).unwrap_err().first(),
+            Some(&FilingRefusal::UnknownForm)
+        );
+        let mut as_v2 = monthly.clone();
+        as_v2.form.version = 2;
+        let refused = decide_filing_in(&head, &catalog, &as_v2).unwrap_err();
+        assert!(refused.iter().any(|refusal| matches!(
+            refusal,
+            FilingRefusal::Answer(problem) if problem.path == "tempat_pengesahan"
+        )));
+        // A v1 incident with a type v2 renamed ("angin_kencang") and the
+        // v1 victims question, and a v1 KIM log, are still accepted.
+        let incident = report(
+            "laporan-kejadian",
+            KOTOBANGUN,
+            json!({
+                "jenis_kejadian": "angin_kencang",
+                "waktu_kejadian": "2025-11-23T07:30",
+                "lokasi": "Lingkungan II",
+                "ada_korban": true,
+                "korban_meninggal": 0, "korban_hilang": 0, "korban_luka": 1, "korban_mengungsi": 4,
+                "kerusakan": ["tidak_ada"],
+                "tingkat_urgensi": "tinggi",
+                "kebutuhan_mendesak": "Terpal",
+                "uraian": "Angin kencang merobohkan pohon di depan sekolah."
+            }),
+        );
+        let accepted = decide_filing_in(&volunteer, &catalog, &incident).unwrap();
+        assert_eq!(accepted.report.answers["total_korban"], json!(5));
+        assert!(accepted.report.is_urgent());
+        let kim = report(
+            "catatan-kegiatan-kim",
+            KOTOBANGUN,
+            json!({
+                "jenis_kegiatan": "diseminasi_informasi",
+                "tanggal": "2025-11-20",
+                "tempat": "Balai Kelurahan",
+                "topik": "Sosialisasi posyandu",
+                "peserta_l": 3, "peserta_p": 4,
+                "ringkasan": "Jadwal posyandu keliling disampaikan kepada warga."
+            }),
+        );
+        assert!(decide_filing_in(&volunteer, &catalog, &kim).is_ok());
+    }
 }

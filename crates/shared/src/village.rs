@@ -201,11 +201,60 @@ impl Gazetteer {
     pub fn village(&self, code: &VillageCode) -> Option<&Village> {
         self.villages().find(|village| &village.code == code)
     }
+
+    /// The village with this name or one of its other spellings, ignoring
+    /// case and extra spaces: documents write "Bilalang Satu", "BILALANG I"
+    /// and "Bilalang 1" for the same desa.
+    pub fn village_named(&self, name: &str) -> Option<&Village> {
+        let wanted = normalize_name(name);
+        self.villages().find(|village| {
+            std::iter::once(&village.name)
+                .chain(&village.aliases)
+                .any(|spelling| normalize_name(spelling) == wanted)
+        })
+    }
+}
+
+fn normalize_name(name: &str) -> String {
+    name.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn villages_carry_their_official_names_and_other_spellings_as_aliases() {
+        let gazetteer = Gazetteer::kotamobagu();
+        let named = |name: &str| gazetteer.village_named(name).map(|v| v.code.as_str());
+        assert_eq!(named("Bilalang I"), Some("71.74.01.2001"));
+        assert_eq!(named("bilalang  satu"), Some("71.74.01.2001"));
+        assert_eq!(named("BILALANG II"), Some("71.74.01.2002"));
+        assert_eq!(named("Poyowa Besar 2"), Some("71.74.03.2002"));
+        assert_eq!(named("Kopandakan I"), Some("71.74.03.2005"));
+        assert_eq!(named("Kotobangon"), Some("71.74.02.1003"));
+        assert_eq!(named("Bilalang III"), None, "a desa of Bolaang Mongondow");
+        let code = |text: &str| VillageCode::parse(text).unwrap();
+        assert_eq!(
+            gazetteer
+                .village(&code("71.74.01.2001"))
+                .map(|v| v.name.as_str()),
+            Some("Bilalang I")
+        );
+        // No spelling names two villages.
+        let mut spellings: Vec<String> = gazetteer
+            .villages()
+            .flat_map(|v| std::iter::once(&v.name).chain(&v.aliases))
+            .map(|s| normalize_name(s))
+            .collect();
+        let count = spellings.len();
+        spellings.sort();
+        spellings.dedup();
+        assert_eq!(spellings.len(), count);
+    }
 
     #[test]
     fn kotamobagu_has_33_villages_in_4_districts() {

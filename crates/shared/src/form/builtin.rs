@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 /// The form files, by file name. A new version is a new file next to the old
-/// one; the old file stays, because submissions against it keep arriving.
+/// one, registered after it; the old file stays, because submissions against
+/// it keep arriving. The v2 files follow the official formats (see README).
 pub const BUILTIN_FORM_FILES: &[(&str, &str)] = &[
     // The walking skeleton's short report (title and body). The validator
     // and `Report::short` agree on its rules, so the app renders it like any
@@ -24,20 +25,40 @@ pub const BUILTIN_FORM_FILES: &[(&str, &str)] = &[
         include_str!("../../data/forms/laporan-bulanan-kependudukan.v1.json"),
     ),
     (
+        "laporan-bulanan-kependudukan.v2.json",
+        include_str!("../../data/forms/laporan-bulanan-kependudukan.v2.json"),
+    ),
+    (
         "laporan-kejadian.v1.json",
         include_str!("../../data/forms/laporan-kejadian.v1.json"),
+    ),
+    (
+        "laporan-kejadian.v2.json",
+        include_str!("../../data/forms/laporan-kejadian.v2.json"),
     ),
     (
         "laporan-kemajuan-pembangunan.v1.json",
         include_str!("../../data/forms/laporan-kemajuan-pembangunan.v1.json"),
     ),
     (
+        "laporan-kemajuan-pembangunan.v2.json",
+        include_str!("../../data/forms/laporan-kemajuan-pembangunan.v2.json"),
+    ),
+    (
         "catatan-kegiatan-kim.v1.json",
         include_str!("../../data/forms/catatan-kegiatan-kim.v1.json"),
     ),
     (
+        "catatan-kegiatan-kim.v2.json",
+        include_str!("../../data/forms/catatan-kegiatan-kim.v2.json"),
+    ),
+    (
         "aspirasi-warga.v1.json",
         include_str!("../../data/forms/aspirasi-warga.v1.json"),
+    ),
+    (
+        "aspirasi-warga.v2.json",
+        include_str!("../../data/forms/aspirasi-warga.v2.json"),
     ),
 ];
 
@@ -279,12 +300,16 @@ mod tests {
             })
         );
 
-        changed.version = 2;
+        let published = catalog.forms().count();
+        changed.version = original.version + 1;
         assert_eq!(catalog.publish(changed), Ok(()));
-        assert_eq!(catalog.latest("aspirasi-warga").unwrap().version, 2);
-        // Phones that were offline still file against version 1.
+        assert_eq!(
+            catalog.latest("aspirasi-warga").unwrap().version,
+            original.version + 1
+        );
+        // Phones that were offline still file against the older versions.
         assert_eq!(catalog.get(&original.form_ref()), Some(&original));
-        assert_eq!(catalog.forms().count(), 7);
+        assert_eq!(catalog.forms().count(), published + 1);
         assert_eq!(catalog.latest_forms().len(), 6);
     }
 

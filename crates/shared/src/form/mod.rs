@@ -15,7 +15,8 @@
 //! - [`builtin`]: the six forms Kotamobagu's villages file, from
 //!   `data/forms/*.json`.
 //! - [`period`]: the reporting period of periodic forms and their due day.
-//! - [`date`], [`nik`], [`phone`]: the value types the validator checks.
+//! - [`date`], [`nik`], [`phone`], [`url`]: the value types the validator
+//!   checks.
 //!
 //! Answers are a JSON object by field code. Section fields sit at the top
 //! level next to the others; a repeat group is an array of row objects; a
@@ -45,6 +46,7 @@ pub mod nik;
 pub mod period;
 pub mod phone;
 pub mod public;
+pub mod url;
 pub mod validate;
 
 pub use builtin::{BUILTIN_FORM_FILES, CatalogError, FormCatalog, UnknownForm, builtin_forms};
@@ -58,4 +60,5 @@ pub use nik::{Nik, NikProblem};
 pub use period::{InvalidPeriod, Period, PeriodRule};
 pub use phone::PhoneNumber;
 pub use public::public_answers;
+pub use url::{InvalidUrl, WebUrl};
 pub use validate::{Problem, ProblemKind, Validated, ValueKind, validate};

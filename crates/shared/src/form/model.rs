@@ -160,6 +160,7 @@ pub const FIELD_TYPES: &[&str] = &[
     "gps",
     "nik",
     "phone",
+    "url",
     "note",
     "section",
     "repeat",
@@ -169,6 +170,11 @@ pub const FIELD_TYPES: &[&str] = &[
 /// cannot fill a report that has to travel over a weak link.
 pub const DEFAULT_SHORT_TEXT_MAX: u32 = 255;
 pub const DEFAULT_LONG_TEXT_MAX: u32 = 5000;
+/// Links are capped too: a link to a post or an article is rarely longer,
+/// and a longer one is more likely a pasted page than an address.
+pub const DEFAULT_URL_MAX: u32 = 500;
+/// No form may allow longer links than this, whatever it sets.
+pub const URL_MAX_LIMIT: u32 = 2000;
 
 /// What kind of answer a field takes, with its bounds. The JSON value of each
 /// answer is described on each variant.
@@ -243,6 +249,14 @@ pub enum FieldKind {
     Nik,
     /// An Indonesian phone number as a string.
     Phone,
+    /// A web address as a string: `http://` or `https://` and a host, at
+    /// most `max_length` characters (default [`DEFAULT_URL_MAX`]). Other
+    /// schemes (`javascript:`, `file:`) are refused, because the Command
+    /// Center shows the link to reviewers.
+    Url {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_length: Option<u32>,
+    },
     /// Text shown to the reporter; it takes no answer.
     Note,
     /// A titled group of fields. Its fields' answers sit next to the others,
@@ -331,6 +345,9 @@ impl FieldKind {
             },
             "nik" => FieldKind::Nik,
             "phone" => FieldKind::Phone,
+            "url" => FieldKind::Url {
+                max_length: object.optional("max_length")?,
+            },
             "note" => FieldKind::Note,
             "section" => FieldKind::Section {
                 fields: object.required("fields")?,
@@ -642,6 +659,12 @@ impl FormDefinition {
                 }
             }
             FieldKind::Photo { max_count: 0 } => push(code, "max_count must be at least 1".into()),
+            FieldKind::Url {
+                max_length: Some(max),
+            } if *max < 12 || *max > URL_MAX_LIMIT => push(
+                code,
+                format!("a url's max_length must be between 12 and {URL_MAX_LIMIT}"),
+            ),
             _ => {}
         }
         if !field.kind.takes_answer()
@@ -748,6 +771,7 @@ mod tests {
             ("gps", json!({"max_accuracy_m": 25.0})),
             ("nik", json!({})),
             ("phone", json!({})),
+            ("url", json!({"max_length": 300})),
             ("note", json!({})),
             ("section", json!({"fields": nested})),
             ("repeat", json!({"fields": nested, "min_rows": 1})),
@@ -876,7 +900,8 @@ mod tests {
             ]},
             {"code": "total", "label": {"id": "", "en": ""}, "type": "integer",
              "calculate": "sum(${baris.nilai}) + ${nilai} + ${hilang} + sum(${baris.tidak_ada}) + sum(${umur.x})"},
-            {"code": "pilih", "label": {"id": "", "en": ""}, "type": "yes_no", "default": "ya"}
+            {"code": "pilih", "label": {"id": "", "en": ""}, "type": "yes_no", "default": "ya"},
+            {"code": "tautan", "label": {"id": "", "en": ""}, "type": "url", "max_length": 5}
         ]));
         let problems: Vec<String> = definition.check().iter().map(ToString::to_string).collect();
         assert_eq!(
@@ -893,6 +918,7 @@ mod tests {
                 "total: calculate reads unknown column tidak_ada of baris",
                 "total: calculate reads a column of umur, which is not a repeat",
                 "pilih: default \"ya\" is not a valid answer",
+                "tautan: a url's max_length must be between 12 and 2000",
             ]
         );
     }

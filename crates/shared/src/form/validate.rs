@@ -4,10 +4,11 @@
 
 use super::date::{Date, DateTime, Time};
 use super::expr::{Context, Expr, Value};
-use super::model::{DEFAULT_LONG_TEXT_MAX, DEFAULT_SHORT_TEXT_MAX};
+use super::model::{DEFAULT_LONG_TEXT_MAX, DEFAULT_SHORT_TEXT_MAX, DEFAULT_URL_MAX};
 use super::model::{DateBound, Field, FieldKind, FormDefinition, Lang, Text};
 use super::nik::{Nik, NikProblem};
 use super::phone::PhoneNumber;
+use super::url::WebUrl;
 use crate::object::Object;
 use crate::report::Answers;
 use serde::{Deserialize, Serialize};
@@ -143,6 +144,8 @@ pub enum ProblemKind {
         reason: NikProblem,
     },
     InvalidPhone,
+    /// Not an `http://` or `https://` address.
+    InvalidUrl,
     TooFewRows {
         min: u32,
     },
@@ -218,6 +221,7 @@ impl<'de> Deserialize<'de> for ProblemKind {
                 reason: object.required("reason")?,
             },
             "invalid_phone" => ProblemKind::InvalidPhone,
+            "invalid_url" => ProblemKind::InvalidUrl,
             "too_few_rows" => ProblemKind::TooFewRows {
                 min: object.required("min")?,
             },
@@ -337,6 +341,10 @@ impl ProblemKind {
             ProblemKind::InvalidPhone => pick(
                 "Nomor telepon tidak valid (contoh: 0812-3456-7890).".into(),
                 "Invalid phone number (e.g. 0812-3456-7890).".into(),
+            ),
+            ProblemKind::InvalidUrl => pick(
+                "Tautan tidak valid: salin alamat lengkapnya, yang diawali https:// (contoh: https://kotamobagukota.go.id/berita).".into(),
+                "Invalid link: copy the full address, starting with https:// (e.g. https://kotamobagukota.go.id/berita).".into(),
             ),
             ProblemKind::TooFewRows { min } => pick(
                 format!("Isi paling sedikit {min} baris."),
@@ -738,6 +746,19 @@ pub(crate) fn value_problems(kind: &FieldKind, value: &Json, today: Date) -> Vec
             Some(Err(_)) => vec![ProblemKind::InvalidPhone],
             None => wrong(ValueKind::Text),
         },
+        FieldKind::Url { max_length } => {
+            let Some(text) = value.as_str() else {
+                return wrong(ValueKind::Text);
+            };
+            let max_chars = max_length.unwrap_or(DEFAULT_URL_MAX);
+            if text.trim().chars().count() > max_chars as usize {
+                vec![ProblemKind::TooLong { max_chars }]
+            } else if WebUrl::parse(text).is_err() {
+                vec![ProblemKind::InvalidUrl]
+            } else {
+                Vec::new()
+            }
+        }
         FieldKind::Repeat {
             min_rows, max_rows, ..
         } => {
@@ -794,6 +815,7 @@ mod tests {
                 reason: NikProblem::UnknownRegion,
             },
             ProblemKind::InvalidPhone,
+            ProblemKind::InvalidUrl,
             ProblemKind::TooFewRows { min: 1 },
             ProblemKind::TooManyRows { max: 2 },
             ProblemKind::Constraint {
