@@ -26,6 +26,7 @@ fn kind_name(kind: &FieldKind) -> &'static str {
         FieldKind::Gps { .. } => "gps",
         FieldKind::Nik => "nik",
         FieldKind::Phone => "phone",
+        FieldKind::Url { .. } => "url",
         FieldKind::Note => "note",
         FieldKind::Section { .. } => "section",
         FieldKind::Repeat { .. } => "repeat",
