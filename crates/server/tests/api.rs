@@ -23,6 +23,8 @@ mod public;
 mod pull;
 #[path = "api/pusat.rs"]
 mod pusat;
+#[path = "api/pusat_admin_ui.rs"]
+mod pusat_admin_ui;
 #[path = "api/reports.rs"]
 mod reports;
 #[path = "api/versions.rs"]
@@ -39,6 +41,7 @@ use photos::*;
 use public::*;
 use pull::*;
 use pusat::*;
+use pusat_admin_ui::*;
 use reports::*;
 use versions::*;
 
@@ -113,6 +116,10 @@ on_both_backends! {
     the_command_center_is_served_under_pusat_with_its_own_page,
     exports_hold_the_filtered_reports_in_scope_and_are_audited,
     admins_manage_accounts_over_http_with_the_rules_of_the_command_line,
+    // The Command Center's map and administration screens.
+    the_map_shows_gps_reports_in_scope_and_names_its_tiles,
+    only_the_command_center_may_load_map_tiles,
+    the_audit_log_filters_by_actor_action_and_day,
 }
 
 /// The mail and public-feed tests (issue 11), against a real SMTP server.
