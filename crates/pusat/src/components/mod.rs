@@ -19,3 +19,13 @@ pub mod public_toggle;
 pub mod review_panel;
 pub mod state;
 pub mod top_bar;
+// The map, versions and administration screens.
+pub mod account_form;
+pub mod account_row;
+pub mod accounts;
+pub mod audit;
+pub mod map;
+pub mod map_view;
+pub mod sessions;
+pub mod version_diff;
+pub mod versions;

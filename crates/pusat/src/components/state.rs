@@ -16,6 +16,12 @@ pub enum Screen {
     Grid,
     /// The outbox to the mayor's office and its recipients (admins only).
     Mail,
+    /// Reports with a GPS point on a map.
+    Map,
+    /// Accounts, device sessions and the audit log (admins only).
+    Accounts,
+    Sessions,
+    Audit,
 }
 
 impl Screen {
@@ -25,6 +31,10 @@ impl Screen {
             Some(("laporan", id)) if !id.is_empty() => Screen::Report(id.to_owned()),
             _ if path == "kelengkapan" => Screen::Grid,
             _ if path == "surat" => Screen::Mail,
+            _ if path == "peta" => Screen::Map,
+            _ if path == "akun" => Screen::Accounts,
+            _ if path == "sesi" => Screen::Sessions,
+            _ if path == "audit" => Screen::Audit,
             _ => Screen::Inbox,
         }
     }
@@ -35,6 +45,10 @@ impl Screen {
             Screen::Report(id) => format!("#/laporan/{id}"),
             Screen::Grid => "#/kelengkapan".into(),
             Screen::Mail => "#/surat".into(),
+            Screen::Map => "#/peta".into(),
+            Screen::Accounts => "#/akun".into(),
+            Screen::Sessions => "#/sesi".into(),
+            Screen::Audit => "#/audit".into(),
         }
     }
 
@@ -159,6 +173,10 @@ mod tests {
         for screen in [
             Screen::Inbox,
             Screen::Grid,
+            Screen::Map,
+            Screen::Accounts,
+            Screen::Sessions,
+            Screen::Audit,
             Screen::Report("019ab697-e801-7101-8101-010101010101".into()),
         ] {
             assert_eq!(Screen::from_hash(&screen.hash()), screen);
