@@ -87,7 +87,7 @@ pub fn AccountForm(on_created: Callback<()>) -> impl IntoView {
             <button type="submit" class="primary">{t(i18n::CREATE_ACCOUNT)}</button>
             {move || outcome.get().map(|result| match result {
                 Ok(created) => view! { <p class="ok" role="status">{i18n::ACCOUNT_CREATED.get(lang.get()).replace("{name}", &created)}</p> }.into_any(),
-                Err(failure) => view! { <p class="error" role="alert">{failure.text_with_detail(lang.get())}</p> }.into_any(),
+                Err(failure) => view! { <p class="error" role="alert">{failure.text(lang.get()).to_owned()}</p> }.into_any(),
             })}
         </form>
     }

@@ -50,7 +50,7 @@ pub fn AccountRow(account: Account, on_change: Callback<()>) -> impl IntoView {
             <td>{move || role_label(role).get(lang.get())}</td>
             <td>{move || area_label(&scope, lang.get())}</td>
             <td><span class=state_class>{move || i18n::account_state_label(&state).get(lang.get())}</span></td>
-            <td class="row-actions">
+            <td><div class="row-actions">
                 <form class="inline" on:submit=reset>
                     <label class="visually-hidden" for=input_id.clone()>{move || i18n::NEW_PASSWORD.get(lang.get())}</label>
                     <input id=input_id type="password" autocomplete="new-password" placeholder=move || i18n::NEW_PASSWORD.get(lang.get())
@@ -59,7 +59,7 @@ pub fn AccountRow(account: Account, on_change: Callback<()>) -> impl IntoView {
                 </form>
                 <button on:click=toggle>{move || if disabled { i18n::ENABLE.get(lang.get()) } else { i18n::DISABLE.get(lang.get()) }}</button>
                 {move || outcome.get().map(|result| outcome_view(result, lang.get()))}
-            </td>
+            </div></td>
         </tr>
     }
 }
@@ -73,7 +73,7 @@ fn outcome_view(result: Result<u64, Failure>, lang: Lang) -> AnyView {
             view! { <p class="ok" role="status">{text}</p> }.into_any()
         }
         Err(failure) => {
-            view! { <p class="error" role="alert">{failure.text_with_detail(lang)}</p> }.into_any()
+            view! { <p class="error" role="alert">{failure.text(lang).to_owned()}</p> }.into_any()
         }
     }
 }

@@ -27,7 +27,7 @@ pub fn AccountsScreen() -> impl IntoView {
         <AccountForm on_created=changed />
         {move || match accounts.get() {
             None => view! { <p class="loading">{i18n::LOADING.get(lang.get())}</p> }.into_any(),
-            Some(Err(failure)) => view! { <p class="error" role="alert">{failure.text_with_detail(lang.get())}</p> }.into_any(),
+            Some(Err(failure)) => view! { <p class="error" role="alert">{failure.text(lang.get()).to_owned()}</p> }.into_any(),
             Some(Ok(list)) => view! {
                 <table class="accounts">
                     <caption>{t(i18n::ACCOUNTS_LIST)}</caption>

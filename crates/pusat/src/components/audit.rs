@@ -64,7 +64,7 @@ pub fn AuditScreen() -> impl IntoView {
             {filter("audit-from", i18n::AUDIT_FROM, "date", from)}
             {filter("audit-to", i18n::AUDIT_TO, "date", to)}
         </form>
-        {move || failure.get().map(|failure| view! { <p class="error" role="alert">{failure.text_with_detail(lang.get())}</p> })}
+        {move || failure.get().map(|failure| view! { <p class="error" role="alert">{failure.text(lang.get()).to_owned()}</p> })}
         {move || page.get().map(|page| view! { <AuditTable entries=page.entries /> })}
         <p class="pager">
             <Show when=move || before.get().is_some()><button on:click=move |_| before.set(None)>{move || i18n::FIRST_PAGE.get(lang.get())}</button></Show>

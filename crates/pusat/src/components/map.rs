@@ -50,7 +50,7 @@ pub fn MapScreen() -> impl IntoView {
             <input id="map-period" type="month" prop:value=move || period.get() on:change=move |ev| period.set(event_target_value(&ev)) />
         </div>
         {move || match answer.get() {
-            Some(Err(failure)) => view! { <p class="error" role="alert">{failure.text_with_detail(lang.get())}</p> }.into_any(),
+            Some(Err(failure)) => view! { <p class="error" role="alert">{failure.text(lang.get()).to_owned()}</p> }.into_any(),
             Some(Ok(answer)) if answer.truncated => view! { <p class="notice">{i18n::MAP_TRUNCATED.get(lang.get())}</p> }.into_any(),
             _ => ().into_any(),
         }}

@@ -32,7 +32,7 @@ pub fn SessionsScreen() -> impl IntoView {
         <h1>{t(i18n::SESSIONS_TITLE)}</h1>
         {move || match page.get() {
             None => view! { <p class="loading">{i18n::LOADING.get(lang.get())}</p> }.into_any(),
-            Some(Err(failure)) => view! { <p class="error" role="alert">{failure.text_with_detail(lang.get())}</p> }.into_any(),
+            Some(Err(failure)) => view! { <p class="error" role="alert">{failure.text(lang.get()).to_owned()}</p> }.into_any(),
             Some(Ok(page)) => {
                 let next = page.next.clone();
                 view! {
@@ -81,7 +81,7 @@ fn SessionRow(session: DeviceSession, on_change: Callback<()>) -> impl IntoView 
             <td>{move || if live { i18n::SESSION_ACTIVE.get(lang.get()) } else { i18n::SESSION_ENDED.get(lang.get()) }}</td>
             <td>
                 <Show when=move || live><button on:click=revoke.clone()>{move || i18n::REVOKE.get(lang.get())}</button></Show>
-                {move || failure.get().map(|failure| view! { <p class="error" role="alert">{failure.text_with_detail(lang.get())}</p> })}
+                {move || failure.get().map(|failure| view! { <p class="error" role="alert">{failure.text(lang.get()).to_owned()}</p> })}
             </td>
         </tr>
     }

@@ -63,6 +63,21 @@ fn text(field: Option<&Field>, value: Option<&Value>, lang: Lang) -> String {
     }
 }
 
+/// Whether two answers are the same, a number the same whether it was
+/// written `12` or `12.0` (phones and tools write either).
+fn same(a: Option<&Value>, b: Option<&Value>) -> bool {
+    match (a, b) {
+        (Some(Value::Number(a)), Some(Value::Number(b))) => a.as_f64() == b.as_f64(),
+        (Some(Value::Array(a)), Some(Value::Array(b))) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(a, b)| same(Some(a), Some(b)))
+        }
+        (Some(Value::Object(a)), Some(Value::Object(b))) => {
+            a.len() == b.len() && a.iter().all(|(key, value)| same(Some(value), b.get(key)))
+        }
+        (a, b) => a == b,
+    }
+}
+
 /// The answers that differ between `before` and `after`, labelled by
 /// `fields` (the newer version's form); answers the form does not name
 /// come last, by their code.
@@ -81,7 +96,7 @@ pub fn changed_answers(
     }
     codes
         .into_iter()
-        .filter(|code| before.get(*code) != after.get(*code))
+        .filter(|code| !same(before.get(*code), after.get(*code)))
         .map(|code| {
             let field = known.iter().copied().find(|field| field.code == code);
             Change {
@@ -121,6 +136,16 @@ mod tests {
         after.insert("uraian".into(), json!("Air naik setinggi lutut."));
         after.insert("ada_korban".into(), json!(true));
         after.insert("catatan_lain".into(), json!("baru"));
+        // The same point written with other number spellings is no change.
+        let mut before = before;
+        before.insert(
+            "titik_lokasi".into(),
+            json!({"lat": 0.5, "lon": 124.0, "accuracy_m": 12.0}),
+        );
+        after.insert(
+            "titik_lokasi".into(),
+            json!({"lat": 0.5, "lon": 124, "accuracy_m": 12}),
+        );
         let changes = changed_answers(&form.fields, &before, &after, Lang::Id);
         let labels: Vec<&str> = changes.iter().map(|change| change.label.as_str()).collect();
         assert_eq!(changes.len(), 3, "{changes:?}");
