@@ -193,7 +193,9 @@ test("a GPS report filed on the phone is a point on the map and in its detail, w
   const tilesAsked = await refuseTiles(context);
   const desk = await context.newPage();
   const errors = [];
+  const console = [];
   desk.on("pageerror", (error) => errors.push(error.message));
+  desk.on("console", (message) => message.type() === "error" && console.push(message.text()));
   await signInToPusat(desk, { username: "petugas.cc", password: "rahasia-command-center" });
   await desk.getByRole("link", { name: "Peta" }).click();
   await desk.locator(".map.leaflet-container").waitFor();
@@ -220,7 +222,7 @@ test("a GPS report filed on the phone is a point on the map and in its detail, w
   await desk.waitForFunction((id) => location.hash === `#/laporan/${id}`, id);
   await desk.locator("article.detail .location .map.leaflet-container").waitFor();
   await desk.waitForFunction(() => document.querySelectorAll(".location path.leaflet-interactive").length === 1);
-  assert.deepEqual(errors, []);
+  assert.deepEqual(errors, [], console.join("\n"));
   await context.close();
 });
 
@@ -250,7 +252,7 @@ test("a report sent again as a new version shows the changed answers side by sid
   const uraian = table.locator("tbody tr", { hasText: "setinggi lutut" });
   assert.match(await uraian.locator("td.before").textContent(), /setinggi betis/);
   assert.match(await uraian.locator("td.after").textContent(), /setinggi lutut; dua rumah terendam/);
-  assert.match(await table.locator("tbody tr", { hasText: "Tinggi" }).textContent(), /Sedang.*Tinggi/s);
+  assert.match(await table.locator("tbody tr", { hasText: "Tingkat urgensi" }).textContent(), /Sedang.*Tinggi/s);
   assert.match(await table.locator("thead").textContent(), /v1.*v2/s);
   await desk.locator("section.versions").scrollIntoViewIfNeeded();
   await screenshot(desk, "pusat-diff");

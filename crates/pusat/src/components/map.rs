@@ -26,7 +26,7 @@ pub fn MapScreen() -> impl IntoView {
             .join("&");
         spawn_local(async move { answer.set(Some(api::map_points(&query).await)) });
     });
-    let points = Signal::derive(move || match answer.get() {
+    let points = Signal::derive(move || match answer.try_get().flatten() {
         Some(Ok(answer)) => answer.points,
         _ => Vec::new(),
     });

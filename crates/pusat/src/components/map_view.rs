@@ -77,12 +77,18 @@ pub fn PointsMap(
         tile_url.set(Some(url.unwrap_or_default()));
     });
     let drawn = StoredValue::new_local(None::<PointMap>);
+    // `try_get`: the effect may run once more while its screen is being
+    // taken down (a popup's link was followed); then it draws nothing.
     Effect::new(move |_| {
-        let (Some(div), Some(url)) = (element.get(), tile_url.get()) else {
+        let (Some(div), Some(Some(url)), Some(lang), Some(points)) = (
+            element.try_get().flatten(),
+            tile_url.try_get(),
+            lang.try_get(),
+            points.try_get(),
+        ) else {
             return;
         };
-        let lang = lang.get();
-        let spots: Vec<Spot> = points.get().iter().map(|point| spot(point, lang)).collect();
+        let spots: Vec<Spot> = points.iter().map(|point| spot(point, lang)).collect();
         take(drawn);
         drawn.set_value(PointMap::show(&div, &url, &spots, zoom));
     });
