@@ -22,6 +22,7 @@ pub fn AuditScreen() -> impl IntoView {
     let before = RwSignal::new(None::<i64>);
     let page = RwSignal::new(None::<AuditPage>);
     let failure = RwSignal::new(None::<Failure>);
+    let asked = StoredValue::new(0u32);
     Effect::new(move |_| {
         let mut query: Vec<String> = [
             ("actor", actor.get()),
@@ -37,8 +38,16 @@ pub fn AuditScreen() -> impl IntoView {
         if let Some(id) = before.get() {
             query.push(format!("before={id}"));
         }
+        // Only the answer to the latest filters counts: an earlier request
+        // that answers late must not replace it.
+        asked.update_value(|n| *n += 1);
+        let mine = asked.get_value();
         spawn_local(async move {
-            match api::audit(&query.join("&")).await {
+            let answer = api::audit(&query.join("&")).await;
+            if asked.try_get_value() != Some(mine) {
+                return;
+            }
+            match answer {
                 Ok(answer) => {
                     failure.set(None);
                     page.set(Some(answer))

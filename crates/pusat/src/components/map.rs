@@ -17,6 +17,7 @@ pub fn MapScreen() -> impl IntoView {
     let form = RwSignal::new(String::new());
     let period = RwSignal::new(String::new());
     let answer = RwSignal::new(None::<Result<MapPoints, Failure>>);
+    let asked = StoredValue::new(0u32);
     Effect::new(move |_| {
         let query = [("form", form.get()), ("period", period.get())]
             .into_iter()
@@ -24,7 +25,15 @@ pub fn MapScreen() -> impl IntoView {
             .map(|(name, value)| format!("{name}={}", js_sys::encode_uri_component(&value)))
             .collect::<Vec<_>>()
             .join("&");
-        spawn_local(async move { answer.set(Some(api::map_points(&query).await)) });
+        // Only the answer to the latest filters counts.
+        asked.update_value(|n| *n += 1);
+        let mine = asked.get_value();
+        spawn_local(async move {
+            let points = api::map_points(&query).await;
+            if asked.try_get_value() == Some(mine) {
+                answer.set(Some(points));
+            }
+        });
     });
     let points = Signal::derive(move || match answer.try_get().flatten() {
         Some(Ok(answer)) => answer.points,
