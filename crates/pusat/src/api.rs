@@ -404,3 +404,191 @@ pub async fn publish_form(definition: &str) -> Result<Published, PublishRefusal>
         problems: serde_json::from_value(error["problems"].clone()).unwrap_or_default(),
     })
 }
+
+// The map, versions and administration screens (issue 10).
+
+/// Where the map's tiles come from, as the server is set up.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct MapConfig {
+    pub tile_url: String,
+}
+
+pub async fn map_config() -> Result<MapConfig, Failure> {
+    get("/api/v1/pusat/map/config").await
+}
+
+/// A form that has a GPS question, for the map's form filter.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct MapForm {
+    pub id: String,
+    pub title: Text,
+}
+
+/// One report on the map.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct MapPoint {
+    pub id: String,
+    pub form: String,
+    pub title: Option<Text>,
+    pub village_name: String,
+    pub status: ReviewStatus,
+    pub lat: f64,
+    pub lon: f64,
+    pub created_at_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct MapPoints {
+    pub forms: Vec<MapForm>,
+    pub points: Vec<MapPoint>,
+    pub truncated: bool,
+}
+
+pub async fn map_points(query: &str) -> Result<MapPoints, Failure> {
+    get(&format!("/api/v1/pusat/map?{query}")).await
+}
+
+/// One version of a report: the first as filed, then one per edit.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ReportVersion {
+    pub version: i64,
+    pub report: Report,
+    pub received_at_ms: i64,
+    pub submitted_by: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Versions {
+    versions: Vec<ReportVersion>,
+}
+
+pub async fn versions(id: &str) -> Result<Vec<ReportVersion>, Failure> {
+    get::<Versions>(&format!("/api/v1/reports/{id}/versions"))
+        .await
+        .map(|answer| answer.versions)
+}
+
+/// An account as the admin screen lists it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Account {
+    pub username: String,
+    pub display_name: String,
+    #[serde(flatten)]
+    pub access: kabar_shared::account::Access,
+    /// `active`, `locked` or `disabled`.
+    pub state: String,
+}
+
+#[derive(Deserialize)]
+struct Accounts {
+    users: Vec<Account>,
+}
+
+pub async fn accounts() -> Result<Vec<Account>, Failure> {
+    get::<Accounts>("/api/v1/pusat/admin/users")
+        .await
+        .map(|answer| answer.users)
+}
+
+/// A new account: a role with a village or a kecamatan (or neither).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewAccount {
+    pub username: String,
+    pub display_name: Option<String>,
+    pub role: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub village: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub district: Option<String>,
+    pub password: String,
+}
+
+pub async fn create_account(account: &NewAccount) -> Result<serde_json::Value, Failure> {
+    post("/api/v1/pusat/admin/users", account).await
+}
+
+#[derive(Serialize)]
+struct NewPasswordBody<'a> {
+    password: &'a str,
+}
+
+/// What a password reset or a disable ended.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct AccountChanged {
+    pub sessions_ended: u64,
+}
+
+pub async fn reset_password(username: &str, password: &str) -> Result<AccountChanged, Failure> {
+    post(
+        &format!("/api/v1/pusat/admin/users/{username}/password"),
+        &NewPasswordBody { password },
+    )
+    .await
+}
+
+pub async fn set_account_enabled(username: &str, enabled: bool) -> Result<AccountChanged, Failure> {
+    let action = if enabled { "enable" } else { "disable" };
+    post(
+        &format!("/api/v1/pusat/admin/users/{username}/{action}"),
+        &serde_json::json!({}),
+    )
+    .await
+}
+
+/// One device session.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct DeviceSession {
+    pub id: String,
+    pub username: String,
+    pub device_id: String,
+    pub device_name: String,
+    pub client: String,
+    pub created_at_ms: i64,
+    pub last_seen_ms: i64,
+    pub expires_at_ms: i64,
+    pub revoked_at_ms: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct SessionsPage {
+    pub sessions: Vec<DeviceSession>,
+    pub next: Option<String>,
+}
+
+pub async fn sessions(query: &str) -> Result<SessionsPage, Failure> {
+    get(&format!("/api/v1/admin/sessions?{query}")).await
+}
+
+/// Ends a session; the server answers 204 without a body.
+pub async fn revoke_session(id: &str) -> Result<(), Failure> {
+    let response = Request::post(&format!("/api/v1/admin/sessions/{id}/revoke"))
+        .send()
+        .await;
+    match response {
+        Ok(response) if response.ok() => Ok(()),
+        other => read::<serde_json::Value>(other).await.map(|_| ()),
+    }
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at_ms: i64,
+    pub actor: Option<String>,
+    pub action: String,
+    pub target: Option<String>,
+    pub client: Option<String>,
+    pub detail: serde_json::Value,
+    pub repeats: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    pub next_before: Option<i64>,
+}
+
+pub async fn audit(query: &str) -> Result<AuditPage, Failure> {
+    get(&format!("/api/v1/admin/audit?{query}")).await
+}

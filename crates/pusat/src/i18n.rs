@@ -187,3 +187,111 @@ pub fn status_label(status: ReviewStatus, lang: Lang) -> &'static str {
     };
     text.get(lang)
 }
+
+// The map, versions and administration screens (issue 10).
+texts! {
+    NAV_MAP = "Peta" / "Map";
+    NAV_ACCOUNTS = "Akun" / "Accounts";
+    NAV_SESSIONS = "Sesi perangkat" / "Device sessions";
+    NAV_AUDIT = "Log audit" / "Audit log";
+    MAP_TITLE = "Peta kejadian, kegiatan KIM dan pembangunan" / "Map of incidents, KIM events and development projects";
+    MAP_HINT = "Setiap titik adalah laporan dengan titik GPS; klik titik untuk membuka laporannya. Titik tetap tampil walau peta dasar tidak termuat." / "Each point is a report with a GPS point; click a point to open its report. The points show even when the base map does not load.";
+    MAP_TRUNCATED = "Hanya 2000 laporan terbaru yang tampil; persempit filternya." / "Only the newest 2000 reports are shown; narrow the filters.";
+    MAP_COUNT = "{n} titik di peta:" / "{n} points on the map:";
+    LOCATION_MAP = "Peta titik lokasi laporan" / "Map of the report's location";
+    OPEN_REPORT = "Buka laporan" / "Open the report";
+    VERSIONS = "Versi laporan" / "Report versions";
+    VERSION_LINE = "Versi {n}: dikirim oleh {who}, tiba {at}" / "Version {n}: sent by {who}, arrived {at}";
+    VERSION_OLDER = "Bandingkan versi" / "Compare version";
+    VERSION_NEWER = "dengan versi" / "with version";
+    CHANGED_ANSWERS = "Jawaban yang berubah" / "Answers that changed";
+    NO_CHANGES = "Tidak ada jawaban yang berubah di antara kedua versi ini." / "No answer changed between these two versions.";
+    QUESTION = "Pertanyaan" / "Question";
+    ACCOUNTS_TITLE = "Akun pengguna" / "User accounts";
+    ACCOUNTS_LIST = "Semua akun" / "All accounts";
+    NEW_ACCOUNT = "Buat akun baru" / "Create an account";
+    DISPLAY_NAME = "Nama lengkap" / "Full name";
+    ROLE = "Peran" / "Role";
+    AREA = "Wilayah" / "Area";
+    ACTIONS = "Tindakan" / "Actions";
+    CHOOSE = "— pilih —" / "— choose —";
+    WHOLE_CITY = "Seluruh kota" / "The whole city";
+    CREATE_ACCOUNT = "Buat akun" / "Create account";
+    ACCOUNT_CREATED = "Akun {name} dibuat; penggunanya sekarang bisa masuk." / "Account {name} created; its user can sign in now.";
+    NEW_PASSWORD = "Kata sandi baru" / "New password";
+    RESET_PASSWORD = "Ganti kata sandi" / "Reset password";
+    PASSWORD_RESET = "Kata sandi diganti; {n} sesi diakhiri." / "Password reset; {n} sessions ended.";
+    DISABLE = "Nonaktifkan" / "Disable";
+    ENABLE = "Aktifkan" / "Enable";
+    ACCOUNT_ACTIVE = "Aktif" / "Active";
+    ACCOUNT_LOCKED = "Terkunci sementara" / "Locked for now";
+    ACCOUNT_DISABLED = "Nonaktif" / "Disabled";
+    SESSIONS_TITLE = "Sesi perangkat" / "Device sessions";
+    CLIENT = "Alamat" / "Address";
+    SIGNED_IN = "Masuk sejak" / "Signed in";
+    LAST_SEEN = "Terakhir aktif" / "Last seen";
+    SESSION_ACTIVE = "Aktif" / "Active";
+    SESSION_ENDED = "Berakhir" / "Ended";
+    REVOKE = "Akhiri sesi" / "End session";
+    AUDIT_TITLE = "Log audit" / "Audit log";
+    AUDIT_ACTOR = "Pelaku (nama pengguna)" / "Actor (username)";
+    AUDIT_ACTION = "Tindakan" / "Action";
+    AUDIT_FROM = "Dari tanggal" / "From day";
+    AUDIT_TO = "Sampai tanggal" / "To day";
+    AUDIT_WHEN = "Waktu (WITA)" / "Time (WITA)";
+    AUDIT_TARGET = "Sasaran" / "Target";
+    AUDIT_DETAIL = "Rincian" / "Detail";
+    AUDIT_EMPTY = "Tidak ada catatan untuk filter ini." / "No entries match these filters.";
+}
+
+/// How a role reads.
+pub fn role_label(role: kabar_shared::account::Role) -> Text {
+    use kabar_shared::account::Role;
+    match role {
+        Role::VillageHead => Text {
+            id: "Kepala desa/kelurahan",
+            en: "Village head",
+        },
+        Role::KimVolunteer => Text {
+            id: "Relawan KIM",
+            en: "KIM volunteer",
+        },
+        Role::Reviewer => Text {
+            id: "Peninjau",
+            en: "Reviewer",
+        },
+        Role::Admin => Text {
+            id: "Admin",
+            en: "Admin",
+        },
+    }
+}
+
+/// Where an account works: a village, a kecamatan or the whole city.
+pub fn area_label(scope: &kabar_shared::account::Scope, lang: Lang) -> String {
+    use kabar_shared::account::Scope;
+    use kabar_shared::village::Gazetteer;
+    let gazetteer = Gazetteer::kotamobagu();
+    match scope {
+        Scope::Village(code) => gazetteer
+            .village(code)
+            .map(|village| village.name.clone())
+            .unwrap_or_else(|| code.to_string()),
+        Scope::District(code) => gazetteer
+            .districts
+            .iter()
+            .find(|district| district.code == code.as_str())
+            .map(|district| format!("Kec. {}", district.name))
+            .unwrap_or_else(|| code.as_str().to_owned()),
+        Scope::All => WHOLE_CITY.get(lang).to_owned(),
+    }
+}
+
+/// How an account's state reads.
+pub fn account_state_label(state: &str) -> Text {
+    match state {
+        "disabled" => ACCOUNT_DISABLED,
+        "locked" => ACCOUNT_LOCKED,
+        _ => ACCOUNT_ACTIVE,
+    }
+}

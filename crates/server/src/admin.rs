@@ -1,14 +1,17 @@
 //! Diskominfo's admin endpoints: see and end device sessions, read the audit
-//! log. Account changes go through the command line (see `cli`).
+//! log with filters. Account changes are in `pusat_admin` and the command
+//! line (see `cli`).
 
 use crate::AppState;
 use crate::auth::{Client, CurrentUser};
 use crate::error::ApiError;
-use crate::store::{AuditEntry, AuditRecord, SessionRecord, now_ms};
+use crate::pusat::{PusatError, RawPairs, bad, query_pairs};
+use crate::store::{AuditEntry, AuditFilter, AuditRecord, SessionRecord, now_ms};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use kabar_shared::form::{Date, WITA_OFFSET_MINUTES};
 use serde::{Deserialize, Serialize};
 
 pub fn router() -> Router<AppState> {
@@ -98,14 +101,115 @@ async fn revoke(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The most audit entries one page holds, also the default (what the
+/// endpoint gave before it had pages).
+const MAX_AUDIT_PAGE: i64 = 500;
+const AUDIT_FILTERS: &[&str] = &["actor", "action", "from", "to", "before", "limit"];
+
 #[derive(Serialize)]
 struct Audit {
     entries: Vec<AuditRecord>,
+    /// The `before` of the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_before: Option<i64>,
 }
 
-async fn audit(State(state): State<AppState>, user: CurrentUser) -> Result<Json<Audit>, ApiError> {
+/// Midnight in WITA at the start of `text` (`YYYY-MM-DD`), as Unix ms.
+fn wita_midnight(field: &str, text: Option<&String>) -> Result<Option<i64>, PusatError> {
+    text.map(|text| {
+        let date = Date::parse(text).map_err(|_| {
+            bad(
+                field,
+                "tanggal TTTT-BB-HH, misalnya 2026-03-01.",
+                "a date YYYY-MM-DD, for example 2026-03-01.",
+            )
+        })?;
+        Ok((date.to_days() * 86_400 - i64::from(WITA_OFFSET_MINUTES) * 60) * 1000)
+    })
+    .transpose()
+}
+
+/// A name in the log: letters, digits and `._-`, as usernames and actions
+/// are written.
+fn name(field: &str, text: Option<&String>) -> Result<Option<String>, PusatError> {
+    text.map(|text| {
+        let fits = text.len() <= 64
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+        if fits {
+            Ok(text.clone())
+        } else {
+            Err(bad(
+                field,
+                "huruf, angka, '.', '_' atau '-', paling banyak 64.",
+                "letters, digits, '.', '_' or '-', at most 64.",
+            ))
+        }
+    })
+    .transpose()
+}
+
+/// The audit log, newest first, filtered: `actor` (username), `action`,
+/// `from` and `to` (dates in WITA, both days included), a page at a time
+/// (`limit` 1-500, default 500; `before` the previous page's
+/// `next_before`). A filter value that makes no sense is refused by name.
+async fn audit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    raw: RawPairs,
+) -> Result<Json<Audit>, PusatError> {
     user.require_admin()?;
+    let pairs = query_pairs(raw, AUDIT_FILTERS)?;
+    let number = |field: &str, range: std::ops::RangeInclusive<i64>| {
+        pairs
+            .get(field)
+            .map(|text| {
+                text.parse::<i64>()
+                    .ok()
+                    .filter(|n| range.contains(n))
+                    .ok_or_else(|| {
+                        bad(
+                            field,
+                            &format!("angka {} sampai {}.", range.start(), range.end()),
+                            &format!("a number from {} to {}.", range.start(), range.end()),
+                        )
+                    })
+            })
+            .transpose()
+    };
+    let limit = number("limit", 1..=MAX_AUDIT_PAGE)?.unwrap_or(MAX_AUDIT_PAGE);
+    let before_id = number("before", 1..=i64::MAX)?;
+    let from_ms = wita_midnight("from", pairs.get("from"))?;
+    // `to` names the last day shown, so the log runs to the next midnight.
+    let until_ms = wita_midnight("to", pairs.get("to"))?.map(|ms| ms + 86_400_000);
+    if let (Some(from), Some(until)) = (from_ms, until_ms)
+        && from >= until
+    {
+        return Err(bad(
+            "to",
+            "tidak boleh sebelum tanggal \"from\".",
+            "may not be before the \"from\" date.",
+        ));
+    }
+    let filter = AuditFilter {
+        actor: name("actor", pairs.get("actor"))?,
+        action: name("action", pairs.get("action"))?,
+        from_ms,
+        until_ms,
+        before_id,
+        limit: limit + 1,
+    };
+    let mut entries = state.store.audit_search(&filter).await?;
+    // One more than asked tells whether another page follows.
+    let next_before = if entries.len() as i64 > limit {
+        entries.truncate(limit as usize);
+        entries.last().map(|last| last.id)
+    } else {
+        None
+    };
     Ok(Json(Audit {
-        entries: state.store.audit_log(500).await?,
+        entries,
+        next_before,
     }))
 }

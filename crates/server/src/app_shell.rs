@@ -51,7 +51,10 @@ async fn content_security_policy(
 /// The Command Center, a second app with its own bundle, under `/pusat/`:
 /// its files, and its own `index.html` for any other path below it. The
 /// field app never links to it, so it adds nothing to a phone's first load.
-pub fn pusat_router(pusat_dir: &Path) -> Router {
+/// `tile_source` is the origin of the map tiles (see
+/// [`crate::config::TileUrl::csp_source`]): only this app may load images
+/// from it, never the field app.
+pub fn pusat_router(pusat_dir: &Path, tile_source: &str) -> Router {
     let index = pusat_dir.join("index.html");
     let files = ServeDir::new(pusat_dir)
         .precompressed_br()
@@ -62,8 +65,9 @@ pub fn pusat_router(pusat_dir: &Path) -> Router {
                 .precompressed_gzip(),
         );
     // Its own page's policy (its own loader script's hash), not the API's
-    // `default-src 'none'`, which would block the app from starting.
-    let policy = Arc::new(AppShellPolicy::new(pusat_dir));
+    // `default-src 'none'`, which would block the app from starting; and
+    // the map's tiles as images.
+    let policy = Arc::new(AppShellPolicy::with_img_src(pusat_dir, tile_source));
     Router::new()
         .nest_service("/pusat", files)
         .layer(middleware::from_fn(cache_policy))

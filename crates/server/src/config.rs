@@ -155,6 +155,8 @@ pub struct Settings {
     pub cookie_secure: bool,
     /// Mail to the mayor's office and the public feed's links (issue 11).
     pub mail: crate::mail::MailSettings,
+    /// Where the Command Center's map fetches its tiles.
+    pub tile_url: TileUrl,
 }
 
 impl Default for Settings {
@@ -175,6 +177,7 @@ impl Default for Settings {
             trusted_proxies: Vec::new(),
             cookie_secure: false,
             mail: crate::mail::MailSettings::default(),
+            tile_url: TileUrl::default(),
         }
     }
 }
@@ -209,6 +212,9 @@ Options (each also read from the environment variable shown):
                                                       KABAR_TRUSTED_PROXIES
   --cookie-secure         mark the session cookie Secure (use behind HTTPS)
                                                       KABAR_COOKIE_SECURE=1
+  --tile-url URL          map tiles of the Command Center, with {z} {x} {y}
+                          ({s} for subdomains a b c)  KABAR_TILE_URL
+                          https://tile.openstreetmap.org/{z}/{x}/{y}.png
 
 Commands:
   user create --username NAME --role ROLE [--village CODE | --district CODE]
@@ -323,6 +329,9 @@ pub fn parse_command_line(
     if let Ok(flag) = std::env::var("KABAR_COOKIE_SECURE") {
         settings.cookie_secure = matches!(flag.as_str(), "1" | "true" | "yes");
     }
+    if let Ok(url) = std::env::var("KABAR_TILE_URL") {
+        settings.tile_url = TileUrl::parse(&url)?;
+    }
     settings.mail.read_env()?;
 
     let mut words = Vec::new();
@@ -349,6 +358,7 @@ pub fn parse_command_line(
             "--login-hash-slots" => settings.login_hash_slots = parse_number(&value()?)?,
             "--trusted-proxies" => settings.trusted_proxies = parse_networks(&value()?)?,
             "--cookie-secure" => settings.cookie_secure = true,
+            "--tile-url" => settings.tile_url = TileUrl::parse(&value()?)?,
             "--help" | "-h" => {
                 println!("{USAGE}\n\n{}", crate::mail::USAGE);
                 std::process::exit(0);
@@ -425,6 +435,61 @@ pub fn parse_command_line(
         bail!("unknown option {flag:?} for this command\n\n{USAGE}");
     }
     Ok((settings, command))
+}
+
+/// The map tile address template of the Command Center: `http(s)://` and a
+/// host, with `{z}`, `{x}` and `{y}` where Leaflet puts the tile's zoom and
+/// position, and optionally `{s}` for a subdomain. It also goes into the
+/// Command Center's Content-Security-Policy, so nothing that could end a
+/// policy source (spaces, quotes, `;`, `,`) is accepted.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(transparent)]
+pub struct TileUrl(String);
+
+impl TileUrl {
+    pub const DEFAULT: &'static str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
+
+    pub fn parse(text: &str) -> anyhow::Result<TileUrl> {
+        let text = text.trim();
+        let rest = text
+            .strip_prefix("https://")
+            .or_else(|| text.strip_prefix("http://"))
+            .with_context(|| format!("tile URL {text:?} must start with https:// or http://"))?;
+        let host = rest.split('/').next().unwrap_or_default();
+        if host.is_empty() || !rest.contains('/') {
+            bail!("tile URL {text:?} needs a host and a path");
+        }
+        for part in ["{z}", "{x}", "{y}"] {
+            if !text.contains(part) {
+                bail!("tile URL {text:?} needs {part}");
+            }
+        }
+        if text
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, ';' | ',' | '\'' | '"'))
+        {
+            bail!("tile URL {text:?} may not hold spaces, quotes, ';' or ','");
+        }
+        Ok(TileUrl(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The CSP source that lets the page load these tiles: the scheme and
+    /// host, with a `{s}` subdomain as `*`.
+    pub fn csp_source(&self) -> String {
+        let (scheme, rest) = self.0.split_once("://").unwrap_or(("https", &self.0));
+        let host = rest.split('/').next().unwrap_or_default();
+        format!("{scheme}://{}", host.replace("{s}", "*"))
+    }
+}
+
+impl Default for TileUrl {
+    fn default() -> TileUrl {
+        TileUrl(TileUrl::DEFAULT.to_owned())
+    }
 }
 
 fn parse_listen(text: &str) -> anyhow::Result<SocketAddr> {
@@ -601,5 +666,31 @@ mod tests {
         assert!(parse_command_line(args("--header-timeout 0")).is_err());
         assert!(parse_command_line(args("--max-connections 0")).is_err());
         assert!(parse_command_line(args("--max-photo-pixels lots")).is_err());
+    }
+
+    #[test]
+    fn tile_urls_need_a_template_and_give_their_policy_source() {
+        assert_eq!(
+            TileUrl::default().csp_source(),
+            "https://tile.openstreetmap.org"
+        );
+        let settings = Settings::from_env_and_args(args(
+            "--tile-url https://{s}.tiles.example:8443/{z}/{x}/{y}.png",
+        ))
+        .unwrap();
+        assert_eq!(
+            settings.tile_url.csp_source(),
+            "https://*.tiles.example:8443"
+        );
+        for bad in [
+            "tile.openstreetmap.org/{z}/{x}/{y}.png",
+            "https://tiles.example/{z}/{x}.png",
+            "https:///{z}/{x}/{y}.png",
+            "https://a.example/{z}/{x}/{y}.png; script-src *",
+            "https://a.example/{z}/{x}/{y}.png' 'unsafe-eval",
+            "ftp://a.example/{z}/{x}/{y}.png",
+        ] {
+            assert!(TileUrl::parse(bad).is_err(), "{bad}");
+        }
     }
 }

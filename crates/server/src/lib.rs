@@ -21,6 +21,7 @@ pub mod pusat_admin;
 pub mod pusat_export;
 pub mod pusat_export_xlsx;
 pub mod pusat_forms;
+pub mod pusat_map;
 pub mod reports;
 pub mod security;
 pub mod serve;
@@ -101,6 +102,7 @@ pub fn api_router(state: AppState) -> Router {
         .merge(public::api_router())
         .merge(pusat::router())
         .merge(pusat_forms::router())
+        .merge(pusat_map::router())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         // Photos are already compressed; they get their own, larger limit.
         .merge(photos::router(max_photo_bytes))
@@ -137,6 +139,7 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let app_dir = settings.app_dir.clone();
         let pusat_dir = settings.pusat_dir.clone();
+        let tile_source = settings.tile_url.csp_source();
         let listen = settings.listen;
         let limits = serve::ConnectionLimits {
             header_timeout: settings.header_timeout,
@@ -150,7 +153,7 @@ impl Application {
         let router = Router::new()
             .merge(public::router(state.clone()))
             .nest("/api", api_router(state))
-            .merge(app_shell::pusat_router(&pusat_dir))
+            .merge(app_shell::pusat_router(&pusat_dir, &tile_source))
             .merge(app_shell::router(&app_dir))
             .layer(CatchPanicLayer::custom(panic_response))
             .layer(axum::middleware::from_fn(security::common_headers))

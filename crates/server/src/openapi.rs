@@ -346,11 +346,22 @@ const ENDPOINTS: &[Endpoint] = &[
         method: HttpMethod::Get,
         path: "/api/v1/admin/audit",
         tag: "admin",
-        summary: "The newest 500 audit log entries (admins)",
+        summary: "The audit log, newest first, filtered and a page at a time (admins)",
         body: None,
-        query: &[],
+        query: &[
+            ("actor", "the actor's username"),
+            ("action", "the action, e.g. login, user_created, export"),
+            ("from", "YYYY-MM-DD: entries from this day on (WITA)"),
+            (
+                "to",
+                "YYYY-MM-DD: entries up to and including this day (WITA)",
+            ),
+            ("limit", "1 to 500 entries (500)"),
+            ("before", "the next_before of the previous page"),
+        ],
         responses: &[
-            ("200", "{entries: [...]}"),
+            ("200", "{entries: [...], next_before}"),
+            ("400", "invalid_filter, named in detail"),
             ("401", "unauthenticated"),
             ("403", "forbidden"),
         ],
@@ -458,6 +469,7 @@ fn build() -> OpenApi {
         .iter()
         .chain(crate::pusat::ENDPOINTS)
         .chain(crate::pusat_forms::ENDPOINTS)
+        .chain(crate::pusat_map::ENDPOINTS)
     {
         let mut operation = OperationBuilder::new()
             .tag(endpoint.tag)

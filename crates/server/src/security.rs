@@ -95,13 +95,22 @@ pub async fn common_headers(request: Request, next: Next) -> Response {
 /// deployment of the app needs no server restart.
 pub struct AppShellPolicy {
     index: PathBuf,
+    /// One more source images may come from (the Command Center's map
+    /// tiles), or empty.
+    extra_img_src: String,
     cached: Mutex<Option<(SystemTime, HeaderValue)>>,
 }
 
 impl AppShellPolicy {
     pub fn new(app_dir: &Path) -> AppShellPolicy {
+        AppShellPolicy::with_img_src(app_dir, "")
+    }
+
+    /// The policy of an app that also shows images from `source`.
+    pub fn with_img_src(app_dir: &Path, source: &str) -> AppShellPolicy {
         AppShellPolicy {
             index: app_dir.join("index.html"),
+            extra_img_src: source.to_owned(),
             cached: Mutex::new(None),
         }
     }
@@ -120,7 +129,7 @@ impl AppShellPolicy {
             return value.clone();
         }
         let page = std::fs::read_to_string(&self.index).unwrap_or_default();
-        let value = HeaderValue::from_str(&app_shell_policy(&page))
+        let value = HeaderValue::from_str(&app_shell_policy_with(&page, &self.extra_img_src))
             .unwrap_or_else(|_| HeaderValue::from_static(API_CONTENT_SECURITY_POLICY));
         if let Some(modified) = modified {
             *cached = Some((modified, value.clone()));
@@ -131,12 +140,23 @@ impl AppShellPolicy {
 
 /// The policy for a page with these contents.
 pub fn app_shell_policy(page: &str) -> String {
+    app_shell_policy_with(page, "")
+}
+
+/// The policy for a page with these contents that also shows images from
+/// `extra_img_src` (when not empty).
+pub fn app_shell_policy_with(page: &str, extra_img_src: &str) -> String {
+    let images = if extra_img_src.is_empty() {
+        String::new()
+    } else {
+        format!(" {extra_img_src}")
+    };
     let hashes: String = inline_scripts(page)
         .map(|script| format!(" 'sha256-{}'", base64(&Sha256::digest(script.as_bytes()))))
         .collect();
     format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; \
-         style-src 'self' 'unsafe-inline'; img-src 'self' blob: data:; connect-src 'self'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' blob: data:{images}; connect-src 'self'; \
          worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'self'; \
          form-action 'self'; frame-ancestors 'none'"
     )

@@ -23,6 +23,8 @@ mod public;
 mod pull;
 #[path = "api/pusat.rs"]
 mod pusat;
+#[path = "api/pusat_admin_ui.rs"]
+mod pusat_admin_ui;
 #[path = "api/pusat_files.rs"]
 mod pusat_files;
 #[path = "api/reports.rs"]
@@ -41,6 +43,7 @@ use photos::*;
 use public::*;
 use pull::*;
 use pusat::*;
+use pusat_admin_ui::*;
 use pusat_files::*;
 use reports::*;
 use versions::*;
@@ -121,6 +124,10 @@ on_both_backends! {
     // XLSX and repeat-group exports, and form versions published by admins.
     xlsx_and_repeat_group_exports_hold_the_reports_in_scope_and_are_audited,
     admins_publish_form_versions_that_phones_receive_and_bad_ones_change_nothing,
+    // The Command Center's map and administration screens.
+    the_map_shows_gps_reports_in_scope_and_names_its_tiles,
+    only_the_command_center_may_load_map_tiles,
+    the_audit_log_filters_by_actor_action_and_day,
 }
 
 /// The mail and public-feed tests (issue 11), against a real SMTP server.

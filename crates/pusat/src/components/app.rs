@@ -9,6 +9,9 @@ use super::login::LoginView;
 use super::mail::MailScreen;
 use super::state::{Pusat, Screen};
 use super::top_bar::TopBar;
+use super::{
+    accounts::AccountsScreen, audit::AuditScreen, map::MapScreen, sessions::SessionsScreen,
+};
 use crate::api;
 use crate::i18n;
 use leptos::prelude::*;
@@ -60,5 +63,9 @@ fn screen_view(screen: Screen) -> AnyView {
         Screen::Grid => view! { <GridScreen /> }.into_any(),
         Screen::Mail => view! { <MailScreen /> }.into_any(),
         Screen::Forms => view! { <FormsScreen /> }.into_any(),
+        Screen::Map => view! { <MapScreen /> }.into_any(),
+        Screen::Accounts => view! { <AccountsScreen /> }.into_any(),
+        Screen::Sessions => view! { <SessionsScreen /> }.into_any(),
+        Screen::Audit => view! { <AuditScreen /> }.into_any(),
     }
 }

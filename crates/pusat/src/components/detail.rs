@@ -1,13 +1,16 @@
 //! One report: who filed it, from which device and when, its answers with
-//! the labels of its form version, its photos, its review history, and the
-//! review actions.
+//! the labels of its form version, its photos, its GPS point on a small
+//! map, its versions and what changed between them, its review history,
+//! and the review actions.
 
 use super::answers::AnswersView;
 use super::history::HistoryView;
+use super::map_view::LocationMap;
 use super::photos::PhotosView;
 use super::public_toggle::PublicToggle;
 use super::review_panel::ReviewPanel;
 use super::state::{Pusat, Screen};
+use super::versions::VersionsView;
 use crate::api::{self, Detail, Failure};
 use crate::i18n::{self, Lang, status_label};
 use crate::time::format_wita;
@@ -38,6 +41,8 @@ pub fn DetailScreen(id: String) -> impl IntoView {
                             <Meta detail=detail.clone() />
                             <AnswersView detail=detail.clone() />
                             <PhotosView photos=detail.photos.clone() />
+                            <LocationMap detail=detail.clone() />
+                            <VersionsView id=detail.report.id.to_string() />
                         </div>
                         <aside class="side-column">
                             <ReviewPanel id=detail.report.id.to_string() on_done=Callback::new(move |()| reload.update(|n| *n += 1)) />

@@ -23,3 +23,13 @@ pub mod top_bar;
 pub mod forms_admin;
 pub mod forms_fields;
 pub mod forms_publish;
+// The map, versions and administration screens.
+pub mod account_form;
+pub mod account_row;
+pub mod accounts;
+pub mod audit;
+pub mod map;
+pub mod map_view;
+pub mod sessions;
+pub mod version_diff;
+pub mod versions;

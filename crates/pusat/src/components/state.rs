@@ -18,6 +18,12 @@ pub enum Screen {
     Mail,
     /// Form versions: list, view, publish (admins only).
     Forms,
+    /// Reports with a GPS point on a map.
+    Map,
+    /// Accounts, device sessions and the audit log (admins only).
+    Accounts,
+    Sessions,
+    Audit,
 }
 
 impl Screen {
@@ -28,6 +34,10 @@ impl Screen {
             _ if path == "kelengkapan" => Screen::Grid,
             _ if path == "surat" => Screen::Mail,
             _ if path == "formulir" => Screen::Forms,
+            _ if path == "peta" => Screen::Map,
+            _ if path == "akun" => Screen::Accounts,
+            _ if path == "sesi" => Screen::Sessions,
+            _ if path == "audit" => Screen::Audit,
             _ => Screen::Inbox,
         }
     }
@@ -39,6 +49,10 @@ impl Screen {
             Screen::Grid => "#/kelengkapan".into(),
             Screen::Mail => "#/surat".into(),
             Screen::Forms => "#/formulir".into(),
+            Screen::Map => "#/peta".into(),
+            Screen::Accounts => "#/akun".into(),
+            Screen::Sessions => "#/sesi".into(),
+            Screen::Audit => "#/audit".into(),
         }
     }
 
@@ -164,6 +178,10 @@ mod tests {
             Screen::Inbox,
             Screen::Grid,
             Screen::Forms,
+            Screen::Map,
+            Screen::Accounts,
+            Screen::Sessions,
+            Screen::Audit,
             Screen::Report("019ab697-e801-7101-8101-010101010101".into()),
         ] {
             assert_eq!(Screen::from_hash(&screen.hash()), screen);

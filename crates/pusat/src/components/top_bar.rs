@@ -13,7 +13,7 @@ pub fn TopBar() -> impl IntoView {
     let lang = pusat.lang;
     let is_grid = move || pusat.screen.get() == Screen::Grid;
     let is_mail = move || pusat.screen.get() == Screen::Mail;
-    let is_forms = move || pusat.screen.get() == Screen::Forms;
+    let on = move |screen: Screen| move || pusat.screen.get() == screen;
     // The mail screen is for Diskominfo's admins only; the server refuses
     // its calls to anyone else as well.
     let is_admin = move || {
@@ -39,7 +39,7 @@ pub fn TopBar() -> impl IntoView {
         <header class="top-bar">
             <strong class="brand">{move || i18n::APP_TITLE.get(lang.get())}</strong>
             <nav aria-label="Pusat Komando">
-                <a href="#/" class:active=move || !is_grid() && !is_mail() && !is_forms() on:click=move |_| go(&Screen::Inbox)>
+                <a href="#/" class:active=move || matches!(pusat.screen.get(), Screen::Inbox | Screen::Report(_)) on:click=move |_| go(&Screen::Inbox)>
                     {move || i18n::NAV_INBOX.get(lang.get())}
                 </a>
                 <a href="#/kelengkapan" class:active=is_grid>
@@ -50,10 +50,13 @@ pub fn TopBar() -> impl IntoView {
                         {move || i18n::NAV_MAIL.get(lang.get())}
                     </a>
                 </Show>
+                // The map, and the admin's forms, accounts, sessions and audit log.
+                <a href=Screen::Map.hash() class:active=on(Screen::Map)>{move || i18n::NAV_MAP.get(lang.get())}</a>
                 <Show when=is_admin>
-                    <a href="#/formulir" class:active=is_forms>
-                        {move || i18n::NAV_FORMS.get(lang.get())}
-                    </a>
+                    <a href=Screen::Forms.hash() class:active=on(Screen::Forms)>{move || i18n::NAV_FORMS.get(lang.get())}</a>
+                    <a href=Screen::Accounts.hash() class:active=on(Screen::Accounts)>{move || i18n::NAV_ACCOUNTS.get(lang.get())}</a>
+                    <a href=Screen::Sessions.hash() class:active=on(Screen::Sessions)>{move || i18n::NAV_SESSIONS.get(lang.get())}</a>
+                    <a href=Screen::Audit.hash() class:active=on(Screen::Audit)>{move || i18n::NAV_AUDIT.get(lang.get())}</a>
                 </Show>
             </nav>
             <span class="who">{who}</span>

@@ -17,6 +17,22 @@ pub struct AuditEntry {
     pub detail: serde_json::Value,
 }
 
+/// Which audit entries the admin screen asks for; every part optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// The actor's username, exactly.
+    pub actor: Option<String>,
+    /// The action, exactly (`login`, `user_created`, …).
+    pub action: Option<String>,
+    /// Entries at or after this instant.
+    pub from_ms: Option<i64>,
+    /// Entries before this instant.
+    pub until_ms: Option<i64>,
+    /// Entries older than this one (the previous page's last id).
+    pub before_id: Option<i64>,
+    pub limit: i64,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditRecord {
     pub id: i64,
@@ -118,15 +134,62 @@ impl Store {
 
     /// The newest entries first.
     pub async fn audit_log(&self, limit: i64) -> anyhow::Result<Vec<AuditRecord>> {
-        let rows = sqlx::query(
+        self.audit_search(&AuditFilter {
+            limit,
+            ..AuditFilter::default()
+        })
+        .await
+    }
+
+    /// The newest entries that pass `filter` first, at most `filter.limit`.
+    pub async fn audit_search(&self, filter: &AuditFilter) -> anyhow::Result<Vec<AuditRecord>> {
+        enum Bound<'a> {
+            Text(&'a str),
+            Number(i64),
+        }
+        // Each condition takes the next parameter number, so the same text
+        // works on SQLite and PostgreSQL.
+        let mut conditions: Vec<String> = Vec::new();
+        let mut values: Vec<Bound> = Vec::new();
+        let mut add = |sql: &str, value| {
+            values.push(value);
+            conditions.push(sql.replace('?', &format!("${}", values.len())));
+        };
+        if let Some(actor) = &filter.actor {
+            add("a.actor = ?", Bound::Text(actor));
+        }
+        if let Some(action) = &filter.action {
+            add("a.action = ?", Bound::Text(action));
+        }
+        if let Some(from) = filter.from_ms {
+            add("a.at_ms >= ?", Bound::Number(from));
+        }
+        if let Some(until) = filter.until_ms {
+            add("a.at_ms < ?", Bound::Number(until));
+        }
+        if let Some(before) = filter.before_id {
+            add("a.id < ?", Bound::Number(before));
+        }
+        let clause = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conditions.join(" AND "))
+        };
+        let sql = format!(
             "SELECT a.id, a.at_ms, a.actor, a.action, a.target, a.client, a.detail,
                     COALESCE(r.repeats, 1), COALESCE(r.last_at_ms, a.at_ms)
              FROM audit_log a LEFT JOIN audit_repeats r ON r.audit_id = a.id
-             ORDER BY a.id DESC LIMIT $1",
-        )
-        .bind(limit)
-        .fetch_all(&self.writer)
-        .await?;
+             {clause} ORDER BY a.id DESC LIMIT ${}",
+            values.len() + 1
+        );
+        let mut query = sqlx::query(&sql);
+        for value in values {
+            query = match value {
+                Bound::Text(text) => query.bind(text),
+                Bound::Number(number) => query.bind(number),
+            };
+        }
+        let rows = query.bind(filter.limit).fetch_all(&self.writer).await?;
         rows.iter()
             .map(|row| {
                 Ok(AuditRecord {

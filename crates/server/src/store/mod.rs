@@ -24,7 +24,7 @@ mod reports;
 mod reviews;
 
 pub use accounts::{LoginLimits, LoginReservation, NewSession, NewUser, SessionRecord, UserRecord};
-pub use audit::{AuditEntry, AuditRecord};
+pub use audit::{AuditEntry, AuditFilter, AuditRecord};
 pub use forms::{NewPublishedForm, PublishedForm};
 pub use mail::{DigestReport, MailKind, OutboxMail, PhotoFile};
 pub use photos::{NewPhoto, PhotoRecord};
