@@ -21,6 +21,8 @@ const POSTGRES_ADDRESS: &str = "127.0.0.1:5432";
 const MOTO_VERSION: &str = "5.2.1";
 /// The SMTP server the mail tests send to (`crates/server/tests/smtp_sink.py`).
 const AIOSMTPD_VERSION: &str = "1.4.6";
+/// The API fuzzer `cargo xtask test` runs against `/api/openapi.json`.
+const SCHEMATHESIS_VERSION: &str = "4.32.5";
 
 /// What `cargo xtask run` needs to build the app.
 pub fn ensure_build_tools() -> anyhow::Result<()> {
@@ -39,6 +41,7 @@ pub fn ensure_test_tools() -> anyhow::Result<()> {
     ensure_moto()?;
     ensure_aiosmtpd()?;
     ensure_poppler()?;
+    ensure_schemathesis()?;
     ensure_postgres()
 }
 
@@ -157,6 +160,27 @@ fn ensure_aiosmtpd() -> anyhow::Result<()> {
         "--quiet",
         "--disable-pip-version-check",
         &format!("aiosmtpd=={AIOSMTPD_VERSION}"),
+    ]))
+}
+
+/// Schemathesis, from PyPI, for the API conformance step of `cargo xtask
+/// test` (`xtask/src/schemathesis.rs`).
+pub fn ensure_schemathesis() -> anyhow::Result<()> {
+    let probe = "from importlib.metadata import version; print(version('schemathesis'))";
+    if output_of("python3", &["-c", probe])
+        .as_deref()
+        .map(str::trim)
+        == Some(SCHEMATHESIS_VERSION)
+    {
+        return Ok(());
+    }
+    run(Command::new("python3").args([
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        &format!("schemathesis=={SCHEMATHESIS_VERSION}"),
     ]))
 }
 
