@@ -110,6 +110,7 @@ fn describe(failure: &RequestError, lang: Lang) -> String {
             }
         }
         RequestError::Unreadable(detail) => format!("{} {detail}", i18n::ERROR_PROTOCOL.get(lang)),
+        RequestError::NotOurServer => i18n::ERROR_NOT_OUR_SERVER.get(lang).to_owned(),
     }
 }
 
