@@ -31,6 +31,11 @@ pub enum RequestError {
     },
     /// The server answered 200 with something this app cannot read.
     Unreadable(String),
+    /// Something other than the Kabar Desa server answered: a captive
+    /// portal's login page, a proxy's error page. Every answer of the API
+    /// is JSON, so a page of another type means the phone is not yet
+    /// connected to the server, whatever its status says.
+    NotOurServer,
 }
 
 #[derive(Deserialize)]
@@ -44,12 +49,36 @@ struct ErrorBody {
     message_en: String,
 }
 
-/// True when the server answers its health check: a real round trip, since
-/// `navigator.onLine` only knows whether some network interface is up.
-pub async fn server_reachable() -> bool {
-    match send_with_deadline(Request::get("/api/health"), PROBE_DEADLINE_MS).await {
-        Ok(response) => response.ok(),
-        Err(_) => false,
+#[derive(Deserialize)]
+struct Health {
+    status: String,
+}
+
+/// Whether the server answers its health check: a real round trip, since
+/// `navigator.onLine` only knows whether some network interface is up. Only
+/// the server's own `{"status": "ok"}` counts: a captive portal answers 200
+/// too.
+pub async fn server_reachable() -> Result<(), RequestError> {
+    let response = send_with_deadline(Request::get("/api/health"), PROBE_DEADLINE_MS).await?;
+    from_our_server(&response)?;
+    match response.json::<Health>().await {
+        Ok(health) if response.ok() && health.status == "ok" => Ok(()),
+        Ok(_) => Err(RequestError::Unreachable),
+        Err(_) => Err(RequestError::NotOurServer),
+    }
+}
+
+/// Refuses an answer that is not the API's JSON: see
+/// [`RequestError::NotOurServer`].
+fn from_our_server(response: &Response) -> Result<(), RequestError> {
+    let json = response
+        .headers()
+        .get("content-type")
+        .is_some_and(|value| value.trim_start().starts_with("application/json"));
+    if json {
+        Ok(())
+    } else {
+        Err(RequestError::NotOurServer)
     }
 }
 
@@ -64,6 +93,7 @@ pub async fn pull(cursor: Option<&str>) -> Result<PullResponse, RequestError> {
         builder = builder.query([("cursor", cursor)]);
     }
     let response = send_with_deadline(builder, PUSH_DEADLINE_MS).await?;
+    from_our_server(&response)?;
     if !response.ok() {
         return Err(refusal(&response).await);
     }
@@ -94,6 +124,8 @@ pub async fn upload_photo(photo: &StoredPhoto) -> Result<(), RequestError> {
         request.send().await.map_err(|_| RequestError::Unreachable)
     })
     .await?;
+    // A portal's 200 must not count as a stored photo.
+    from_our_server(&response)?;
     if response.ok() {
         Ok(())
     } else {
@@ -167,6 +199,7 @@ where
         request.send().await.map_err(|_| RequestError::Unreachable)
     })
     .await?;
+    from_our_server(&response)?;
     if !response.ok() {
         return Err(refusal(&response).await);
     }

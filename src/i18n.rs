@@ -205,6 +205,10 @@ texts! {
     PHOTO_OF = "foto" / "photos";
     PHOTO_LIMIT_REACHED = "Jumlah foto sudah maksimal; foto lainnya tidak ditambahkan."
         / "The photo limit is reached; the other photos were not added.";
+    // Hardening (issue 12): a captive portal or another page answers in the
+    // server's place.
+    ERROR_NOT_OUR_SERVER = "Belum tersambung ke server Kabar Desa: jaringan ini menjawab dengan halaman lain (mungkin Wi-Fi yang meminta login). Laporan aman di ponsel dan akan dikirim otomatis."
+        / "Not connected to the Kabar Desa server: this network answers with another page (perhaps a Wi-Fi that asks you to log in). Reports are safe on the phone and will be sent automatically.";
 }
 
 /// A field problem as a sentence for the user.

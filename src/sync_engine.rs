@@ -29,7 +29,7 @@ pub(crate) enum SyncError {
 pub(crate) fn request_sync(state: PhoneState) {
     spawn_local(async move {
         let Some(username) = state.username_untracked() else {
-            let reachable = api::server_reachable().await;
+            let reachable = api::server_reachable().await.is_ok();
             state.connection.set(if reachable {
                 Connection::Online
             } else {
@@ -125,9 +125,7 @@ fn retry_after(state: PhoneState, delay_ms: i64) {
 async fn carry_out(state: PhoneState, effect: Effect) -> Result<Event, SyncError> {
     Ok(match effect {
         Effect::CheckServer => {
-            if !api::server_reachable().await {
-                return Err(SyncError::Request(RequestError::Unreachable));
-            }
+            api::server_reachable().await?;
             state.connection.set(Connection::Online);
             Event::ServerReachable
         }
@@ -235,7 +233,9 @@ async fn carry_out(state: PhoneState, effect: Effect) -> Result<Event, SyncError
 
 fn failure_of(error: &SyncError) -> Failure {
     match error {
-        SyncError::Request(RequestError::Unreachable) => Failure::Offline,
+        SyncError::Request(RequestError::Unreachable | RequestError::NotOurServer) => {
+            Failure::Offline
+        }
         SyncError::Request(RequestError::TimedOut) => Failure::TimedOut,
         SyncError::Request(RequestError::Refused { status: 401, .. }) => Failure::Unauthorized,
         SyncError::Request(RequestError::Refused { status, .. }) if *status >= 500 => {

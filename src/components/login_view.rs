@@ -91,6 +91,7 @@ pub(super) fn describe_request_error(failure: &RequestError, lang: Lang) -> Stri
             }
         }
         RequestError::Unreadable(detail) => format!("{} {detail}", i18n::ERROR_PROTOCOL.get(lang)),
+        RequestError::NotOurServer => i18n::ERROR_NOT_OUR_SERVER.get(lang).to_owned(),
     }
 }
 

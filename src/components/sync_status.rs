@@ -92,6 +92,9 @@ fn describe(error: &SyncError, lang: Lang) -> String {
     match error {
         SyncError::Request(RequestError::Unreachable) => i18n::ERROR_OFFLINE.get(lang).to_owned(),
         SyncError::Request(RequestError::TimedOut) => i18n::ERROR_TIMEOUT.get(lang).to_owned(),
+        SyncError::Request(RequestError::NotOurServer) => {
+            i18n::ERROR_NOT_OUR_SERVER.get(lang).to_owned()
+        }
         SyncError::Request(RequestError::Refused {
             status,
             message_id,

@@ -6,6 +6,7 @@ mod architecture;
 mod bench;
 mod build;
 mod command;
+mod schemathesis;
 mod test;
 mod tools;
 
@@ -16,6 +17,7 @@ cargo xtask run [--listen ADDR:PORT]   build the app in release and serve it wit
 cargo xtask test                       install test tools, run every test, print `N passed, N failed`
 cargo xtask e2e [FILE...]              build the apps and the server, run the end-to-end tests (all, or the named files)
 cargo xtask faults                     the slow fault suite: server killed mid-sync, torn uploads, 200 phones (also part of `test`)
+cargo xtask schemathesis               Schemathesis against a live dev server and /api/openapi.json (also part of `test`)
 cargo xtask architecture               check the invariants ARCHITECTURE.md states (also part of `test`)
 cargo xtask bench                      measure the first-load size and speed of the app and the server's sync";
 
@@ -32,6 +34,7 @@ fn main() -> anyhow::Result<()> {
         "bench" => bench::run(rest),
         "faults" => test::run_faults(rest),
         "e2e" => test::run_end_to_end(rest),
+        "schemathesis" => schemathesis::run(rest),
         "architecture" => match architecture::run(&command::project_root()) {
             (_, 0) => Ok(()),
             (_, failed) => bail!("{failed} architecture checks failed"),

@@ -147,6 +147,29 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         None => {}
     }
 
+    // Schemathesis against a live server, after the end-to-end build made
+    // the dev server binary.
+    let tally = match crate::schemathesis::run_checks() {
+        Ok((success, output)) => {
+            let mut tally = schemathesis_counts(&output);
+            if !success && tally.failed == 0 {
+                tally.failed = 1;
+            }
+            tally
+        }
+        Err(error) => {
+            eprintln!("schemathesis: {error:#}");
+            Tally {
+                passed: 0,
+                failed: 1,
+            }
+        }
+    };
+    if tally.failed > 0 {
+        failed_steps.push("schemathesis".into());
+    }
+    total += tally;
+
     if !failed_steps.is_empty() {
         eprintln!("failed: {}", failed_steps.join(", "));
     }
@@ -228,6 +251,30 @@ pub fn run_faults(args: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Schemathesis counts by API operation: `Tested: N` in its summary, and a
+/// closing line such as `== 3 failures, 1 errors, 2 warnings in 41.2s ==`
+/// (or `== 2 warnings in 52.4s ==` when all passed). Without a summary the
+/// run counts as one test.
+fn schemathesis_counts(output: &str) -> Tally {
+    let tested = output
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("Tested:"))
+        .and_then(|n| n.trim().parse::<usize>().ok());
+    let closing = output
+        .lines()
+        .rev()
+        .find(|line| line.starts_with("==") && line.contains(" in "))
+        .unwrap_or("");
+    let failed = number_before(closing, " failure") + number_before(closing, " error");
+    match tested {
+        Some(tested) => Tally {
+            passed: tested.saturating_sub(failed),
+            failed,
+        },
+        None => check_counts(output),
+    }
+}
+
 /// A lint or format check counts as one test.
 fn check_counts(_output: &str) -> Tally {
     Tally {
@@ -299,6 +346,18 @@ mod tests {
             node_test_counts,
             "# tests 3\n# pass 2\n# fail 1\n# skipped 0\n",
             (2, 1),
+        );
+        check(
+            schemathesis_counts,
+            "API Operations:\n  Selected: 28/30\n  Tested: 28\n\n\
+             ============================= 2 warnings in 52.43s =============================",
+            (28, 0),
+        );
+        check(
+            schemathesis_counts,
+            "  Tested: 10\n  Errored: 19\n\
+             ================== 3 failures, 19 errors, 1 warning in 18.55s ==================",
+            (0, 22),
         );
     }
 }

@@ -23,6 +23,8 @@ const MOTO_VERSION: &str = "5.2.1";
 const AIOSMTPD_VERSION: &str = "1.4.6";
 /// The XLSX reader the Command Center's export test opens downloads with.
 const OPENPYXL_VERSION: &str = "3.1.5";
+/// The API fuzzer `cargo xtask test` runs against `/api/openapi.json`.
+const SCHEMATHESIS_VERSION: &str = "4.32.5";
 
 /// What `cargo xtask run` needs to build the app.
 pub fn ensure_build_tools() -> anyhow::Result<()> {
@@ -42,6 +44,7 @@ pub fn ensure_test_tools() -> anyhow::Result<()> {
     ensure_aiosmtpd()?;
     ensure_openpyxl()?;
     ensure_poppler()?;
+    ensure_schemathesis()?;
     ensure_postgres()
 }
 
@@ -123,54 +126,36 @@ fn every_locked_package_installed(root: &Path) -> bool {
 /// moto's S3 server, from PyPI, for the server tests that keep photos in a
 /// bucket (they start one per test on a loopback port).
 fn ensure_moto() -> anyhow::Result<()> {
-    let probe = "import flask, moto.server; print(moto.__version__)";
-    if output_of("python3", &["-c", probe])
-        .as_deref()
-        .map(str::trim)
-        == Some(MOTO_VERSION)
-    {
-        return Ok(());
-    }
-    run(Command::new("python3").args([
-        "-m",
-        "pip",
-        "install",
-        "--quiet",
-        "--disable-pip-version-check",
-        &format!("moto[server]=={MOTO_VERSION}"),
-    ]))
+    ensure_pip_package("moto[server]", "moto", MOTO_VERSION)
 }
 
 /// aiosmtpd, from PyPI, for the server's mail tests: each starts a real SMTP
 /// server on a loopback port that writes every message it accepts to a
 /// directory.
 fn ensure_aiosmtpd() -> anyhow::Result<()> {
-    let probe = "import aiosmtpd; print(aiosmtpd.__version__)";
-    if output_of("python3", &["-c", probe])
-        .as_deref()
-        .map(str::trim)
-        == Some(AIOSMTPD_VERSION)
-    {
-        return Ok(());
-    }
-    run(Command::new("python3").args([
-        "-m",
-        "pip",
-        "install",
-        "--quiet",
-        "--disable-pip-version-check",
-        &format!("aiosmtpd=={AIOSMTPD_VERSION}"),
-    ]))
+    ensure_pip_package("aiosmtpd", "aiosmtpd", AIOSMTPD_VERSION)
 }
 
 /// openpyxl, from PyPI: the end-to-end export test opens the XLSX the
 /// Command Center downloads with a real spreadsheet reader.
 fn ensure_openpyxl() -> anyhow::Result<()> {
-    let probe = "import openpyxl; print(openpyxl.__version__)";
-    if output_of("python3", &["-c", probe])
+    ensure_pip_package("openpyxl", "openpyxl", OPENPYXL_VERSION)
+}
+
+/// Schemathesis, from PyPI, for the API conformance step of `cargo xtask
+/// test` (`xtask/src/schemathesis.rs`).
+pub fn ensure_schemathesis() -> anyhow::Result<()> {
+    ensure_pip_package("schemathesis", "schemathesis", SCHEMATHESIS_VERSION)
+}
+
+/// Installs `requirement` at `version` from PyPI unless the distribution
+/// `distribution` is installed at exactly that version already.
+fn ensure_pip_package(requirement: &str, distribution: &str, version: &str) -> anyhow::Result<()> {
+    let probe = format!("from importlib.metadata import version; print(version('{distribution}'))");
+    if output_of("python3", &["-c", &probe])
         .as_deref()
         .map(str::trim)
-        == Some(OPENPYXL_VERSION)
+        == Some(version)
     {
         return Ok(());
     }
@@ -180,7 +165,7 @@ fn ensure_openpyxl() -> anyhow::Result<()> {
         "install",
         "--quiet",
         "--disable-pip-version-check",
-        &format!("openpyxl=={OPENPYXL_VERSION}"),
+        &format!("{requirement}=={version}"),
     ]))
 }
 

@@ -46,9 +46,13 @@ struct Sessions {
 async fn sessions(
     State(state): State<AppState>,
     user: CurrentUser,
-    Query(query): Query<SessionsQuery>,
+    query: Result<Query<SessionsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Sessions>, ApiError> {
+    // A query that does not read (`limit=abc`) is a JSON 400 like every
+    // other refusal, not axum's plain-text one (found by Schemathesis).
     user.require_admin()?;
+    let Query(query) =
+        query.map_err(|rejection| ApiError::InvalidRequest(rejection.body_text()))?;
     let limit = query.limit.unwrap_or(DEFAULT_SESSIONS_PAGE);
     if !(1..=MAX_SESSIONS_PAGE).contains(&limit) {
         return Err(ApiError::InvalidRequest(format!(

@@ -28,6 +28,8 @@ pub mod serve;
 pub mod store;
 pub mod sync;
 pub mod telemetry;
+// Hardening (issue 12): the OpenAPI document's body schemas.
+pub mod openapi_schemas;
 
 pub use config::{Command, Database, Settings};
 

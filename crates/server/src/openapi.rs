@@ -6,14 +6,16 @@
 //! names them and says which status codes each endpoint answers.
 
 use crate::AppState;
+use crate::openapi_schemas as schemas;
 use axum::routing::get;
 use axum::{Json, Router};
 use std::sync::OnceLock;
 use utoipa::openapi::path::{OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::schema::{ObjectBuilder, Ref, Schema, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{
-    ComponentsBuilder, ContentBuilder, HttpMethod, InfoBuilder, OpenApi, OpenApiBuilder, PathItem,
+    ComponentsBuilder, ContentBuilder, HttpMethod, InfoBuilder, OpenApiBuilder, PathItem,
     PathsBuilder, Required, ResponseBuilder,
 };
 
@@ -284,6 +286,10 @@ const ENDPOINTS: &[Endpoint] = &[
             ("400", "photo_hash_mismatch"),
             ("401", "unauthenticated"),
             ("403", "forbidden"),
+            (
+                "404",
+                "not_found: the path is not sha256: and 64 hex digits",
+            ),
             ("409", "photo_not_announced: push the report first"),
             ("413", "photo_too_large / photo_too_many_pixels"),
             ("415", "unsupported_photo_type"),
@@ -458,12 +464,12 @@ const ENDPOINTS: &[Endpoint] = &[
 ];
 
 /// The document, built once.
-pub fn document() -> &'static OpenApi {
-    static DOCUMENT: OnceLock<OpenApi> = OnceLock::new();
+pub fn document() -> &'static serde_json::Value {
+    static DOCUMENT: OnceLock<serde_json::Value> = OnceLock::new();
     DOCUMENT.get_or_init(build)
 }
 
-fn build() -> OpenApi {
+fn build() -> serde_json::Value {
     let mut paths = PathsBuilder::new().build();
     for endpoint in ENDPOINTS
         .iter()
@@ -474,26 +480,46 @@ fn build() -> OpenApi {
         let mut operation = OperationBuilder::new()
             .tag(endpoint.tag)
             .summary(Some(endpoint.summary));
-        for (status, description) in endpoint.responses {
-            operation =
-                operation.response(*status, ResponseBuilder::new().description(*description));
+        // Every JSON body is read by the same extractor, which refuses
+        // another media type and anything over the body limit.
+        let json_body = matches!(endpoint.body, Some(("application/json", _)));
+        let body_refusals: &[(&str, &str)] = if json_body {
+            &[
+                ("413", "too_large: over the body limit"),
+                ("415", "not_json: the body is not sent as application/json"),
+            ]
+        } else {
+            &[]
+        };
+        let listed = |status: &str| endpoint.responses.iter().any(|(s, _)| *s == status);
+        let added = body_refusals.iter().filter(|(status, _)| !listed(status));
+        for (status, description) in endpoint.responses.iter().chain(added) {
+            let mut response = ResponseBuilder::new().description(*description);
+            if let Some((media_type, schema)) =
+                schemas::response(&endpoint.method, endpoint.path, status)
+            {
+                response = response.content(media_type, content(schema));
+            }
+            operation = operation.response(*status, response);
         }
         if let Some((media_type, carries)) = endpoint.body {
+            let schema = schemas::request(&endpoint.method, endpoint.path);
             operation = operation.request_body(Some(
                 RequestBodyBuilder::new()
                     .description(Some(carries))
-                    .content(media_type, ContentBuilder::new().build())
+                    .content(media_type, content(schema))
                     .required(Some(Required::True))
                     .build(),
             ));
         }
-        for name in ["id", "sha256", "form_id", "version"] {
+        for name in ["id", "sha256", "form_id", "version", "username"] {
             if endpoint.path.contains(&format!("{{{name}}}")) {
                 operation = operation.parameter(
                     ParameterBuilder::new()
                         .name(name)
                         .parameter_in(ParameterIn::Path)
-                        .required(Required::True),
+                        .required(Required::True)
+                        .schema(Some(text())),
                 );
             }
         }
@@ -503,7 +529,8 @@ fn build() -> OpenApi {
                     .name(*name)
                     .parameter_in(ParameterIn::Query)
                     .required(Required::False)
-                    .description(Some(*description)),
+                    .description(Some(*description))
+                    .schema(Some(text())),
             );
         }
         if !endpoint.public {
@@ -518,7 +545,13 @@ fn build() -> OpenApi {
             }
         }
     }
-    OpenApiBuilder::new()
+    let components = ComponentsBuilder::new().security_scheme(
+        "session",
+        SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+            crate::auth::SESSION_COOKIE,
+        ))),
+    );
+    let document = OpenApiBuilder::new()
         .info(
             InfoBuilder::new()
                 .title("Kabar Desa API")
@@ -530,15 +563,30 @@ fn build() -> OpenApi {
                 .build(),
         )
         .paths(paths)
-        .components(Some(
-            ComponentsBuilder::new()
-                .security_scheme(
-                    "session",
-                    SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
-                        crate::auth::SESSION_COOKIE,
-                    ))),
-                )
-                .build(),
-        ))
-        .build()
+        .components(Some(components.build()))
+        .build();
+    // The schemas go in as the JSON they are written in: utoipa's own
+    // schema types read JSON Schema lossily (an array's `items` is dropped).
+    let mut document = serde_json::to_value(document).expect("the document serializes");
+    document["components"]["schemas"] = schemas::components()
+        .into_iter()
+        .map(|(name, schema)| (name.to_owned(), schema))
+        .collect::<serde_json::Map<_, _>>()
+        .into();
+    document
+}
+
+/// A path or query parameter: text, read by the handler.
+fn text() -> Schema {
+    ObjectBuilder::new().schema_type(Type::String).into()
+}
+
+/// A body's content: the named component schema, or none when the document
+/// leaves the body open.
+fn content(schema: Option<&str>) -> utoipa::openapi::Content {
+    let builder = ContentBuilder::new();
+    match schema {
+        Some(name) => builder.schema(Some(Ref::from_schema_name(name))).build(),
+        None => builder.build(),
+    }
 }

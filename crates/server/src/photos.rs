@@ -957,4 +957,110 @@ pub(crate) mod tests {
             }
         }
     }
+
+    /// The same property with proptest, which shrinks a failing input to
+    /// its smallest form and also mutates the length and size fields the
+    /// parsers trust: every length set to 0, to one byte short, to one past
+    /// the end and to the largest value its width holds.
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn valid_files() -> Vec<Vec<u8>> {
+            vec![jpeg_with_exif(), png_with_exif(), webp_with_exif()]
+        }
+
+        /// Overwrites `width` bytes at `at` (clamped into the file) with an
+        /// extreme value in the byte order the format uses.
+        fn poke(bytes: &mut [u8], at: usize, width: usize, value: u64, big_endian: bool) {
+            let at = at.min(bytes.len().saturating_sub(width));
+            let full = if big_endian {
+                value.to_be_bytes()
+            } else {
+                value.to_le_bytes()
+            };
+            let part = if big_endian {
+                &full[8 - width..]
+            } else {
+                &full[..width]
+            };
+            for (offset, byte) in part.iter().enumerate() {
+                if let Some(slot) = bytes.get_mut(at + offset) {
+                    *slot = *byte;
+                }
+            }
+        }
+
+        fn check(bytes: &[u8]) -> Result<(), TestCaseError> {
+            for limit in [0, 1, DEFAULT_MAX_PHOTO_PIXELS, u64::MAX] {
+                if let Ok(photo) = clean_photo(bytes, limit) {
+                    prop_assert!(u64::from(photo.width) * u64::from(photo.height) <= limit);
+                    prop_assert!(photo.bytes.len() <= bytes.len() + 16);
+                    // What the server stores is itself a clean photo of the
+                    // same size: cleaning twice changes nothing.
+                    let again = clean_photo(&photo.bytes, limit);
+                    prop_assert_eq!(again.as_ref().ok(), Some(&photo));
+                }
+            }
+            let _ = strip_metadata(bytes);
+            let _ = PhotoFormat::sniff(bytes);
+            Ok(())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 2_000, ..ProptestConfig::default() })]
+
+            #[test]
+            fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
+                check(&bytes)?;
+            }
+
+            #[test]
+            fn arbitrary_bytes_behind_each_magic_never_panic(
+                magic in prop::sample::select(vec![
+                    b"\xFF\xD8\xFF".to_vec(),
+                    b"\x89PNG\r\n\x1a\n".to_vec(),
+                    b"RIFF\x20\0\0\0WEBP".to_vec(),
+                    b"RIFF\xFF\xFF\xFF\xFFWEBPVP8X".to_vec(),
+                ]),
+                tail in prop::collection::vec(any::<u8>(), 0..256),
+            ) {
+                let mut bytes = magic;
+                bytes.extend(tail);
+                check(&bytes)?;
+            }
+
+            #[test]
+            fn mutated_valid_files_never_panic(
+                file in prop::sample::select(valid_files()),
+                edits in prop::collection::vec(
+                    (any::<prop::sample::Index>(), 1usize..=4, prop::sample::select(vec![
+                        0u64, 1, 2, 3, 4, 0x7F, 0xFF, 0xFFFF, 0x7FFF_FFFF, 0xFFFF_FFFF, u64::MAX,
+                    ]), any::<bool>()),
+                    0..4,
+                ),
+                cut in any::<prop::sample::Index>(),
+                truncate in any::<bool>(),
+            ) {
+                let mut bytes = file;
+                for (at, width, value, big_endian) in edits {
+                    let at = at.index(bytes.len());
+                    poke(&mut bytes, at, width, value, big_endian);
+                }
+                if truncate {
+                    let keep = cut.index(bytes.len() + 1);
+                    bytes.truncate(keep);
+                }
+                check(&bytes)?;
+            }
+        }
+
+        #[test]
+        fn the_valid_samples_clean_to_a_fixed_point() {
+            for file in valid_files() {
+                assert!(clean_photo(&file, DEFAULT_MAX_PHOTO_PIXELS).is_ok());
+                check(&file).unwrap();
+            }
+        }
+    }
 }

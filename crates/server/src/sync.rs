@@ -266,4 +266,26 @@ mod tests {
         check("1.42.00ff.ab12.x", None);
         check("garbage", None);
     }
+
+    proptest::proptest! {
+        /// The pull cursor is the one part of the pull the phone sends back
+        /// as text: no string panics its parser, and every cursor the server
+        /// hands out reads back as itself.
+        #[test]
+        fn any_cursor_text_is_read_or_refused_without_panicking(text in ".{0,64}") {
+            if let Some(cursor) = Cursor::parse(&text) {
+                proptest::prop_assert_eq!(Cursor::parse(&cursor.encode()), Some(cursor));
+            }
+        }
+
+        #[test]
+        fn every_encoded_cursor_round_trips(
+            seq in 0i64..,
+            forms in "[0-9a-f]{0,16}",
+            villages in "[0-9a-f]{0,16}",
+        ) {
+            let cursor = Cursor { seq, forms, villages };
+            proptest::prop_assert_eq!(Cursor::parse(&cursor.encode()), Some(cursor));
+        }
+    }
 }
