@@ -71,6 +71,11 @@ pub async fn server_reachable() -> Result<(), RequestError> {
 /// Refuses an answer that is not the API's JSON: see
 /// [`RequestError::NotOurServer`].
 fn from_our_server(response: &Response) -> Result<(), RequestError> {
+    // An empty 204 is the server's answer when there is nothing to say (a
+    // password changed); a portal answers with a page, never with nothing.
+    if response.status() == 204 {
+        return Ok(());
+    }
     let json = response
         .headers()
         .get("content-type")

@@ -102,8 +102,12 @@ async function fileIncidentOnPhone() {
   await page.fill("#lokasi", "Lingkungan II dekat jembatan");
   await page.click("#titik_lokasi button");
   await page.locator("#titik_lokasi .gps-point").waitFor();
-  await page.check("#ada_korban-tidak");
+  await page.check("#ada_korban_jiwa-tidak");
   await page.check("#kerusakan-tidak_ada");
+  await page.check("#akses_jalan-terbatas");
+  await page.check("#listrik-normal");
+  await page.check("#komunikasi-normal");
+  await page.fill("#penanganan", "Warga memasang karung pasir.");
   await page.check("#tingkat_urgensi-sedang");
   await page.fill("#uraian", "Air sungai naik setinggi betis dan menutup jalan lingkungan.");
   await page.click("button[type=submit]");
