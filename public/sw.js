@@ -13,6 +13,8 @@
 
 const SHELL_CACHE = "kabar-desa-shell-v1";
 const PAGE = "/index.html";
+// When the cached shell last changed to a new version (milliseconds).
+const SWAPPED_AT = "/__kabar-desa-swapped-at";
 const STATIC_FILES = ["/manifest.webmanifest", "/icon-192.png", "/icon-512.png"];
 // Minified HTML drops attribute quotes, so match asset paths anywhere.
 const ASSET_PATTERN = /\/[A-Za-z0-9._\-\/]+\.(?:js|wasm|css|png|svg|webmanifest)/g;
@@ -143,9 +145,11 @@ async function doRefreshShell() {
     await cache.put(asset, response);
   }
   await cache.put(PAGE, pageResponse);
-  // A page already open runs the old version: tell it, so it can offer a
-  // reload when the user is ready (never in the middle of a form).
+  // A page already open runs the old version: it learns so from the time of
+  // this swap (a page that started before it is old, see index.html) and
+  // offers a reload when the user is ready, never in the middle of a form.
   if (cachedPage) {
+    await cache.put(SWAPPED_AT, new Response(String(Date.now())));
     for (const client of await self.clients.matchAll({ type: "window" })) {
       client.postMessage({ type: "kabar-desa-updated" });
     }
@@ -153,7 +157,7 @@ async function doRefreshShell() {
   // Assets no page names any more only take the phone's storage.
   for (const request of await cache.keys()) {
     const path = new URL(request.url).pathname;
-    if (path !== PAGE && !assets.has(path)) {
+    if (path !== PAGE && path !== SWAPPED_AT && !assets.has(path)) {
       await cache.delete(request);
     }
   }

@@ -6,12 +6,11 @@
 
 use crate::i18n;
 use leptos::prelude::*;
-use wasm_bindgen::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 
-/// What the service worker posts to its pages after a new version of the
-/// app is cached (see `public/sw.js`).
-const UPDATED_MESSAGE: &str = "kabar-desa-updated";
+/// What the page's script dispatches on `window` once a new version of the
+/// app is cached (see `index.html` and `public/sw.js`).
+const UPDATED_EVENT: &str = "kabar-desa-updated";
 
 #[component]
 pub(crate) fn InstallAndUpdate() -> impl IntoView {
@@ -60,8 +59,9 @@ pub(crate) fn InstallAndUpdate() -> impl IntoView {
     }
 }
 
-/// Sets `updated` when the service worker says a new version is cached:
-/// now, or before the app started (the page's own script keeps the flag).
+/// Sets `updated` when the page's own script found that the service worker
+/// cached a new version since this page started: before the app started
+/// (the flag) or later (the event).
 fn listen_for_new_version(updated: RwSignal<bool>) {
     let announced_early = web_sys::window()
         .and_then(|window| js_sys::Reflect::get(&window, &"kabarDesaUpdated".into()).ok())
@@ -70,25 +70,10 @@ fn listen_for_new_version(updated: RwSignal<bool>) {
     if announced_early {
         updated.set(true);
     }
-    let Some(container) = web_sys::window()
-        .and_then(|window| js_sys::Reflect::get(&window.navigator(), &"serviceWorker".into()).ok())
-        .and_then(|value| value.dyn_into::<web_sys::EventTarget>().ok())
-    else {
-        return;
-    };
-    let on_message = Closure::<dyn Fn(JsValue)>::new(move |event: JsValue| {
-        let kind = js_sys::Reflect::get(&event, &"data".into())
-            .and_then(|data| js_sys::Reflect::get(&data, &"type".into()))
-            .ok()
-            .and_then(|kind| kind.as_string());
-        if kind.as_deref() == Some(UPDATED_MESSAGE) {
-            updated.try_set(true);
-        }
+    let listener = window_event_listener_untyped(UPDATED_EVENT, move |_| {
+        updated.try_set(true);
     });
-    let _ =
-        container.add_event_listener_with_callback("message", on_message.as_ref().unchecked_ref());
-    // The listener lives as long as the page, like the app.
-    on_message.forget();
+    on_cleanup(move || listener.remove());
 }
 
 fn call_method(target: &JsValue, name: &str) {

@@ -74,7 +74,8 @@ pub fn PointsMap(
     let tile_url = RwSignal::new(None::<String>);
     spawn_local(async move {
         let url = api::map_config().await.map(|config| config.tile_url);
-        tile_url.set(Some(url.unwrap_or_default()));
+        // The screen may be gone by the time the answer comes.
+        tile_url.try_set(Some(url.unwrap_or_default()));
     });
     let drawn = StoredValue::new_local(None::<PointMap>);
     // `try_get`: the effect may run once more while its screen is being
@@ -90,7 +91,7 @@ pub fn PointsMap(
         };
         let spots: Vec<Spot> = points.iter().map(|point| spot(point, lang)).collect();
         take(drawn);
-        drawn.set_value(PointMap::show(&div, &url, &spots, zoom));
+        drawn.try_set_value(PointMap::show(&div, &url, &spots, zoom));
     });
     on_cleanup(move || take(drawn));
     view! {
