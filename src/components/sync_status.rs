@@ -19,16 +19,18 @@ pub fn SyncStatus() -> impl IntoView {
             .entries
             .with(|entries| entries.iter().filter(|e| e.delivery.is_waiting()).count())
     };
+    // A failure is shown as one; no signal with reports safely waiting is
+    // reassurance, not an error, and is shown as such.
     let explanation = move || {
         let lang = lang.get();
         if let Some(error) = state.storage_error.get() {
-            return Some(storage_failure(&error, lang));
+            return Some((storage_failure(&error, lang), "notice bad"));
         }
         if let Some(error) = state.sync_error.get() {
-            return Some(describe(&error, lang));
+            return Some((describe(&error, lang), "notice bad"));
         }
         (waiting() > 0 && state.connection.get() == Connection::Offline)
-            .then(|| i18n::ERROR_OFFLINE.get(lang).to_owned())
+            .then(|| (i18n::ERROR_OFFLINE.get(lang).to_owned(), "notice wait"))
     };
     // Storage the browser may wipe only matters while something is not on
     // the server yet; running out of room matters always.
@@ -67,9 +69,9 @@ pub fn SyncStatus() -> impl IntoView {
         }>
             <section class="card" aria-live="polite" data-storage-persistent=persistent>
                 <p class="notice wait" data-waiting=waiting>
-                    {move || format!("⏳ {} {}", waiting(), i18n::WAITING_COUNT.get(lang.get()))}
+                    {move || format!("{} {}", waiting(), i18n::WAITING_COUNT.get(lang.get()))}
                 </p>
-                {move || explanation().map(|text| view! { <p class="notice bad">{text}</p> })}
+                {move || explanation().map(|(text, class)| view! { <p class=class>{text}</p> })}
                 {move || {
                     storage_warnings()
                         .into_iter()
