@@ -64,12 +64,10 @@ fn standing(
     today: Date,
 ) -> (Duty, Option<ReportId>) {
     let filed: Option<OutboxEntry> = state.entries.with(|entries| {
-        let mut for_period = entries.iter().rev().filter(|entry| {
-            entry.report.form.id == definition.id
-                && form(&entry.report.form)
-                    .and_then(|version| version.period_of(&entry.report.answers))
-                    == Some(period)
-        });
+        let mut for_period = entries
+            .iter()
+            .rev()
+            .filter(|entry| files_period(entry, &definition.id, period));
         let newest = for_period.clone().next();
         for_period
             .find(|entry| !matches!(entry.delivery, Delivery::Rejected { .. }))
@@ -89,6 +87,14 @@ fn standing(
         definition.due_date(period),
     );
     (judged, filed.map(|entry| entry.report.id))
+}
+
+/// Whether a saved report is of form `form_id` and names `period` (by the
+/// period rule of the form version it was filed against).
+fn files_period(entry: &OutboxEntry, form_id: &str, period: Period) -> bool {
+    entry.report.form.id == form_id
+        && form(&entry.report.form).and_then(|version| version.period_of(&entry.report.answers))
+            == Some(period)
 }
 
 #[component]
@@ -160,12 +166,9 @@ pub(crate) fn PeriodTaken(form_id: RwSignal<String>, answers: RwSignal<Answers>)
         let answers = coerce(&definition.fields, &answers.get());
         let period = definition.period_of(&answers)?;
         let filed = state.entries.with(|entries| {
-            entries.iter().any(|entry| {
-                entry.report.form.id == definition.id
-                    && form(&entry.report.form)
-                        .and_then(|version| version.period_of(&entry.report.answers))
-                        == Some(period)
-            })
+            entries
+                .iter()
+                .any(|entry| files_period(entry, &definition.id, period))
         });
         filed.then_some(period)
     });

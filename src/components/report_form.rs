@@ -253,6 +253,21 @@ fn checked_report(
         }
         Err(refusals) => refusals,
     };
+    // Role and village refusals cannot happen for what the picker offers;
+    // should one, the village is where to look.
+    if !show_refusals(refusals, problems) {
+        focus("village");
+    }
+    None
+}
+
+/// Shows the answer problems among the filing decision's refusals next to
+/// their fields and moves the focus to the first; false when there was
+/// none (the refusal was about the role or the village).
+pub(super) fn show_refusals(
+    refusals: Vec<FilingRefusal>,
+    problems: RwSignal<Vec<Problem>>,
+) -> bool {
     let answer_problems: Vec<Problem> = refusals
         .into_iter()
         .filter_map(|refusal| match refusal {
@@ -260,14 +275,15 @@ fn checked_report(
             _ => None,
         })
         .collect();
-    // Role and village refusals cannot happen for what the picker offers;
-    // should one, the village is where to look.
-    match answer_problems.first() {
-        Some(first) => focus(&dom_id_of_path(&first.path)),
-        None => focus("village"),
-    }
+    let shown = match answer_problems.first() {
+        Some(first) => {
+            focus(&dom_id_of_path(&first.path));
+            true
+        }
+        None => false,
+    };
     problems.set(answer_problems);
-    None
+    shown
 }
 
 /// Saves a report: written to IndexedDB first, and the form is cleared

@@ -6,15 +6,15 @@
 //! sent can be deleted after a confirmation.
 
 use super::form_catalog::{form, report_title};
-use super::form_state::{FormState, coerce, dom_id_of_path};
+use super::form_state::{FormState, coerce};
 use super::form_view::FormView;
-use super::report_form::{focus, wita_today};
+use super::report_form::{show_refusals, wita_today};
 use super::report_list::{current_review, review_label};
 use super::state::{PhoneState, Session};
 use crate::i18n;
 use crate::storage::{self, OutboxEntry, Revision};
 use crate::time::now_ms;
-use kabar_shared::acceptance::{FilingRefusal, decide_filing};
+use kabar_shared::acceptance::decide_filing;
 use kabar_shared::form::{FormDefinition, Problem};
 use kabar_shared::review::offered_for_revision;
 use kabar_shared::sync::Delivery;
@@ -167,17 +167,7 @@ fn checked_fix(
             Some(accepted.report)
         }
         Err(refusals) => {
-            let answer_problems: Vec<Problem> = refusals
-                .into_iter()
-                .filter_map(|refusal| match refusal {
-                    FilingRefusal::Answer(problem) => Some(problem),
-                    _ => None,
-                })
-                .collect();
-            if let Some(first) = answer_problems.first() {
-                focus(&dom_id_of_path(&first.path));
-            }
-            problems.set(answer_problems);
+            show_refusals(refusals, problems);
             None
         }
     }
