@@ -90,7 +90,11 @@ pub(super) fn describe_request_error(failure: &RequestError, lang: Lang) -> Stri
                 message_en.clone()
             }
         }
-        RequestError::Unreadable(detail) => format!("{} {detail}", i18n::ERROR_PROTOCOL.get(lang)),
+        RequestError::Unreadable(detail) => {
+            // The library's English words are for the console only.
+            leptos::logging::warn!("unreadable answer: {detail}");
+            i18n::ERROR_PROTOCOL.get(lang).to_owned()
+        }
         RequestError::NotOurServer => i18n::ERROR_NOT_OUR_SERVER.get(lang).to_owned(),
     }
 }

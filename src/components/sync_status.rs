@@ -116,7 +116,9 @@ fn describe(error: &SyncError, lang: Lang) -> String {
             )
         }
         SyncError::Request(RequestError::Unreadable(detail)) => {
-            format!("{} {detail}", i18n::ERROR_PROTOCOL.get(lang))
+            // The library's English words are for the console only.
+            leptos::logging::warn!("unreadable answer: {detail}");
+            i18n::ERROR_PROTOCOL.get(lang).to_owned()
         }
         SyncError::Protocol => i18n::ERROR_PROTOCOL.get(lang).to_owned(),
         SyncError::Storage(error) => storage_failure(error, lang),
