@@ -650,7 +650,7 @@ fn inbox_item(state: &AppState, row: InboxRow) -> InboxItem {
             .get(URGENCY_FIELD)
             .and_then(|value| value.as_str())
             .map(str::to_owned),
-        period: report_period(&report.answers, report.created_at_ms),
+        period: report_period(form, &report),
         summary,
         form: report.form,
     }
@@ -740,7 +740,7 @@ async fn detail(
         form: state.catalog.current().get(&report.form).cloned(),
         village_name: village_name(&report.village),
         district_name,
-        period: report_period(&report.answers, report.created_at_ms),
+        period: report_period(state.catalog.current().get(&report.form), report),
         device_id,
         submitter_name,
         reviews,
@@ -856,7 +856,7 @@ fn grid(
     // The first report filled for each village and month decides the cell.
     let mut filed: HashMap<(VillageCode, Period), &FilingRow> = HashMap::new();
     for row in &rows {
-        if let Some(period) = report_period(&row.report.answers, row.report.created_at_ms) {
+        if let Some(period) = report_period(Some(form), &row.report) {
             filed
                 .entry((row.report.village.clone(), period))
                 .or_insert(row);
