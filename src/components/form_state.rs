@@ -9,6 +9,7 @@
 //! only judge of what is right.
 
 use crate::i18n::Lang;
+use kabar_shared::form::number::parse_decimal;
 use kabar_shared::form::{Context, Date, Field, FieldKind, FormDefinition, Problem, validate};
 use kabar_shared::report::Answers;
 use leptos::prelude::*;
@@ -273,11 +274,8 @@ fn coerce_value(kind: &FieldKind, value: &Json) -> Option<Json> {
             if text.is_empty() {
                 return None;
             }
-            let number = text
-                .replace(',', ".")
-                .parse::<f64>()
-                .ok()
-                .and_then(serde_json::Number::from_f64);
+            let number =
+                parse_decimal(&text.replace(',', ".")).and_then(serde_json::Number::from_f64);
             Some(number.map_or_else(|| Json::String(text.to_owned()), Json::Number))
         }
         (FieldKind::Nik, Json::String(text)) => {
