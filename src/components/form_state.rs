@@ -12,6 +12,7 @@ use crate::i18n::Lang;
 use kabar_shared::form::number::parse_decimal;
 use kabar_shared::form::{Context, Date, Field, FieldKind, FormDefinition, Problem, validate};
 use kabar_shared::report::Answers;
+use kabar_shared::text::lowercase;
 use leptos::prelude::*;
 use serde_json::Value as Json;
 
@@ -92,7 +93,7 @@ impl FormState {
 
     /// The same form, with the fields the reviewer's note names marked.
     pub fn with_reviewer_note(self, note: &str) -> FormState {
-        self.reviewer_note.set_value(Some(note.to_lowercase()));
+        self.reviewer_note.set_value(Some(lowercase(note)));
         self
     }
 
@@ -105,9 +106,9 @@ impl FormState {
             };
             let label_named = [&field.label.id, &field.label.en]
                 .into_iter()
-                .map(|label| label.trim().to_lowercase())
+                .map(|label| lowercase(label.trim()))
                 .any(|label| label.chars().count() >= 4 && note.contains(&label));
-            label_named || note.contains(&field.code.to_lowercase())
+            label_named || note.contains(&lowercase(&field.code))
         })
     }
 
