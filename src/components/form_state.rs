@@ -11,7 +11,7 @@
 use crate::i18n::Lang;
 use kabar_shared::form::number::parse_decimal;
 use kabar_shared::form::{Context, Date, Field, FieldKind, FormDefinition, Problem, validate};
-use kabar_shared::report::Answers;
+use kabar_shared::report::{Answers, answers_from_object, object_from_answers};
 use kabar_shared::text::lowercase;
 use leptos::prelude::*;
 use serde_json::Value as Json;
@@ -167,7 +167,7 @@ impl FormState {
                     .and_then(Json::as_array)
                     .and_then(|rows| rows.get(index))
                     .and_then(Json::as_object)
-                    .map(|row| row.clone().into_iter().collect())
+                    .map(|row| answers_from_object(row.clone()))
                     .unwrap_or_default();
                 let context = Context {
                     answers,
@@ -291,8 +291,8 @@ fn coerce_value(kind: &FieldKind, value: &Json) -> Option<Json> {
                 .iter()
                 .map(|row| match row.as_object() {
                     Some(object) => {
-                        let raw: Answers = object.clone().into_iter().collect();
-                        Json::Object(coerce(fields, &raw).into_iter().collect())
+                        let raw = answers_from_object(object.clone());
+                        Json::Object(object_from_answers(coerce(fields, &raw)))
                     }
                     None => row.clone(),
                 })

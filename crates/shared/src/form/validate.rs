@@ -11,7 +11,7 @@ use super::number::decimal_text;
 use super::phone::PhoneNumber;
 use super::url::WebUrl;
 use crate::object::Object;
-use crate::report::Answers;
+use crate::report::{Answers, answers_from_object, object_from_answers};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
@@ -547,10 +547,10 @@ impl Validator {
                 cleaned_rows.push(row.clone());
                 continue;
             };
-            let mut row_answers: Answers = object.clone().into_iter().collect();
+            let mut row_answers = answers_from_object(object.clone());
             self.drop_unknown(fields, &mut row_answers, &prefix);
             self.walk(fields, Some(top), &mut row_answers, &prefix, true);
-            cleaned_rows.push(Json::Object(row_answers.into_iter().collect()));
+            cleaned_rows.push(Json::Object(object_from_answers(row_answers)));
         }
         Json::Array(cleaned_rows)
     }
