@@ -3,8 +3,8 @@
 //!
 //! `str::parse::<f64>` and `f64`'s `Display` each bring a table of powers of
 //! ten or five and their big-number fallbacks into the field app's wasm:
-//! together about 30 KB, a tenth of the first load, for numbers a villager
-//! types by hand. serde_json's own parser and its shortest-digits formatter
+//! together about 30 KB, 20 KB of the first load after brotli, for numbers
+//! a villager types by hand. serde_json's own parser and its shortest-digits formatter
 //! are in the wasm anyway, so the rare number that is not exact in the fast
 //! path below goes through them. The phone and the server call the same
 //! functions, so they agree on every answer.
