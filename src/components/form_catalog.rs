@@ -70,10 +70,16 @@ pub fn latest(id: &str) -> Option<&'static FormDefinition> {
 /// report first because it is what most reports are, then the others by id
 /// (the order `FormCatalog::latest_forms` gives).
 pub fn offered_forms() -> Vec<&'static FormDefinition> {
-    let mut ids: Vec<&str> = forms().iter().map(|form| form.id.as_str()).collect();
-    ids.sort_by_key(|id| (*id != SHORT_REPORT_FORM, *id));
-    ids.dedup();
-    ids.into_iter().filter_map(latest).collect()
+    // Kept in order as they come (a handful of ids): a sort here would put
+    // another copy of the standard library's stable sort into the wasm.
+    let mut ids: Vec<(bool, &str)> = Vec::new();
+    for form in forms() {
+        let key = (form.id != SHORT_REPORT_FORM, form.id.as_str());
+        if let Err(at) = ids.binary_search(&key) {
+            ids.insert(at, key);
+        }
+    }
+    ids.into_iter().filter_map(|(_, id)| latest(id)).collect()
 }
 
 /// What the picker offers a user: only the forms their role may file, as

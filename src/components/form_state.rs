@@ -9,8 +9,10 @@
 //! only judge of what is right.
 
 use crate::i18n::Lang;
+use kabar_shared::form::number::parse_decimal;
 use kabar_shared::form::{Context, Date, Field, FieldKind, FormDefinition, Problem, validate};
-use kabar_shared::report::Answers;
+use kabar_shared::report::{Answers, answers_from_object, object_from_answers};
+use kabar_shared::text::lowercase;
 use leptos::prelude::*;
 use serde_json::Value as Json;
 
@@ -91,7 +93,7 @@ impl FormState {
 
     /// The same form, with the fields the reviewer's note names marked.
     pub fn with_reviewer_note(self, note: &str) -> FormState {
-        self.reviewer_note.set_value(Some(note.to_lowercase()));
+        self.reviewer_note.set_value(Some(lowercase(note)));
         self
     }
 
@@ -104,9 +106,9 @@ impl FormState {
             };
             let label_named = [&field.label.id, &field.label.en]
                 .into_iter()
-                .map(|label| label.trim().to_lowercase())
+                .map(|label| lowercase(label.trim()))
                 .any(|label| label.chars().count() >= 4 && note.contains(&label));
-            label_named || note.contains(&field.code.to_lowercase())
+            label_named || note.contains(&lowercase(&field.code))
         })
     }
 
@@ -165,7 +167,7 @@ impl FormState {
                     .and_then(Json::as_array)
                     .and_then(|rows| rows.get(index))
                     .and_then(Json::as_object)
-                    .map(|row| row.clone().into_iter().collect())
+                    .map(|row| answers_from_object(row.clone()))
                     .unwrap_or_default();
                 let context = Context {
                     answers,
@@ -273,11 +275,8 @@ fn coerce_value(kind: &FieldKind, value: &Json) -> Option<Json> {
             if text.is_empty() {
                 return None;
             }
-            let number = text
-                .replace(',', ".")
-                .parse::<f64>()
-                .ok()
-                .and_then(serde_json::Number::from_f64);
+            let number =
+                parse_decimal(&text.replace(',', ".")).and_then(serde_json::Number::from_f64);
             Some(number.map_or_else(|| Json::String(text.to_owned()), Json::Number))
         }
         (FieldKind::Nik, Json::String(text)) => {
@@ -292,8 +291,8 @@ fn coerce_value(kind: &FieldKind, value: &Json) -> Option<Json> {
                 .iter()
                 .map(|row| match row.as_object() {
                     Some(object) => {
-                        let raw: Answers = object.clone().into_iter().collect();
-                        Json::Object(coerce(fields, &raw).into_iter().collect())
+                        let raw = answers_from_object(object.clone());
+                        Json::Object(object_from_answers(coerce(fields, &raw)))
                     }
                     None => row.clone(),
                 })

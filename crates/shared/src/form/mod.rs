@@ -16,7 +16,8 @@
 //!   `data/forms/*.json`.
 //! - [`period`]: the reporting period of periodic forms and their due day.
 //! - [`date`], [`nik`], [`phone`], [`url`]: the value types the validator
-//!   checks.
+//!   checks; [`number`]: decimals read and written without the standard
+//!   library's float parser and formatter (wasm size).
 //!
 //! Answers are a JSON object by field code. Section fields sit at the top
 //! level next to the others; a repeat group is an array of row objects; a
@@ -43,6 +44,7 @@ pub mod date;
 pub mod expr;
 pub mod model;
 pub mod nik;
+pub mod number;
 pub mod period;
 pub mod phone;
 pub mod public;
