@@ -162,6 +162,7 @@ async fn carry_out(state: PhoneState, effect: Effect) -> Result<Event, SyncError
                     reviews: &updates.reviews,
                     forms: updates.forms.as_deref(),
                     villages: updates.villages.as_deref(),
+                    approved: updates.approved.as_deref(),
                     cursor: &updates.cursor,
                 })
                 .await?;

@@ -9,8 +9,13 @@
 //! only judge of what is right.
 
 use crate::i18n::Lang;
-use kabar_shared::form::{Context, Date, Field, FieldKind, FormDefinition, Problem, validate};
+use kabar_shared::form::{
+    Context, Date, Field, FieldKind, FormDefinition, Period, Problem, carry_mismatches,
+    carry_over, validate,
+};
 use kabar_shared::report::Answers;
+use kabar_shared::sync::ApprovedReport;
+use kabar_shared::ReportId;
 use leptos::prelude::*;
 use serde_json::Value as Json;
 
@@ -65,6 +70,10 @@ pub struct FormState {
     /// The reviewer's note on a report sent back, lower-cased: fields it
     /// names by their label are marked.
     pub reviewer_note: StoredValue<Option<String>>,
+    /// The village's last approved report of this form, when the phone
+    /// knows one: fields that carry from the previous period start from it
+    /// and say so when they no longer match (see `kabar_shared::form::carry`).
+    pub previous: Signal<Option<ApprovedReport>>,
 }
 
 impl FormState {
@@ -86,7 +95,56 @@ impl FormState {
             lang,
             today,
             reviewer_note: StoredValue::new(None),
+            previous: Signal::stored(None),
         }
+    }
+
+    /// The same form, with the village's last approved report to carry
+    /// figures from: they are prefilled once the report's period is the
+    /// month after it, each time the period or that report changes (so a
+    /// figure the user cleared stays cleared), and never over an answer.
+    pub fn with_previous(mut self, previous: Signal<Option<ApprovedReport>>) -> FormState {
+        self.previous = previous;
+        let prefilled = StoredValue::new(None::<(Period, ReportId)>);
+        let form = self.form;
+        let (raw, live) = (self.raw, self.live);
+        Effect::new(move |_| {
+            let Some(period) = live.with(|answers| form.period_of(answers)) else {
+                return;
+            };
+            previous.with(|previous| {
+                let Some(previous) = previous else { return };
+                let key = Some((period, previous.report_id));
+                if prefilled.get_value() == key {
+                    return;
+                }
+                prefilled.set_value(key);
+                let carried = carry_over(form, period, previous.period, &previous.answers);
+                if !carried.is_empty() {
+                    raw.update(|raw| {
+                        for (code, value) in carried {
+                            raw.entry(code).or_insert(value);
+                        }
+                    });
+                }
+            });
+        });
+        self
+    }
+
+    /// The warning next to a carried figure that no longer matches the
+    /// approved month-end it started from (tracked), in the user's language.
+    pub fn carry_warning(self, code: &str) -> Option<String> {
+        let lang = self.lang.get().shared();
+        self.previous.with(|previous| {
+            let previous = previous.as_ref()?;
+            self.live.with(|answers| {
+                carry_mismatches(self.form, answers, previous.period, &previous.answers)
+                    .into_iter()
+                    .find(|mismatch| mismatch.code == code)
+                    .map(|mismatch| mismatch.message(lang))
+            })
+        })
     }
 
     /// The same form, with the fields the reviewer's note names marked.

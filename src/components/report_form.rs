@@ -19,6 +19,7 @@ use kabar_shared::acceptance::{FilingRefusal, decide_filing};
 use kabar_shared::account::Access;
 use kabar_shared::form::{Date, FormDefinition, Problem, WITA_OFFSET_MINUTES, validate};
 use kabar_shared::report::Answers;
+use kabar_shared::sync::ApprovedReport;
 use kabar_shared::village::Gazetteer;
 use kabar_shared::{Report, ReportId, VillageCode};
 use leptos::ev::SubmitEvent;
@@ -70,10 +71,27 @@ pub(crate) fn ReportForm() -> impl IntoView {
         filing.submit();
     };
 
+    // The villages' last approved periodic reports, for carried figures.
+    let approved = RwSignal::new(Vec::<ApprovedReport>::new());
+    spawn_local(async move {
+        if let Ok(list) = storage::last_approved().await {
+            approved.set(list);
+        }
+    });
+
     // Only the form's id is read here, so typing never rebuilds the form.
     let form_view = move || {
         let form = latest(&form_id.get()).unwrap_or(first_form);
-        let form_state = FormState::new(form, answers, problems, lang, wita_today(now_ms()));
+        let previous = Signal::derive(move || {
+            let village = village.get();
+            approved.with(|list| {
+                list.iter()
+                    .find(|a| a.form_id == form.id && a.village.as_str() == village)
+                    .cloned()
+            })
+        });
+        let form_state = FormState::new(form, answers, problems, lang, wita_today(now_ms()))
+            .with_previous(previous);
         view! { <FormView state=form_state /> }
     };
 
