@@ -166,6 +166,9 @@ async fn carry_out(state: PhoneState, effect: Effect) -> Result<Event, SyncError
                     cursor: &updates.cursor,
                 })
                 .await?;
+            if let Some(approved) = updates.approved {
+                state.approved.set(approved);
+            }
             if let Some(forms) = updates.forms
                 && crate::components::form_catalog::adopt(forms)
                 && !state.forms_ready.get_untracked()

@@ -9,13 +9,13 @@
 //! only judge of what is right.
 
 use crate::i18n::Lang;
+use kabar_shared::ReportId;
 use kabar_shared::form::{
-    Context, Date, Field, FieldKind, FormDefinition, Period, Problem, carry_mismatches,
-    carry_over, validate,
+    Context, Date, Field, FieldKind, FormDefinition, Period, Problem, carry_mismatches, carry_over,
+    validate,
 };
 use kabar_shared::report::Answers;
 use kabar_shared::sync::ApprovedReport;
-use kabar_shared::ReportId;
 use leptos::prelude::*;
 use serde_json::Value as Json;
 

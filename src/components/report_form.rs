@@ -19,7 +19,6 @@ use kabar_shared::acceptance::{FilingRefusal, decide_filing};
 use kabar_shared::account::Access;
 use kabar_shared::form::{Date, FormDefinition, Problem, WITA_OFFSET_MINUTES, validate};
 use kabar_shared::report::Answers;
-use kabar_shared::sync::ApprovedReport;
 use kabar_shared::village::Gazetteer;
 use kabar_shared::{Report, ReportId, VillageCode};
 use leptos::ev::SubmitEvent;
@@ -71,13 +70,18 @@ pub(crate) fn ReportForm() -> impl IntoView {
         filing.submit();
     };
 
-    // The villages' last approved periodic reports, for carried figures.
-    let approved = RwSignal::new(Vec::<ApprovedReport>::new());
-    spawn_local(async move {
-        if let Ok(list) = storage::last_approved().await {
-            approved.set(list);
-        }
-    });
+    // The villages' last approved periodic reports, for carried figures: as
+    // kept on the phone, until a pull brings newer ones.
+    let approved = state.approved;
+    if approved.with_untracked(Vec::is_empty) {
+        spawn_local(async move {
+            if let Ok(list) = storage::last_approved().await
+                && approved.with_untracked(Vec::is_empty)
+            {
+                approved.set(list);
+            }
+        });
+    }
 
     // Only the form's id is read here, so typing never rebuilds the form.
     let form_view = move || {

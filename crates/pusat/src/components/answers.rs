@@ -41,8 +41,9 @@ fn fields_view(fields: &[Field], answers: &Value, flags: &[CarryMismatch], lang:
             let flag = flags.iter().find(|flag| flag.code == field.code).map(|flag| {
                 view! { <span class="carry-flag">{flag.message(lang)}</span> }
             });
+            let flagged = flag.is_some();
             view! {
-                <div class="answer" class:flagged=flag.is_some()><dt>{field.label.get(lang).to_owned()}{calculated}</dt><dd>{value_text(kind, value, lang)}{flag}</dd></div>
+                <div class="answer" class:flagged=flagged><dt>{field.label.get(lang).to_owned()}{calculated}</dt><dd>{value_text(kind, value, lang)}{flag}</dd></div>
             }.into_any()
         }),
     }).collect_view();
