@@ -86,16 +86,8 @@ pub(crate) fn ReportForm() -> impl IntoView {
     // Only the form's id is read here, so typing never rebuilds the form.
     let form_view = move || {
         let form = latest(&form_id.get()).unwrap_or(first_form);
-        let previous = Signal::derive(move || {
-            let village = village.get();
-            approved.with(|list| {
-                list.iter()
-                    .find(|a| a.form_id == form.id && a.village.as_str() == village)
-                    .cloned()
-            })
-        });
         let form_state = FormState::new(form, answers, problems, lang, wita_today(now_ms()))
-            .with_previous(previous);
+            .with_approved(approved, village);
         view! { <FormView state=form_state /> }
     };
 

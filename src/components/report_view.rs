@@ -98,19 +98,7 @@ fn RevisionForm(
     let saving = RwSignal::new(false);
     let failed = RwSignal::new(false);
     let today = wita_today(entry.report.created_at_ms);
-    // A fixed monthly report still says which start figures differ from
-    // last month's approved end.
-    let village = entry.report.village.clone();
-    let approved = state.approved;
-    let previous = Signal::derive(move || {
-        approved.with(|list| {
-            list.iter()
-                .find(|a| a.form_id == form.id && a.village == village)
-                .cloned()
-        })
-    });
-    let mut form_state =
-        FormState::new(form, answers, problems, lang, today).with_previous(previous);
+    let mut form_state = FormState::new(form, answers, problems, lang, today);
     if let Some(note) = &note {
         form_state = form_state.with_reviewer_note(note);
     }
