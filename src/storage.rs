@@ -733,12 +733,14 @@ pub async fn database() -> Result<Rc<PhoneDb>, StorageError> {
     Ok(DATABASE.with_borrow_mut(|slot| slot.get_or_insert(db).clone()))
 }
 
-/// What the app needs before its first screen: the reviewers' news and the
-/// form versions pulled earlier.
+/// What the app needs before its first screen: the reviewers' news, the
+/// form versions and the last approved periodic reports pulled earlier.
 #[derive(Debug, Default)]
 pub struct Remembered {
     pub reviews: BTreeMap<ReportId, Vec<ReviewEvent>>,
     pub forms: Vec<FormDefinition>,
+    /// The villages' last approved periodic reports, for carried figures.
+    pub approved: Vec<ApprovedReport>,
 }
 
 /// Reads what the phone remembers of its pulls. Copies an older version of
@@ -757,13 +759,8 @@ pub async fn remembered() -> Result<Remembered, StorageError> {
     Ok(Remembered {
         reviews: db.reviews().await?,
         forms: db.pulled_forms().await?,
+        approved: db.last_approved().await?,
     })
-}
-
-/// The villages' last approved periodic reports the pull brought, for a new
-/// report to start its carried figures from.
-pub async fn last_approved() -> Result<Vec<ApprovedReport>, StorageError> {
-    database().await?.last_approved().await
 }
 
 /// The user saved a report: it waits in the outbox and its draft ends.

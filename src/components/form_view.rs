@@ -100,11 +100,12 @@ fn answer_field(state: FormState, field: &'static Field, slot: Slot) -> AnyView 
     let path = slot.path(&field.code);
     let label_text = move || field.label.get(lang.get().shared()).to_owned();
     // The star is for the eye; a screen reader hears "wajib diisi" as part
-    // of the label instead.
+    // of the label instead (an image's name counts in its label's).
     let required = field.required.then(|| {
         view! {
-            <span class="required" aria-hidden="true">" *"</span>
-            <span class="visually-hidden">{move || format!(" ({})", i18n::REQUIRED_LEGEND.get(lang.get()))}</span>
+            <span class="required" role="img" aria-label=move || i18n::REQUIRED_LEGEND.get(lang.get())>
+                " *"
+            </span>
         }
     });
     // A label points at one control; a group of radios, checkboxes or

@@ -71,18 +71,8 @@ pub(crate) fn ReportForm() -> impl IntoView {
     };
 
     // The villages' last approved periodic reports, for carried figures: as
-    // kept on the phone, until a pull brings newer ones.
+    // the phone kept them, until a pull brings newer ones.
     let approved = state.approved;
-    if approved.with_untracked(Vec::is_empty) {
-        spawn_local(async move {
-            if let Ok(list) = storage::last_approved().await
-                && approved.with_untracked(Vec::is_empty)
-            {
-                approved.set(list);
-            }
-        });
-    }
-
     // Only the form's id is read here, so typing never rebuilds the form.
     let form_view = move || {
         let form = latest(&form_id.get()).unwrap_or(first_form);
