@@ -99,9 +99,10 @@ pub(crate) fn default_form_for(access: Option<&Access>) -> Option<&'static FormD
 }
 
 /// A one-line title for a saved report in the list: the short report's own
-/// title, or the form's title with the first short text answered (such as
-/// the place of an incident), so two reports of the same form can be told
-/// apart.
+/// title; for a periodic form the form's title and the month
+/// ("Laporan Bulanan Kependudukan · Oktober 2026"); else the form's title
+/// with the first short text answered (such as the place of an incident),
+/// so two reports of the same form can be told apart.
 pub fn report_title(report: &Report, lang: kabar_shared::form::Lang) -> String {
     if report.form.id == SHORT_REPORT_FORM {
         return report.title().to_owned();
@@ -110,6 +111,10 @@ pub fn report_title(report: &Report, lang: kabar_shared::form::Lang) -> String {
         // A form this app version does not know; its id is still telling.
         return describe_unknown(&report.form);
     };
+    // A periodic report is told apart by its month.
+    if let Some(period) = form.period_of(&report.answers) {
+        return form.title_for_period(Some(period), lang);
+    }
     let title = form.title.get(lang);
     match first_short_text(&form.fields, report) {
         Some(text) => format!("{title}: {text}"),

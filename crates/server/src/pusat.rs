@@ -25,12 +25,12 @@ use axum::routing::get;
 use axum::{Json, Router};
 use kabar_shared::account::{DistrictCode, Scope};
 use kabar_shared::form::Period;
-use kabar_shared::form::{FieldKind, FormDefinition, Text};
+use kabar_shared::form::{CarryMismatch, FieldKind, FormDefinition, Text, carry_mismatches};
 use kabar_shared::period::{Filing, deadline_ms, due_day, filing, report_period};
 use kabar_shared::report::URGENCY_FIELD;
 use kabar_shared::report::{FormRef, ReviewStatus};
 use kabar_shared::village::Gazetteer;
-use kabar_shared::{ReportId, VillageCode};
+use kabar_shared::{Report, ReportId, VillageCode};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use utoipa::openapi::HttpMethod;
@@ -697,6 +697,10 @@ struct Detail {
     photos: Vec<PhotoView>,
     /// Whether a reviewer made the report public on `/publik/`.
     public: bool,
+    /// Start-of-period figures that differ from the previous period's
+    /// approved report: the village changed a prefilled figure, which the
+    /// phone flagged and the reviewer should see.
+    carry_mismatches: Vec<CarryMismatch>,
 }
 
 async fn detail(
@@ -735,9 +739,15 @@ async fn detail(
         })
         .collect();
     let public = state.store.is_public(&report.id.to_string()).await?;
+    let form = state.catalog.current().get(&report.form).cloned();
+    let carry_mismatches = match &form {
+        Some(form) => carry_flags(&state, form, report).await?,
+        None => Vec::new(),
+    };
     Ok(Json(Detail {
         public,
-        form: state.catalog.current().get(&report.form).cloned(),
+        carry_mismatches,
+        form,
         village_name: village_name(&report.village),
         district_name,
         period: report_period(state.catalog.current().get(&report.form), report),
@@ -747,6 +757,35 @@ async fn detail(
         photos,
         stored,
     }))
+}
+
+/// The carried figures of `report` that differ from the approved report of
+/// the month before, judged by the shared rule.
+async fn carry_flags(
+    state: &AppState,
+    form: &FormDefinition,
+    report: &Report,
+) -> Result<Vec<CarryMismatch>, ApiError> {
+    let Some(period) = form.period_of(&report.answers) else {
+        return Ok(Vec::new());
+    };
+    if form.carried_fields().is_empty() {
+        return Ok(Vec::new());
+    }
+    let previous = period.previous();
+    let Some(approved) = state
+        .store
+        .approved_report_of_period(&form.id, &report.village, previous)
+        .await?
+    else {
+        return Ok(Vec::new());
+    };
+    Ok(carry_mismatches(
+        form,
+        &report.answers,
+        previous,
+        &approved.answers,
+    ))
 }
 
 #[derive(Serialize)]

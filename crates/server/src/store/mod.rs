@@ -31,8 +31,8 @@ pub use photos::{NewPhoto, PhotoRecord};
 pub use public::PublicReport;
 pub use pusat::{FilingRow, InboxQuery, InboxRow, ReportDetail, ReportPhoto, ReviewRecord};
 pub use reports::{
-    CurrentVersion, Inserted, PageMark, ReportFilter, ReportPage, ReportVersion, StoredReport,
-    Submitter,
+    ApprovedPeriodReport, CurrentVersion, Inserted, PageMark, ReportFilter, ReportPage,
+    ReportVersion, StoredReport, Submitter,
 };
 pub use reviews::NewReview;
 
