@@ -5,6 +5,7 @@
 // Run through `cargo xtask bench`, which builds everything first.
 import { TestServer, VILLAGE_HEAD, launchBrowser, newPhone } from "../e2e/harness.mjs";
 import { startShapedLink } from "./shaped-link.mjs";
+import { measureSync, syncRows } from "./sync.mjs";
 
 // The links a first visit is measured on. Each is a shaped TCP link that the
 // page and its service worker share (tests/bench/shaped-link.mjs): DevTools
@@ -127,6 +128,7 @@ try {
     };
   }
   results.push = await pushThroughput(server, 1000);
+  results.sync = await measureSync({ server, browser });
 } finally {
   await browser.close();
   await server.destroy();
@@ -142,6 +144,7 @@ const rows = [
   ["bytes of a first visit, page + worker (B)", results.load["300ms-700kbps"].transferredBytes, 1.05 * firstLoad, "lower"],
   ["push, SQLite, batches of 100 gzipped (reports/s)", results.push.reportsPerSecond, 10_000, "higher"],
   ["push body per report, gzip (B)", results.push.batchOf100Bytes.gzip / 100, 150, "lower"],
+  ...syncRows(results.sync),
 ];
 const format = (value) => (Number.isFinite(value) ? Math.round(value).toLocaleString("en-US") : "n/a");
 console.log(`\n${"figure".padEnd(50)} ${"measured".padStart(12)} ${"goal".padStart(12)} ${"ratio".padStart(7)}`);
