@@ -113,9 +113,15 @@ fn start_ready(state: PhoneState) {
 }
 
 /// Remembers `error` for the screen and says what it means to the sync.
+/// As in the machine, the first failure of a cycle is the one told, unless
+/// a later one is a 401, which outranks it.
 fn failed(error: SyncError) -> Failure {
     let failure = failure_of(&error);
-    LAST_ERROR.with_borrow_mut(|last| *last = Some(error));
+    LAST_ERROR.with_borrow_mut(|last| {
+        if last.is_none() || failure == Failure::Unauthorized {
+            *last = Some(error);
+        }
+    });
     failure
 }
 

@@ -194,3 +194,22 @@ export function syncRows(sync) {
     ["10,000-report phone: save p95, 4x CPU (ms)", sync.bigOutbox.saveP95Ms, 50, "lower"],
   ];
 }
+
+// Run alone (after `cargo xtask bench` or `cargo xtask e2e` built the app
+// and the server): `node tests/bench/sync.mjs`, with KABAR_SERVER_BIN and
+// KABAR_APP_DIR as for the end-to-end tests.
+if (process.argv[1] && import.meta.url === (await import("node:url")).pathToFileURL(process.argv[1]).href) {
+  const { TestServer, launchBrowser } = await import("../e2e/harness.mjs");
+  const server = await TestServer.create();
+  const browser = await launchBrowser();
+  try {
+    const sync = await measureSync({ server, browser });
+    for (const [name, value, goal] of syncRows(sync)) {
+      console.log(`${name.padEnd(55)} ${Math.round(value).toString().padStart(8)} ${goal.toString().padStart(8)} ${(value / goal).toFixed(2)}`);
+    }
+    console.log(JSON.stringify(sync));
+  } finally {
+    await browser.close();
+    await server.destroy();
+  }
+}

@@ -6,47 +6,57 @@
 // at the app's version with its indexes.
 
 /** A village head's short report, number `i`: varied, realistic answers
- * (place, problem, numbers, lengths from a few words to a few sentences),
- * so that compression sees what a real outbox holds, not one report
- * repeated. */
+ * (place, problem, people, numbers, times, lengths from one sentence to
+ * four), drawn by a seeded random source so that compression sees what a
+ * real outbox holds, not one report repeated. */
 export function variedReport(i, { village, atMs }) {
-  const pick = (list, salt) => list[(i * 7919 + salt * 104729 + ((i * i) % 97)) % list.length];
+  // mulberry32, seeded by the report's number: the same i, the same report.
+  let seed = (i + 1) * 0x9e3779b9;
+  const random = () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const pick = (list) => list[Math.floor(random() * list.length)];
+  const number = (low, high) => low + Math.floor(random() * (high - low + 1));
   const places = [
-    "Dusun I", "Dusun II", "Dusun III", "Dusun IV", "RT 01", "RT 02", "RT 03", "RT 04", "RT 05",
-    "dekat masjid", "dekat SD Negeri 2", "jalan ke kebun", "pasar desa", "balai desa", "jembatan kali",
-    "lorong Puskesmas", "pertigaan jalan raya", "sawah Pak Ruslan", "kompleks gereja", "lapangan bola",
+    "Dusun I", "Dusun II", "Dusun III", "Dusun IV", "Lingkungan V", "RT 01", "RT 02", "RT 03", "RT 04",
+    "RT 05", "RT 06", "dekat masjid Al-Ikhlas", "depan SD Negeri 2", "jalan ke kebun cengkih", "pasar desa",
+    "balai desa", "jembatan Kali Ongkag", "lorong Puskesmas", "pertigaan jalan raya", "sawah Pak Ruslan",
+    "gereja GMIBM", "lapangan bola", "kuala dekat kuburan", "tanjakan Bukit Sia", "rumah Bu Mokoginta",
   ];
   const problems = [
     "Jalan rusak", "Banjir", "Pohon tumbang", "Lampu jalan mati", "Saluran air tersumbat", "Jembatan retak",
     "Sampah menumpuk", "Longsor kecil", "Sumur warga kering", "Atap posyandu bocor", "Kabel listrik putus",
-    "Pipa air bocor", "Gotong royong", "Pembagian bantuan", "Kerja bakti", "Rapat warga", "Vaksinasi anak",
-    "Kebakaran lahan", "Angin kencang", "Ternak hilang",
+    "Pipa air bocor", "Gotong royong", "Pembagian BLT", "Kerja bakti", "Rapat warga", "Imunisasi balita",
+    "Kebakaran lahan", "Angin kencang", "Ternak hilang", "Anjing liar", "Warga sakit DBD", "Tanggul jebol",
+    "Pencurian motor", "Harga beras naik", "Posyandu lansia", "Musyawarah dusun",
   ];
-  const details = [
-    "Lubang besar, motor sulit lewat",
-    "Air setinggi lutut sejak pagi",
-    "Warga sudah bergotong royong membersihkan",
-    "Perlu bantuan alat berat dari kecamatan",
-    "Sudah dilaporkan ke PLN, belum ada petugas",
-    "Anak-anak sekolah terpaksa memutar",
-    "Kepala dusun sudah memasang tanda bahaya",
-    "Belum ada korban, warga diminta waspada",
-    "Dana desa tahap dua bisa dipakai untuk perbaikan",
-    "Dihadiri perangkat desa dan ketua RT",
-    "Mohon ditindaklanjuti minggu ini",
-    "Kondisi makin parah setelah hujan semalam",
+  const people = [
+    "Pak Lurah", "Ibu Sarmin", "Pak Damopolii", "Ketua RT 03", "Bidan Rina", "Babinsa", "Pak Imam",
+    "Kepala Dusun II", "Ibu Paputungan", "Pak Mamonto", "pemuda karang taruna", "Bhabinkamtibmas",
   ];
-  const title = `${pick(problems, 1)} di ${pick(places, 2)}`;
-  const sentences = 1 + (i % 4);
+  const sentences = [
+    () => `${pick(people)} sudah melihat langsung`,
+    () => `air setinggi ${number(10, 90)} cm sejak pukul ${number(5, 22)}.${pick(["00", "15", "30", "45"])}`,
+    () => `${number(2, 60)} KK terdampak, ${number(0, 9)} rumah rusak ringan`,
+    () => `panjang kerusakan kira-kira ${number(3, 250)} meter`,
+    () => `dihadiri ${number(8, 140)} warga dan ${pick(people)}`,
+    () => `mohon bantuan ${pick(["alat berat", "karung pasir", "obat-obatan", "terpal", "bibit", "semen"])} dari kecamatan`,
+    () => `sudah dilaporkan ke ${pick(["PLN", "PDAM", "Puskesmas", "Polsek", "Dinas PU", "BPBD"])} tanggal ${number(1, 28)}`,
+    () => `anak sekolah terpaksa memutar lewat ${pick(places)}`,
+    () => `dana desa tahap ${pick(["I", "II", "III"])} Rp ${number(2, 95)} juta bisa dipakai`,
+    () => `kondisi ${pick(["makin parah", "mulai membaik", "belum berubah"])} setelah hujan ${pick(["semalam", "dua hari", "sejak Senin"])}`,
+    () => `belum ada korban jiwa, warga diminta waspada`,
+    () => `${pick(["tiang", "pohon", "batu", "gorong-gorong"])} nomor ${number(1, 40)} perlu diganti`,
+  ];
+  const title = `${pick(problems)} di ${pick(places)}`;
   const parts = [];
-  for (let s = 0; s < sentences; s++) parts.push(pick(details, 3 + s));
-  const numbers = [
-    `${2 + ((i * 13) % 40)} KK terdampak`,
-    `panjang ${5 + ((i * 11) % 120)} meter`,
-    `${1 + ((i * 3) % 25)} orang hadir`,
-    `sejak ${1 + (i % 12)} hari lalu`,
-  ];
-  parts.push(numbers[i % numbers.length]);
+  for (let s = number(1, 4); s > 0; s--) {
+    const sentence = pick(sentences)();
+    parts.push(sentence[0].toUpperCase() + sentence.slice(1));
+  }
   const body = `${parts.join(". ")}.`;
   return {
     // The report's JSON as the shared crate writes it (field order as
