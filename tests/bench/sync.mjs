@@ -45,8 +45,11 @@ export async function measureSlowLinkSync({ server, browser }) {
   const page = await context.newPage();
   try {
     // The first visit and the login cross the slow link too; they are not
-    // timed. The service worker then holds the shell, as on a phone that
-    // has used the app before.
+    // timed, and take most of a minute (the shell is about 330 KB). The
+    // service worker then holds the shell, as on a phone that has used the
+    // app before.
+    page.setDefaultTimeout(180_000);
+    await page.goto(link.url);
     await openAndLogIn(page, { url: link.url });
     await waitForOfflineShell(page);
     await page.locator("[data-connection=online]").waitFor({ timeout: 120_000 });
@@ -110,6 +113,12 @@ export async function measureBigOutbox({ server, browser }) {
     await openAndLogIn(page, server);
     await waitForOfflineShell(page);
     await page.locator("[data-connection=online]").waitFor({ timeout: 60_000 });
+    const session = await context.newCDPSession(page);
+    await session.send("Emulation.setCPUThrottlingRate", { rate: CPU_SLOWDOWN });
+    // The same start with an empty outbox, for comparison: what the
+    // machine and the app's own start cost, before any report.
+    const emptyStarts = await usablePickerStarts(page, server);
+    await session.send("Emulation.setCPUThrottlingRate", { rate: 1 });
     await page.goto(`${server.url}/api/health`);
     // Sent long ago, as on a phone used for years: none of them is pushed,
     // so the start measures reading and drawing, not the network.
@@ -119,22 +128,14 @@ export async function measureBigOutbox({ server, browser }) {
       village: VILLAGE_HEAD.village,
       state: "sent",
     });
-    const session = await context.newCDPSession(page);
     await session.send("Emulation.setCPUThrottlingRate", { rate: CPU_SLOWDOWN });
-    const starts = [];
-    for (let run = 0; run < 3; run++) {
-      const started = Date.now();
-      await page.goto(server.url);
-      await page.locator("#form-picker").waitFor({ timeout: 60_000 });
-      // Usable: the picker is on screen and the page answers, which it
-      // cannot while it is still reading or drawing.
-      await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0))));
-      starts.push(Date.now() - started);
-    }
+    const starts = await usablePickerStarts(page, server);
     // The saves: a short report through the form, from the click to the
-    // notice that it is stored (after IndexedDB's strict commit).
+    // notice that it is stored (after IndexedDB's strict commit), and to
+    // its row in the list (the list's reread and drawing too).
     await page.locator("ul.reports li").first().waitFor();
     const saves = [];
+    const listed = [];
     for (let i = 0; i < SAVES; i++) {
       await page.selectOption("#village", VILLAGE_HEAD.village);
       await page.fill("#title", `Laporan uji simpan ${i + 1}`);
@@ -145,13 +146,18 @@ export async function measureBigOutbox({ server, browser }) {
         (title) =>
           new Promise((resolve) => {
             const started = performance.now();
+            let toldAt;
             const observer = new MutationObserver(() => {
+              // The form clears the last save's notice when it is tapped.
+              if (toldAt === undefined && document.querySelector("p.notice.ok[role=status]")) {
+                toldAt = performance.now() - started;
+              }
               const saved = [...document.querySelectorAll("ul.reports .report-title")].some(
                 (element) => element.textContent === title,
               );
-              if (saved) {
+              if (saved && toldAt !== undefined) {
                 observer.disconnect();
-                resolve(performance.now() - started);
+                resolve({ told: toldAt, listed: performance.now() - started });
               }
             });
             observer.observe(document.body, { subtree: true, childList: true, characterData: true });
@@ -159,21 +165,42 @@ export async function measureBigOutbox({ server, browser }) {
           }),
         `Laporan uji simpan ${i + 1}`,
       );
-      saves.push(took);
+      saves.push(took.told);
+      listed.push(took.listed);
     }
-    saves.sort((a, b) => a - b);
-    starts.sort((a, b) => a - b);
+    const sorted = (values) => [...values].sort((a, b) => a - b);
+    const p95 = (values) => sorted(values)[Math.ceil(0.95 * values.length) - 1];
+    const median = (values) => sorted(values)[Math.floor(values.length / 2)];
     return {
       reports: BIG_OUTBOX,
       cpuSlowdown: CPU_SLOWDOWN,
-      usablePickerMs: starts[Math.floor(starts.length / 2)],
+      usablePickerMs: median(starts),
       usablePickerRunsMs: starts,
-      saveP95Ms: saves[Math.ceil(0.95 * saves.length) - 1],
-      saveMedianMs: saves[Math.floor(saves.length / 2)],
+      usablePickerEmptyOutboxMs: median(emptyStarts),
+      usablePickerEmptyOutboxRunsMs: emptyStarts,
+      saveP95Ms: p95(saves),
+      saveMedianMs: median(saves),
+      saveToListedP95Ms: p95(listed),
+      saveToListedMedianMs: median(listed),
     };
   } finally {
     await context.close();
   }
+}
+
+/** Three starts of the app (median taken by the caller): from the
+ * navigation until the form picker is on screen and the page answers an
+ * evaluate, which it cannot while it is still reading or drawing. */
+async function usablePickerStarts(page, server) {
+  const starts = [];
+  for (let run = 0; run < 3; run++) {
+    const started = Date.now();
+    await page.goto(server.url);
+    await page.locator("#form-picker").waitFor({ timeout: 60_000 });
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0))));
+    starts.push(Date.now() - started);
+  }
+  return starts;
 }
 
 /** Both measurements, for load.mjs's table. */
@@ -191,7 +218,7 @@ export function syncRows(sync) {
     ["1,000 reports sent, 800 ms / 200 kbps (ms)", sync.slowLink.allSentMs, 8_000, "lower"],
     ["sync bytes up per report, on the link (B)", sync.slowLink.bytesUpPerReport, 150, "lower"],
     ["10,000-report phone: form picker usable, 4x CPU (ms)", sync.bigOutbox.usablePickerMs, 500, "lower"],
-    ["10,000-report phone: save p95, 4x CPU (ms)", sync.bigOutbox.saveP95Ms, 50, "lower"],
+    ["10,000-report phone: save p95 to Tersimpan, 4x CPU (ms)", sync.bigOutbox.saveP95Ms, 50, "lower"],
   ];
 }
 
