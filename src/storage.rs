@@ -33,7 +33,7 @@ use kabar_shared::report::{Answers, ContentHash, ReviewStatus};
 use kabar_shared::sync::{Delivery, ReviewEvent};
 use kabar_shared::village::Village;
 use kabar_shared::{Report, ReportId};
-use rexie::{Direction, Index, KeyRange, ObjectStore, Rexie, TransactionMode};
+use rexie::{Index, KeyRange, ObjectStore, Rexie, TransactionMode};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -64,6 +64,8 @@ const VILLAGES: &str = "villages";
 const REVIEWS: &str = "reviews";
 const META: &str = "meta";
 const CURSOR_KEY: &str = "pull_cursor";
+/// In `meta`: every outbox record has the properties the indexes read.
+const INDEXED_KEY: &str = "outbox_indexed";
 /// The key of the one record in `forms` and `villages`: the whole set, as
 /// the server sends it whenever it changes.
 const ALL: &str = "all";
@@ -224,23 +226,29 @@ impl PhoneDb {
         Ok(db)
     }
 
-    /// Gives every outbox record the `owner` and `state` the indexes need.
-    /// A record without one of them is in no index, and the list and the
-    /// sync would never see it. Reports saved before accounts existed may
-    /// lack an owner; they get the empty owner, which every user of the
-    /// phone sees (see [`OutboxEntry::belongs_to`]). When the index counts
-    /// every record, as after the first open, this costs two counts.
+    /// Gives every outbox record the `owner` and `state` the indexes need,
+    /// once per database (a mark in `meta` says it was done). A record
+    /// without one of them is in no index, and the list and the sync would
+    /// never see it. Reports saved before accounts existed may lack an
+    /// owner; they get the empty owner, which every user of the phone sees
+    /// (see [`OutboxEntry::belongs_to`]). Later opens cost one read.
     async fn index_every_report(&self) -> Result<(), StorageError> {
         let transaction = self
             .rexie
-            .transaction(&[OUTBOX], TransactionMode::ReadWrite)?;
-        let store = transaction.store(OUTBOX)?;
-        let indexed = store.index(BY_OWNER_STATE)?.count(None).await?;
-        if indexed != store.count(None).await? {
+            .transaction(&[OUTBOX, META], TransactionMode::ReadWrite)?;
+        let meta = transaction.store(META)?;
+        let mark = JsValue::from_str(INDEXED_KEY);
+        if meta.get(mark.clone()).await?.is_none() {
+            let store = transaction.store(OUTBOX)?;
             for record in store.get_all(None, None).await? {
-                let entry = from_record(&record)?;
-                store.put(&to_record(&entry)?, None).await?;
+                if text_property(&record, "owner").is_none()
+                    || text_property(&record, "state").is_none()
+                {
+                    let entry = from_record(&record)?;
+                    store.put(&to_record(&entry)?, None).await?;
+                }
             }
+            meta.put(&js_record(&[("id", mark)])?, None).await?;
         }
         transaction.done().await?;
         Ok(())
@@ -402,7 +410,8 @@ impl PhoneDb {
             }
         }
         transaction.done().await?;
-        entries.sort_by_key(|entry| entry.report.id);
+        // Each owner's reports come in id order; the sync orders the
+        // batches itself, so the two owners' lists are not merged here.
         Ok(entries)
     }
 
@@ -416,15 +425,18 @@ impl PhoneDb {
         let mut count = 0;
         for owner in owners_seen_by(username) {
             let key = js_sys::Array::of2(&JsValue::from_str(owner), &JsValue::from_str("waiting"));
-            count += index.count(Some(only(&key)?)).await? as usize;
+            // The keys only (ids), not the records; rexie's `count` would
+            // add its own request code to the download for the same answer.
+            count += index.get_all_keys(Some(only(&key)?), None).await?.len();
         }
         transaction.done().await?;
         Ok(count)
     }
 
     /// The newest `limit` reports `username` may see, oldest first, and
-    /// whether there are more: read backwards through the owner index, so
-    /// a phone with ten thousand reports reads only as many as are shown.
+    /// whether there are more: the owner index gives the ids alone, and
+    /// only the newest are read, so a phone with ten thousand reports reads
+    /// only as many as are shown.
     pub async fn newest_of(
         &self,
         username: &str,
@@ -433,23 +445,42 @@ impl PhoneDb {
         let transaction = self
             .rexie
             .transaction(&[OUTBOX], TransactionMode::ReadOnly)?;
-        let index = transaction.store(OUTBOX)?.index(BY_OWNER)?;
-        let mut entries = Vec::new();
+        let store = transaction.store(OUTBOX)?;
+        let index = store.index(BY_OWNER)?;
+        // Each owner's ids in key order (UUIDv7: oldest first). A cursor
+        // walking backwards would read fewer, but its code costs kilobytes
+        // of download, and ten thousand ids are read in milliseconds.
+        let mut lists: Vec<Vec<String>> = Vec::new();
         for owner in owners_seen_by(username) {
-            let range = only(&JsValue::from_str(owner))?;
-            // One more than asked says whether there are more.
-            let records = index
-                .scan(Some(range), Some(limit + 1), None, Some(Direction::Prev))
+            let keys = index
+                .get_all_keys(Some(only(&JsValue::from_str(owner))?), None)
                 .await?;
-            for (_, record) in records {
+            lists.push(keys.iter().filter_map(JsValue::as_string).collect());
+        }
+        // The newest of all is the greatest last id; merged by hand, as a
+        // sort costs kilobytes of download for two lists already in order.
+        let mut newest = Vec::new();
+        while newest.len() <= limit as usize {
+            let pick = lists
+                .iter()
+                .enumerate()
+                .filter_map(|(at, list)| list.last().map(|id| (at, id)))
+                .max_by(|a, b| a.1.cmp(b.1))
+                .map(|(at, _)| at);
+            let Some(id) = pick.and_then(|at| lists[at].pop()) else {
+                break;
+            };
+            newest.push(id);
+        }
+        let more = newest.len() > limit as usize;
+        newest.truncate(limit as usize);
+        let mut entries = Vec::with_capacity(newest.len());
+        for id in newest.iter().rev() {
+            if let Some(record) = store.get(JsValue::from_str(id)).await? {
                 entries.push(from_record(&record)?);
             }
         }
         transaction.done().await?;
-        entries.sort_by_key(|entry| std::cmp::Reverse(entry.report.id));
-        let more = entries.len() > limit as usize;
-        entries.truncate(limit as usize);
-        entries.reverse();
         Ok((entries, more))
     }
 
@@ -754,7 +785,12 @@ impl PhoneDb {
             .transaction(&[VILLAGES, REVIEWS, META], TransactionMode::ReadWrite)?;
         transaction.store(VILLAGES)?.clear().await?;
         transaction.store(REVIEWS)?.clear().await?;
-        transaction.store(META)?.clear().await?;
+        // The cursor only: the outbox's index mark is the phone's, not the
+        // user's.
+        transaction
+            .store(META)?
+            .delete(JsValue::from_str(CURSOR_KEY))
+            .await?;
         transaction.done().await?;
         Ok(())
     }
@@ -932,7 +968,9 @@ pub async fn shown_reports_of(
 
 /// The key range of exactly `key`.
 fn only(key: &JsValue) -> Result<KeyRange, StorageError> {
-    KeyRange::only(key).map_err(|error| StorageError(error.to_string()))
+    // Not the library's error text: its formatting code costs kilobytes of
+    // download for an error that cannot happen with a string key.
+    KeyRange::only(key).map_err(|_| StorageError("an invalid key".into()))
 }
 
 /// The owners whose reports `username` sees: their own, and those saved

@@ -142,47 +142,45 @@ fn retry_after(state: PhoneState, delay_ms: i64) {
     });
 }
 
-/// Carries out one effect; a failure is told as the event of its kind.
+/// Carries out one effect; a failure is told as the event of its kind: a
+/// push batch's as that batch's, any other as the step's.
 async fn carry_out(state: PhoneState, effect: Effect) -> Event {
-    match effect {
-        Effect::Push { batch, request } => {
-            state.connection.set(Connection::Sending);
-            match api::push(&request).await {
-                Ok(response) => Event::PushAnswered { batch, response },
-                Err(error) => Event::BatchFailed {
-                    batch,
-                    failure: failed(error.into()),
-                },
-            }
-        }
-        Effect::StoreDeliveries { batch, updates } => {
-            match store_deliveries(&updates).await {
-                Ok(()) => {
-                    // The list shows progress batch by batch.
-                    spawn_local(state.reload_entries());
-                    Event::DeliveriesStored { batch }
-                }
-                Err(error) => Event::BatchFailed {
-                    batch,
-                    failure: failed(error.into()),
-                },
-            }
-        }
-        effect => carry_out_step(state, effect)
-            .await
-            .unwrap_or_else(|error| Event::RequestFailed(failed(error))),
+    let batch = match &effect {
+        Effect::Push { batch, .. } | Effect::StoreDeliveries { batch, .. } => Some(*batch),
+        _ => None,
+    };
+    // One function for every effect: each async function is a state
+    // machine of its own in the download.
+    match carry_out_step(state, effect).await {
+        Ok(event) => event,
+        Err(error) => match batch {
+            Some(batch) => Event::BatchFailed {
+                batch,
+                failure: failed(error),
+            },
+            None => Event::RequestFailed(failed(error)),
+        },
     }
 }
 
-async fn store_deliveries(
-    updates: &[(kabar_shared::ReportId, kabar_shared::sync::Delivery)],
-) -> Result<(), StorageError> {
-    storage::database().await?.record_deliveries(updates).await
-}
-
-/// Carries out an effect of the steps that run one at a time.
 async fn carry_out_step(state: PhoneState, effect: Effect) -> Result<Event, SyncError> {
     Ok(match effect {
+        Effect::Push { batch, request } => {
+            state.connection.set(Connection::Sending);
+            Event::PushAnswered {
+                batch,
+                response: api::push(&request).await?,
+            }
+        }
+        Effect::StoreDeliveries { batch, updates } => {
+            storage::database()
+                .await?
+                .record_deliveries(&updates)
+                .await?;
+            // The list shows progress batch by batch.
+            spawn_local(state.reload_entries());
+            Event::DeliveriesStored { batch }
+        }
         Effect::ReadOutbox { username } => {
             let entries = storage::waiting_of(&username).await?;
             Event::OutboxRead(
@@ -264,14 +262,9 @@ async fn carry_out_step(state: PhoneState, effect: Effect) -> Result<Event, Sync
             let db = storage::database().await?;
             Event::PhotosForgotten(db.forget_photos(&candidates, stored_before_ms).await?)
         }
-        // The driver handles the effects that end a cycle and the push
-        // phase's before it gets here; were one to arrive, the cycle ends
-        // as confused.
-        Effect::EndSession
-        | Effect::RetryAfter { .. }
-        | Effect::Done(_)
-        | Effect::Push { .. }
-        | Effect::StoreDeliveries { .. } => {
+        // The driver handles the effects that end a cycle before it gets
+        // here; were one to arrive, the cycle ends as confused.
+        Effect::EndSession | Effect::RetryAfter { .. } | Effect::Done(_) => {
             return Err(SyncError::Protocol);
         }
     })

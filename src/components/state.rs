@@ -172,11 +172,7 @@ impl PhoneState {
         let username = self.username_untracked().unwrap_or_default();
         match storage::shown_reports_of(&username, self.shown.get_untracked()).await {
             Ok((entries, more, waiting)) => {
-                // Unchanged rows are not set again: every screen that reads
-                // the reports would redraw for nothing.
-                if self.entries.with_untracked(|shown| *shown != entries) {
-                    self.entries.set(entries);
-                }
+                self.entries.set(entries);
                 self.more_reports.set(more);
                 self.waiting.set(waiting);
                 self.storage_error.set(None);

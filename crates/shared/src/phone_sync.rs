@@ -262,10 +262,28 @@ pub fn photos_still_needed<'a>(
 #[derive(Debug, Clone, PartialEq)]
 struct Pushing {
     queue: VecDeque<PushRequest>,
-    in_flight: BTreeMap<u32, PushRequest>,
+    /// At most [`MAX_PUSHES_IN_FLIGHT`] entries: a vector, whose code is a
+    /// fraction of a map's in the phone's download.
+    in_flight: Vec<(u32, PushRequest)>,
     /// The first failure of a batch: no further batch is sent, and the
     /// cycle ends with it once the batches on the air are settled.
     stopped: Option<Failure>,
+}
+
+impl Pushing {
+    fn request(&self, batch: u32) -> Option<&PushRequest> {
+        self.in_flight
+            .iter()
+            .find(|(number, _)| *number == batch)
+            .map(|(_, request)| request)
+    }
+
+    /// Takes `batch` off the air; false when it was not on the air.
+    fn remove(&mut self, batch: u32) -> bool {
+        let before = self.in_flight.len();
+        self.in_flight.retain(|(number, _)| *number != batch);
+        self.in_flight.len() < before
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -426,7 +444,7 @@ impl PhoneSync {
                 } else {
                     let pushing = Pushing {
                         queue: batches.into(),
-                        in_flight: BTreeMap::new(),
+                        in_flight: Vec::new(),
                         stopped: None,
                     };
                     self.refill(cycle, pushing);
@@ -528,19 +546,19 @@ impl PhoneSync {
     fn push_event(&mut self, mut cycle: Cycle, mut pushing: Pushing, event: Event) {
         match event {
             Event::PushAnswered { batch, response } => {
-                let Some(request) = pushing.in_flight.get(&batch) else {
+                let Some(request) = pushing.request(batch) else {
                     return self.confused(cycle, pushing);
                 };
                 match apply_push_response(request, &response) {
                     Err(_) => {
-                        pushing.in_flight.remove(&batch);
+                        pushing.remove(batch);
                         pushing.stopped.get_or_insert(Failure::Protocol);
                     }
                     // The server answered for none of what was sent; those
                     // reports wait for the next cycle (they are in
                     // `pushed`, so this one does not loop on them).
                     Ok(updates) if updates.is_empty() => {
-                        pushing.in_flight.remove(&batch);
+                        pushing.remove(batch);
                     }
                     Ok(updates) => {
                         cycle.summary.reports_answered += updates.len();
@@ -556,12 +574,12 @@ impl PhoneSync {
                 }
             }
             Event::DeliveriesStored { batch } => {
-                if pushing.in_flight.remove(&batch).is_none() {
+                if !pushing.remove(batch) {
                     return self.confused(cycle, pushing);
                 }
             }
             Event::BatchFailed { batch, failure } => {
-                if pushing.in_flight.remove(&batch).is_none() {
+                if !pushing.remove(batch) {
                     return self.confused(cycle, pushing);
                 }
                 // A 401 outranks any other failure: the session is over,
@@ -598,7 +616,7 @@ impl PhoneSync {
                 .extend(request.items.iter().map(|item| item.report.id));
             let batch = cycle.next_batch;
             cycle.next_batch += 1;
-            pushing.in_flight.insert(batch, request.clone());
+            pushing.in_flight.push((batch, request.clone()));
             self.ready.push_back(Effect::Push { batch, request });
         }
         if !pushing.in_flight.is_empty() {
