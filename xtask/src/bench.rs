@@ -59,11 +59,11 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
 /// What the first load may weigh, brotli, in bytes: the first load of the
 /// 2026-11-30 session's final tree (331,929 B) rounded up, so any growth
 /// fails `cargo xtask test` and has to be paid for by a cut elsewhere, or
-/// the budget raised on purpose in a reviewed commit. Raised by 5,000 B for
+/// the budget raised on purpose in a reviewed commit. Raised by 7,000 B for
 /// the phone sync of issue #13 (batches on the air together, the outbox
-/// indexes, the paged report list): 330,161 B before it, 337,860 B after,
+/// indexes, the paged report list): 330,161 B before it, 339,875 B after,
 /// on the phonesync branch.
-pub const FIRST_LOAD_BUDGET_BROTLI: usize = 338_000;
+pub const FIRST_LOAD_BUDGET_BROTLI: usize = 340_000;
 
 /// Where the first load should get to (issue #13): 160 KB brotli.
 const FIRST_LOAD_GOAL_BROTLI: usize = 160_000;
