@@ -89,6 +89,7 @@ texts! {
     VILLAGE_REQUIRED = "Pilih desa atau kelurahan." / "Choose a village.";
     MY_REPORTS = "Laporan saya" / "My reports";
     NO_REPORTS = "Belum ada laporan." / "No reports yet.";
+    MORE_REPORTS = "Tampilkan laporan lebih lama" / "Show older reports";
     SEND_NOW = "Kirim sekarang" / "Send now";
     SAVED_AT = "Disimpan" / "Saved";
     STATUS_WAITING = "Menunggu" / "Waiting";

@@ -34,7 +34,7 @@ use kabar_shared::report::{Answers, ContentHash, ReviewStatus};
 use kabar_shared::sync::{ApprovedReport, Delivery, ReviewEvent};
 use kabar_shared::village::Village;
 use kabar_shared::{Report, ReportId};
-use rexie::{ObjectStore, Rexie, TransactionMode};
+use rexie::{Direction, Index, KeyRange, ObjectStore, Rexie, TransactionMode};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -44,11 +44,20 @@ use wasm_bindgen::{JsCast, JsValue};
 /// The database the app uses; tests open others.
 pub const DATABASE_NAME: &str = "kabar-desa";
 /// Version 1 had only the outbox; version 2 added the photos store, version
-/// 3 the drafts store, and version 4 the stores of what the pull brings
-/// (until then kept in localStorage). The upgrade creates missing stores and
-/// keeps existing ones with their records.
-const VERSION: u32 = 4;
+/// 3 the drafts store, version 4 the stores of what the pull brings (until
+/// then kept in localStorage), and version 5 the outbox's indexes by owner
+/// and by owner and state. The upgrade creates missing stores and indexes
+/// and keeps existing ones with their records; IndexedDB fills a new index
+/// from the records already stored.
+const VERSION: u32 = 5;
 const OUTBOX: &str = "outbox";
+/// The outbox by `[owner, state]`: the sync reads only the user's waiting
+/// reports, however many sent ones the phone keeps.
+const BY_OWNER_STATE: &str = "owner_state";
+/// The outbox by `owner`, then id (IndexedDB orders an index's equal keys
+/// by the primary key): the list reads a user's newest reports by walking
+/// it backwards.
+const BY_OWNER: &str = "owner";
 const PHOTOS: &str = "photos";
 const DRAFTS: &str = "drafts";
 const FORMS: &str = "forms";
@@ -57,6 +66,8 @@ const REVIEWS: &str = "reviews";
 const META: &str = "meta";
 const CURSOR_KEY: &str = "pull_cursor";
 const APPROVED_KEY: &str = "last_approved";
+/// In `meta`: every outbox record has the properties the indexes read.
+const INDEXED_KEY: &str = "outbox_indexed";
 /// The key of the one record in `forms` and `villages`: the whole set, as
 /// the server sends it whenever it changes.
 const ALL: &str = "all";
@@ -189,13 +200,60 @@ impl PhoneDb {
     pub async fn open(name: &str) -> Result<PhoneDb, StorageError> {
         let mut builder = Rexie::builder(name).version(VERSION);
         for store in [OUTBOX, PHOTOS, DRAFTS, FORMS, VILLAGES, REVIEWS, META] {
-            builder = builder.add_object_store(ObjectStore::new(store).key_path("id"));
+            let mut object_store = ObjectStore::new(store).key_path("id");
+            if store == OUTBOX {
+                // Stated in full (not unique, not multi-entry): an index
+                // whose flags differ from the stored one is dropped and
+                // built again on every upgrade.
+                object_store = object_store
+                    .add_index(
+                        Index::new_array(BY_OWNER_STATE, ["owner", "state"])
+                            .unique(false)
+                            .multi_entry(false),
+                    )
+                    .add_index(
+                        Index::new(BY_OWNER, "owner")
+                            .unique(false)
+                            .multi_entry(false),
+                    );
+            }
+            builder = builder.add_object_store(object_store);
         }
         // rexie opens first and runs the upgrade; the plain connection then
         // opens the same version, with nothing left to upgrade.
         let rexie = builder.build().await?;
         let plain = open_plain(name).await?;
-        Ok(PhoneDb { rexie, plain })
+        let db = PhoneDb { rexie, plain };
+        db.index_every_report().await?;
+        Ok(db)
+    }
+
+    /// Gives every outbox record the `owner` and `state` the indexes need,
+    /// once per database (a mark in `meta` says it was done). A record
+    /// without one of them is in no index, and the list and the sync would
+    /// never see it. Reports saved before accounts existed may lack an
+    /// owner; they get the empty owner, which every user of the phone sees
+    /// (see [`OutboxEntry::belongs_to`]). Later opens cost one read.
+    async fn index_every_report(&self) -> Result<(), StorageError> {
+        let transaction = self
+            .rexie
+            .transaction(&[OUTBOX, META], TransactionMode::ReadWrite)?;
+        let meta = transaction.store(META)?;
+        let mark = JsValue::from_str(INDEXED_KEY);
+        if meta.get(mark.clone()).await?.is_none() {
+            let store = transaction.store(OUTBOX)?;
+            for record in store.get_all(None, None).await? {
+                if text_property(&record, "owner").is_none()
+                    || text_property(&record, "state").is_none()
+                {
+                    let entry = from_record(&record)?;
+                    store.put(&to_record(&entry)?, None).await?;
+                }
+            }
+            meta.put(&js_record(&[("id", mark)])?, None).await?;
+        }
+        transaction.done().await?;
+        Ok(())
     }
 
     pub fn close(self) {
@@ -336,6 +394,96 @@ impl PhoneDb {
         let records = transaction.store(OUTBOX)?.get_all(None, None).await?;
         transaction.done().await?;
         records.iter().map(from_record).collect()
+    }
+
+    /// The waiting reports `username` may send, oldest first: read through
+    /// the `[owner, state]` index, so sent reports are never read.
+    pub async fn waiting_of(&self, username: &str) -> Result<Vec<OutboxEntry>, StorageError> {
+        let transaction = self
+            .rexie
+            .transaction(&[OUTBOX], TransactionMode::ReadOnly)?;
+        let index = transaction.store(OUTBOX)?.index(BY_OWNER_STATE)?;
+        let mut entries = Vec::new();
+        for owner in owners_seen_by(username) {
+            let key = js_sys::Array::of2(&JsValue::from_str(owner), &JsValue::from_str("waiting"));
+            let range = only(&key)?;
+            for record in index.get_all(Some(range), None).await? {
+                entries.push(from_record(&record)?);
+            }
+        }
+        transaction.done().await?;
+        // Each owner's reports come in id order; the sync orders the
+        // batches itself, so the two owners' lists are not merged here.
+        Ok(entries)
+    }
+
+    /// How many reports `username` may see are waiting: counted by the
+    /// index, without reading one.
+    pub async fn count_waiting(&self, username: &str) -> Result<usize, StorageError> {
+        let transaction = self
+            .rexie
+            .transaction(&[OUTBOX], TransactionMode::ReadOnly)?;
+        let index = transaction.store(OUTBOX)?.index(BY_OWNER_STATE)?;
+        let mut count = 0;
+        for owner in owners_seen_by(username) {
+            let key = js_sys::Array::of2(&JsValue::from_str(owner), &JsValue::from_str("waiting"));
+            // The keys only (ids), not the records; rexie's `count` would
+            // add its own request code to the download for the same answer.
+            count += index.get_all_keys(Some(only(&key)?), None).await?.len();
+        }
+        transaction.done().await?;
+        Ok(count)
+    }
+
+    /// The newest `limit` reports `username` may see, oldest first, and
+    /// whether there are more: read backwards through the owner index, so
+    /// a phone with ten thousand reports reads only as many as are shown.
+    /// (Reading the index's ids alone instead saves the cursor's code in
+    /// the download, but ten thousand ids took a third of a second at 4×
+    /// CPU slowdown after every save.)
+    pub async fn newest_of(
+        &self,
+        username: &str,
+        limit: u32,
+    ) -> Result<(Vec<OutboxEntry>, bool), StorageError> {
+        let transaction = self
+            .rexie
+            .transaction(&[OUTBOX], TransactionMode::ReadOnly)?;
+        let index = transaction.store(OUTBOX)?.index(BY_OWNER)?;
+        // Each owner's newest first, kept oldest last so the newest of all
+        // is one `pop` away; merged by hand, as a sort of entries costs
+        // kilobytes of download for two lists already in order.
+        let mut lists: Vec<Vec<OutboxEntry>> = Vec::new();
+        for owner in owners_seen_by(username) {
+            let range = only(&JsValue::from_str(owner))?;
+            // One more than asked says whether there are more.
+            let records = index
+                .scan(Some(range), Some(limit + 1), None, Some(Direction::Prev))
+                .await?;
+            let mut list = Vec::new();
+            for (_, record) in records.iter().rev() {
+                list.push(from_record(record)?);
+            }
+            lists.push(list);
+        }
+        transaction.done().await?;
+        let mut newest = Vec::new();
+        while newest.len() <= limit as usize {
+            let pick = lists
+                .iter()
+                .enumerate()
+                .filter_map(|(at, list)| list.last().map(|entry| (at, entry.report.id)))
+                .max_by_key(|(_, id)| *id)
+                .map(|(at, _)| at);
+            let Some(entry) = pick.and_then(|at| lists[at].pop()) else {
+                break;
+            };
+            newest.push(entry);
+        }
+        let more = newest.len() > limit as usize;
+        newest.truncate(limit as usize);
+        newest.reverse();
+        Ok((newest, more))
     }
 
     /// Records the server's answers in one transaction: either every update
@@ -655,7 +803,12 @@ impl PhoneDb {
             .transaction(&[VILLAGES, REVIEWS, META], TransactionMode::ReadWrite)?;
         transaction.store(VILLAGES)?.clear().await?;
         transaction.store(REVIEWS)?.clear().await?;
-        transaction.store(META)?.clear().await?;
+        // The cursor and the approved reports the pull brought: the
+        // outbox's index mark is the phone's, not the user's.
+        let meta = transaction.store(META)?;
+        for key in [CURSOR_KEY, APPROVED_KEY] {
+            meta.delete(JsValue::from_str(key)).await?;
+        }
         transaction.done().await?;
         Ok(())
     }
@@ -817,11 +970,38 @@ pub async fn drafts_of(owner: &str) -> Result<Vec<Draft>, StorageError> {
     database().await?.drafts_of(owner).await
 }
 
-/// The reports `username` may see, oldest first.
-pub async fn reports_of(username: &str) -> Result<Vec<OutboxEntry>, StorageError> {
-    let mut entries = database().await?.outbox().await?;
-    entries.retain(|entry| entry.belongs_to(username));
-    Ok(entries)
+/// The reports waiting for `username`'s session, oldest first; sent ones
+/// are not read.
+pub async fn waiting_of(username: &str) -> Result<Vec<OutboxEntry>, StorageError> {
+    database().await?.waiting_of(username).await
+}
+
+/// What the screen shows of `username`'s reports: the newest `limit`,
+/// oldest first, whether there are more, and how many wait.
+pub async fn shown_reports_of(
+    username: &str,
+    limit: u32,
+) -> Result<(Vec<OutboxEntry>, bool, usize), StorageError> {
+    let db = database().await?;
+    let (entries, more) = db.newest_of(username, limit).await?;
+    Ok((entries, more, db.count_waiting(username).await?))
+}
+
+/// The key range of exactly `key`.
+fn only(key: &JsValue) -> Result<KeyRange, StorageError> {
+    // Not the library's error text: its formatting code costs kilobytes of
+    // download for an error that cannot happen with a string key.
+    KeyRange::only(key).map_err(|_| StorageError("an invalid key".into()))
+}
+
+/// The owners whose reports `username` sees: their own, and those saved
+/// before accounts existed (the empty owner).
+fn owners_seen_by(username: &str) -> Vec<&str> {
+    if username.is_empty() {
+        vec![""]
+    } else {
+        vec![username, ""]
+    }
 }
 
 const IDENTITY_KEY: &str = "kabar-desa.session";

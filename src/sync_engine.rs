@@ -2,6 +2,10 @@
 //! to pull, which photos to upload or forget, what a failure means, how long
 //! to wait before retrying) is made by `kabar_shared::phone_sync`; this
 //! module only moves data between IndexedDB, the network and the signals.
+//!
+//! Every effect the machine hands out is started at once, each in its own
+//! task: while pushing, several batches are on the air together. Each task
+//! tells the machine its result and then starts whatever became ready.
 
 use crate::api::{self, RequestError};
 use crate::components::state::{Connection, PhoneState};
@@ -12,6 +16,12 @@ use gloo_timers::future::TimeoutFuture;
 use kabar_shared::phone_sync::{Effect, Event, Failure, photos_still_needed};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use std::cell::RefCell;
+
+thread_local! {
+    /// The error behind the latest failure, shown when the cycle ends.
+    static LAST_ERROR: RefCell<Option<SyncError>> = const { RefCell::new(None) };
+}
 
 /// Why the last sync did not finish, for the screen.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,54 +65,64 @@ pub(crate) fn request_sync(state: PhoneState) {
             was_running
         });
         if was_running == Some(false) {
-            drive(state).await;
+            start_ready(state);
         }
     });
 }
 
-/// Runs cycles until the machine has nothing more to do.
-async fn drive(state: PhoneState) {
-    let mut last_error = None;
+/// Starts every effect the machine has ready, and handles those that end a
+/// cycle, until it waits for an answer.
+fn start_ready(state: PhoneState) {
     while let Some(effect) = state
         .sync
         .try_update_value(|sync| sync.next_effect())
         .flatten()
     {
-        let event = match effect {
+        let last_error = || LAST_ERROR.with_borrow_mut(Option::take);
+        match effect {
             Effect::EndSession => {
                 // Nothing is lost: the reports keep waiting for the login.
-                state.sync_error.set(last_error.take());
+                state.sync_error.set(last_error());
                 state.connection.set(Connection::Online);
                 state.signed_out();
-                continue;
             }
             Effect::RetryAfter { delay_ms, failure } => {
                 state
                     .sync_error
-                    .set(last_error.take().or(Some(SyncError::Protocol)));
+                    .set(last_error().or(Some(SyncError::Protocol)));
                 state.connection.set(match failure {
                     Failure::Offline | Failure::TimedOut => Connection::Offline,
                     _ => Connection::Online,
                 });
                 retry_after(state, delay_ms);
                 spawn_local(state.reload_entries());
-                continue;
             }
             Effect::Done(_) => {
+                last_error();
                 state.sync_error.set(None);
                 state.connection.set(Connection::Online);
                 spawn_local(state.reload_entries());
-                continue;
             }
-            effect => carry_out(state, effect).await,
-        };
-        let event = event.unwrap_or_else(|error| {
-            let failure = failure_of(&error);
-            last_error = Some(error);
-            Event::RequestFailed(failure)
-        });
-        state.sync.update_value(|sync| sync.receive(event));
+            effect => spawn_local(async move {
+                let event = carry_out(state, effect).await;
+                state.sync.update_value(|sync| sync.receive(event));
+                start_ready(state);
+            }),
+        }
     }
+}
+
+/// Remembers `error` for the screen and says what it means to the sync.
+/// As in the machine, the first failure of a cycle is the one told, unless
+/// a later one is a 401, which outranks it.
+fn failed(error: SyncError) -> Failure {
+    let failure = failure_of(&error);
+    LAST_ERROR.with_borrow_mut(|last| {
+        if last.is_none() || failure == Failure::Unauthorized {
+            *last = Some(error);
+        }
+    });
+    failure
 }
 
 /// Asks for a sync after `delay_ms`, unless another retry was scheduled
@@ -122,15 +142,47 @@ fn retry_after(state: PhoneState, delay_ms: i64) {
     });
 }
 
-async fn carry_out(state: PhoneState, effect: Effect) -> Result<Event, SyncError> {
+/// Carries out one effect; a failure is told as the event of its kind: a
+/// push batch's as that batch's, any other as the step's.
+async fn carry_out(state: PhoneState, effect: Effect) -> Event {
+    let batch = match &effect {
+        Effect::Push { batch, .. } | Effect::StoreDeliveries { batch, .. } => Some(*batch),
+        _ => None,
+    };
+    // One function for every effect: each async function is a state
+    // machine of its own in the download.
+    match carry_out_step(state, effect).await {
+        Ok(event) => event,
+        Err(error) => match batch {
+            Some(batch) => Event::BatchFailed {
+                batch,
+                failure: failed(error),
+            },
+            None => Event::RequestFailed(failed(error)),
+        },
+    }
+}
+
+async fn carry_out_step(state: PhoneState, effect: Effect) -> Result<Event, SyncError> {
     Ok(match effect {
-        Effect::CheckServer => {
-            api::server_reachable().await?;
-            state.connection.set(Connection::Online);
-            Event::ServerReachable
+        Effect::Push { batch, request } => {
+            state.connection.set(Connection::Sending);
+            Event::PushAnswered {
+                batch,
+                response: api::push(&request).await?,
+            }
+        }
+        Effect::StoreDeliveries { batch, updates } => {
+            storage::database()
+                .await?
+                .record_deliveries(&updates)
+                .await?;
+            // The list shows progress batch by batch.
+            spawn_local(state.reload_entries());
+            Event::DeliveriesStored { batch }
         }
         Effect::ReadOutbox { username } => {
-            let entries = storage::reports_of(&username).await?;
+            let entries = storage::waiting_of(&username).await?;
             Event::OutboxRead(
                 entries
                     .into_iter()
@@ -140,19 +192,6 @@ async fn carry_out(state: PhoneState, effect: Effect) -> Result<Event, SyncError
                     })
                     .collect(),
             )
-        }
-        Effect::Push(request) => {
-            state.connection.set(Connection::Sending);
-            Event::PushAnswered(api::push(&request).await?)
-        }
-        Effect::StoreDeliveries(updates) => {
-            storage::database()
-                .await?
-                .record_deliveries(&updates)
-                .await?;
-            // The list shows progress batch by batch.
-            spawn_local(state.reload_entries());
-            Event::Stored
         }
         Effect::Pull { cursor } => Event::PullPageReceived(api::pull(cursor.as_deref()).await?),
         Effect::StorePulled(updates) => {

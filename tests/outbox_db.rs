@@ -325,6 +325,10 @@ async fn upgrading_a_version_1_database_keeps_its_reports_and_adds_photos_and_dr
             revision: None,
         }]
     );
+    // The record had no owner, so no index held it; the upgrade gave it the
+    // empty owner, and the sync finds it for whoever signs in.
+    assert_eq!(upgraded.waiting_of("sangadi.moyag").await.unwrap().len(), 1);
+    assert_eq!(upgraded.count_waiting("sangadi.moyag").await.unwrap(), 1);
     let reference = upgraded
         .keep_photo(b"\xff\xd8\xff", "image/jpeg", 4)
         .await
@@ -703,5 +707,49 @@ async fn a_pulled_page_merges_review_news_and_signing_out_forgets_only_the_users
     assert!(db.reviews().await.unwrap().is_empty());
     assert_eq!(db.pull_cursor().await.unwrap(), None);
     assert_eq!(db.outbox().await.unwrap().len(), 1, "reports stay");
+    db.close();
+}
+
+#[wasm_bindgen_test]
+async fn the_sync_reads_only_the_users_waiting_reports_and_the_list_only_the_newest() {
+    let db = fresh_database("test-indexes").await;
+    let mut sangadi = Vec::new();
+    for seed in 0..5 {
+        let saved = report(seed, "Punya sangadi");
+        db.save_report(&saved, i64::from(seed), "sangadi")
+            .await
+            .unwrap();
+        sangadi.push(saved);
+    }
+    for seed in 10..12 {
+        db.save_report(&report(seed, "Punya relawan"), 0, "kim")
+            .await
+            .unwrap();
+    }
+    db.record_deliveries(&[
+        (sangadi[0].id, Delivery::Sent),
+        (sangadi[3].id, Delivery::Sent),
+    ])
+    .await
+    .unwrap();
+
+    let waiting: Vec<_> = db
+        .waiting_of("sangadi")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|entry| entry.report.id)
+        .collect();
+    assert_eq!(waiting, vec![sangadi[1].id, sangadi[2].id, sangadi[4].id]);
+    assert_eq!(db.count_waiting("sangadi").await.unwrap(), 3);
+    assert_eq!(db.count_waiting("kim").await.unwrap(), 2);
+
+    let (newest, more) = db.newest_of("sangadi", 2).await.unwrap();
+    let newest: Vec<_> = newest.into_iter().map(|entry| entry.report.id).collect();
+    assert_eq!(newest, vec![sangadi[3].id, sangadi[4].id], "oldest first");
+    assert!(more);
+    let (all, more) = db.newest_of("sangadi", 5).await.unwrap();
+    assert_eq!(all.len(), 5);
+    assert!(!more);
     db.close();
 }

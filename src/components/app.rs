@@ -20,8 +20,9 @@ use leptos::ev;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-/// How often the app checks whether the server is reachable. The probe is a
-/// few hundred bytes, cheap enough for a prepaid data plan.
+/// How often the app syncs. With nothing waiting a sync is one pull of a
+/// few hundred bytes, cheap enough for a prepaid data plan, and it is also
+/// how the app learns whether the server is reachable.
 const SYNC_INTERVAL_MS: u32 = 30_000;
 
 #[component]

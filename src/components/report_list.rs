@@ -1,7 +1,12 @@
-//! Every report saved on this phone, newest first, with where it stands.
+//! The user's reports saved on this phone, newest first, with where each
+//! stands: the newest [`LIST_PAGE`] at first, and older ones a page at a
+//! time on request. A phone may keep thousands; drawing them all took
+//! seconds on a slow phone and redrew the whole list after every sync.
+//! Rows are keyed by report and delivery state, so a batch marked sent
+//! redraws only its own rows.
 
 use super::form_catalog::report_title;
-use super::state::PhoneState;
+use super::state::{LIST_PAGE, PhoneState};
 use crate::i18n::{self, Lang};
 use crate::storage::OutboxEntry;
 use crate::time::format_wita;
@@ -41,6 +46,14 @@ pub fn ReportList() -> impl IntoView {
                         }
                     />
                 </ul>
+                {move || state.more_reports.get().then(|| view! {
+                    <button type="button" class="secondary more-reports" on:click=move |_| {
+                        state.shown.update(|shown| *shown += LIST_PAGE);
+                        leptos::task::spawn_local(state.reload_entries());
+                    }>
+                        {move || i18n::MORE_REPORTS.get(lang.get())}
+                    </button>
+                })}
             </Show>
         </section>
     }

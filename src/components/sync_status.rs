@@ -14,11 +14,7 @@ const LOW_STORAGE_BYTES: f64 = 20_000_000.0;
 pub fn SyncStatus() -> impl IntoView {
     let state = expect_context::<PhoneState>();
     let lang = state.lang;
-    let waiting = move || {
-        state
-            .entries
-            .with(|entries| entries.iter().filter(|e| e.delivery.is_waiting()).count())
-    };
+    let waiting = move || state.waiting.get();
     // A failure is shown as one; no signal with reports safely waiting is
     // reassurance, not an error, and is shown as such.
     let explanation = move || {

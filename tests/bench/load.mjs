@@ -6,6 +6,7 @@
 import { TestServer, VILLAGE_HEAD, launchBrowser, newPhone } from "../e2e/harness.mjs";
 import { startShapedLink } from "./shaped-link.mjs";
 import { photoPipeline } from "./photo.mjs";
+import { measureSync, syncRows } from "./sync.mjs";
 
 // The links a first visit is measured on. Each is a shaped TCP link that the
 // page and its service worker share (tests/bench/shaped-link.mjs): DevTools
@@ -129,6 +130,7 @@ try {
   }
   results.push = await pushThroughput(server, 1000);
   results.photo = await photoPipeline(browser, server, { runs: RUNS, cpuSlowdown: CPU_SLOWDOWN });
+  results.sync = await measureSync({ server, browser });
 } finally {
   await browser.close();
   await server.destroy();
@@ -146,6 +148,7 @@ const rows = [
   ["push body per report, gzip (B)", results.push.batchOf100Bytes.gzip / 100, 150, "lower"],
   ["12 MP camera JPEG to upload-ready, 4x CPU (ms)", results.photo.readyMs, 1_500, "lower"],
   ["12 MP camera JPEG as kept and uploaded (B)", results.photo.keptBytes, 200_000, "lower"],
+  ...syncRows(results.sync),
 ];
 const format = (value) => (Number.isFinite(value) ? Math.round(value).toLocaleString("en-US") : "n/a");
 console.log(`\n${"figure".padEnd(50)} ${"measured".padStart(12)} ${"goal".padStart(12)} ${"ratio".padStart(7)}`);

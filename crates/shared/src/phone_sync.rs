@@ -4,11 +4,23 @@
 //! touches the network, storage, a clock or a random source; the app carries
 //! each effect out and reports the result as the next event.
 //!
-//! One cycle goes: check that the server answers; push the signed-in user's
-//! waiting reports in batches (reusing [`next_push`] and
-//! [`apply_push_response`]) and store each batch's answers; pull every page
-//! since the cursor, storing each page's news with its cursor; upload the
-//! photos the server still misses; forget photos the phone no longer needs.
+//! One cycle goes: read the signed-in user's waiting reports; push them in
+//! batches (planned by [`plan_pushes`], answered through
+//! [`apply_push_response`]) with up to [`MAX_PUSHES_IN_FLIGHT`] batches on
+//! the air at once, storing each batch's answers as they come; pull every
+//! page since the cursor, storing each page's news with its cursor; upload
+//! the photos the server still misses; forget photos the phone no longer
+//! needs. There is no separate health check: the first push (or, with
+//! nothing waiting, the first pull) is the real round trip that says
+//! whether the server answers.
+//!
+//! Several batches in flight keep a slow, distant link busy: on EDGE a
+//! round trip is most of a second, and one batch at a time left the link
+//! idle for that second between batches. Each waiting report is in exactly
+//! one batch per cycle, and only the server's answer for its id marks it
+//! sent, so batches answered out of order, one answer lost while others
+//! arrive, or a 401 with batches in flight leave every report either
+//! answered once or still waiting for the next cycle.
 //!
 //! A failed request ends the cycle with a retry delay that starts at a few
 //! seconds and doubles, jittered by a byte the caller draws, so a thousand
@@ -22,10 +34,17 @@ use crate::report::{ContentHash, Report, ReportId};
 use crate::review;
 use crate::sync::{
     ApprovedReport, Delivery, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse,
-    ReviewEvent, apply_push_response, next_push,
+    ReviewEvent, apply_push_response, plan_pushes,
 };
 use crate::village::Village;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+/// How many push batches may be on the air at once. At 800 ms round trip
+/// and 200 kbit/s a batch of 100 varied reports (about 12 KB gzipped) takes
+/// about half a second to upload, so the link holds two batches in one round
+/// trip; a third and fourth keep it busy while answers come back. More would
+/// only make each batch slower without using the link better.
+pub const MAX_PUSHES_IN_FLIGHT: usize = 4;
 
 /// The longest quick retry delay; the jitter makes it 2 to 4 seconds (see
 /// [`retry_delay_ms`]).
@@ -74,14 +93,25 @@ pub enum Event {
         cursor: Option<String>,
         jitter: u8,
     },
-    /// The health check answered.
-    ServerReachable,
-    /// The signed-in user's outbox entries, in any order: each report, where
+    /// The signed-in user's waiting reports, in any order: each report, where
     /// it stands, and for a revised report the hash of the version it
-    /// replaces.
+    /// replaces. Entries that are not waiting are allowed and ignored.
     OutboxRead(Vec<(Report, Delivery, Option<ContentHash>)>),
-    PushAnswered(PushResponse),
-    /// The last `StoreDeliveries` or `StorePulled` is complete.
+    /// The server answered the push of this batch.
+    PushAnswered {
+        batch: u32,
+        response: PushResponse,
+    },
+    /// This batch's `StoreDeliveries` is complete.
+    DeliveriesStored {
+        batch: u32,
+    },
+    /// This batch's push, or the storing of its answers, failed.
+    BatchFailed {
+        batch: u32,
+        failure: Failure,
+    },
+    /// The last `StorePulled` is complete.
     Stored,
     PullPageReceived(PullResponse),
     PhotoUploaded(ContentHash),
@@ -101,17 +131,22 @@ pub enum Event {
     SignedOut,
 }
 
-/// What the phone should do next.
+/// What the phone should do next. Several push batches and the storing of
+/// their answers may be under way at once; every other effect is the only
+/// one under way until it is answered.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    /// Ask the server's health check.
-    CheckServer,
-    /// Read this user's outbox and answer [`Event::OutboxRead`].
+    /// Read this user's waiting reports and answer [`Event::OutboxRead`].
     ReadOutbox { username: String },
-    /// Send this batch.
-    Push(PushRequest),
-    /// Store these delivery states in one transaction.
-    StoreDeliveries(Vec<(ReportId, Delivery)>),
+    /// Send this batch; answer [`Event::PushAnswered`] or
+    /// [`Event::BatchFailed`] with its number.
+    Push { batch: u32, request: PushRequest },
+    /// Store this batch's delivery states in one transaction; answer
+    /// [`Event::DeliveriesStored`] or [`Event::BatchFailed`].
+    StoreDeliveries {
+        batch: u32,
+        updates: Vec<(ReportId, Delivery)>,
+    },
     /// Fetch the page after this cursor.
     Pull { cursor: Option<String> },
     /// Store one page's news and its cursor in one transaction.
@@ -224,12 +259,39 @@ pub fn photos_still_needed<'a>(
     needed
 }
 
+/// The push phase of a cycle: the batches still to send and those on the
+/// air (pushed, or answered and being stored).
+#[derive(Debug, Clone, PartialEq)]
+struct Pushing {
+    queue: VecDeque<PushRequest>,
+    /// At most [`MAX_PUSHES_IN_FLIGHT`] entries: a vector, whose code is a
+    /// fraction of a map's in the phone's download.
+    in_flight: Vec<(u32, PushRequest)>,
+    /// The first failure of a batch: no further batch is sent, and the
+    /// cycle ends with it once the batches on the air are settled.
+    stopped: Option<Failure>,
+}
+
+impl Pushing {
+    fn request(&self, batch: u32) -> Option<&PushRequest> {
+        self.in_flight
+            .iter()
+            .find(|(number, _)| *number == batch)
+            .map(|(_, request)| request)
+    }
+
+    /// Takes `batch` off the air; false when it was not on the air.
+    fn remove(&mut self, batch: u32) -> bool {
+        let before = self.in_flight.len();
+        self.in_flight.retain(|(number, _)| *number != batch);
+        self.in_flight.len() < before
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 enum Step {
-    CheckingServer,
     ReadingOutbox,
-    Pushing(PushRequest),
-    StoringDeliveries,
+    Pushing(Pushing),
     Pulling,
     StoringPage { has_more: bool },
     Uploading,
@@ -245,6 +307,11 @@ struct Cycle {
     jitter: u8,
     step: Step,
     signed_out: bool,
+    /// Reports pushed in this cycle: never planned again in it, so a report
+    /// the server did not answer for waits for the next cycle instead of
+    /// looping, and none is in two batches.
+    pushed: BTreeSet<ReportId>,
+    next_batch: u32,
     /// Photos the server misses, gathered over every pulled page.
     missing_photos: Vec<ContentHash>,
     summary: Summary,
@@ -255,8 +322,8 @@ struct Cycle {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PhoneSync {
     cycle: Option<Cycle>,
-    /// The effect to hand out next; `None` while one is being carried out.
-    ready: Option<Effect>,
+    /// Effects to hand out next, in order.
+    ready: VecDeque<Effect>,
     /// A start requested while a cycle ran; the latest wins.
     queued: Option<Event>,
     /// Failed cycles in a row, for the retry delay.
@@ -270,7 +337,7 @@ impl PhoneSync {
 
     /// Whether a cycle is under way (its effects are being carried out).
     pub fn is_running(&self) -> bool {
-        self.cycle.is_some() || self.ready.is_some()
+        self.cycle.is_some() || !self.ready.is_empty()
     }
 
     /// Failed cycles in a row.
@@ -278,17 +345,18 @@ impl PhoneSync {
         self.failures
     }
 
-    /// The next thing to do, once: `None` while the last effect handed out
-    /// has not been answered, and when nothing is to be done.
+    /// The next thing to do, once: `None` when nothing is to be done until
+    /// an effect handed out is answered. While pushing, several effects may
+    /// be handed out before any is answered; carry them out concurrently.
     pub fn next_effect(&mut self) -> Option<Effect> {
-        if let Some(effect) = self.ready.take() {
+        if let Some(effect) = self.ready.pop_front() {
             return Some(effect);
         }
         if self.cycle.is_none()
             && let Some(start) = self.queued.take()
         {
             self.receive(start);
-            return self.ready.take();
+            return self.ready.pop_front();
         }
         None
     }
@@ -302,27 +370,31 @@ impl PhoneSync {
                 cursor,
                 jitter,
             } => {
-                let start = Event::Started {
-                    username: username.clone(),
-                    device_id: device_id.clone(),
-                    cursor: cursor.clone(),
-                    jitter,
-                };
                 if self.is_running() {
-                    self.queued = Some(start);
+                    self.queued = Some(Event::Started {
+                        username,
+                        device_id,
+                        cursor,
+                        jitter,
+                    });
                     return;
                 }
+                let username_read = username.clone();
                 self.cycle = Some(Cycle {
                     username,
                     device_id,
                     cursor,
                     jitter,
-                    step: Step::CheckingServer,
+                    step: Step::ReadingOutbox,
                     signed_out: false,
+                    pushed: BTreeSet::new(),
+                    next_batch: 0,
                     missing_photos: Vec::new(),
                     summary: Summary::default(),
                 });
-                self.ready = Some(Effect::CheckServer);
+                self.ready.push_back(Effect::ReadOutbox {
+                    username: username_read,
+                });
             }
             Event::SignedOut => {
                 // A start queued for the user who left is dropped; the next
@@ -337,64 +409,54 @@ impl PhoneSync {
                     // An answer with no cycle waiting for it: nothing to do.
                     return;
                 };
-                let effect = self.advance(cycle, event);
-                self.ready = Some(effect);
+                self.advance(cycle, event);
             }
         }
     }
 
-    /// The effect that follows `event` in `cycle`; puts the cycle back
-    /// unless the effect ends it.
-    fn advance(&mut self, mut cycle: Cycle, event: Event) -> Effect {
-        if let Event::RequestFailed(failure) = event {
-            return self.fail(cycle, failure);
+    /// Hands out `effect`; puts the cycle back unless the effect ends it.
+    fn emit(&mut self, cycle: Cycle, effect: Effect) {
+        if !effect.ends_cycle() {
+            self.cycle = Some(cycle);
         }
-        let step = std::mem::replace(&mut cycle.step, Step::CheckingServer);
-        let effect = match (step, event) {
-            (Step::CheckingServer, Event::ServerReachable) => {
-                cycle.step = Step::ReadingOutbox;
-                Effect::ReadOutbox {
-                    username: cycle.username.clone(),
-                }
+        self.ready.push_back(effect);
+    }
+
+    /// Moves `cycle` on by `event`.
+    fn advance(&mut self, mut cycle: Cycle, event: Event) {
+        let step = std::mem::replace(&mut cycle.step, Step::ReadingOutbox);
+        match (step, event) {
+            (Step::Pushing(pushing), event) => self.push_event(cycle, pushing, event),
+            (step, Event::RequestFailed(failure)) => {
+                // `fail` judges by the step that failed.
+                cycle.step = step;
+                let end = self.fail(cycle, failure);
+                self.ready.push_back(end);
             }
             (Step::ReadingOutbox, Event::OutboxRead(entries)) => {
-                match next_push(
+                let batches = plan_pushes(
                     entries
                         .iter()
                         .map(|(report, delivery, replaces)| (report, delivery, replaces.as_ref())),
-                ) {
-                    Some(mut request) => {
-                        request.device_id = Some(cycle.device_id.clone());
-                        cycle.step = Step::Pushing(request.clone());
-                        Effect::Push(request)
-                    }
-                    None => Self::pull(&mut cycle),
-                }
-            }
-            (Step::Pushing(request), Event::PushAnswered(response)) => {
-                match apply_push_response(&request, &response) {
-                    Err(_) => return self.fail(cycle, Failure::Protocol),
-                    // The server answered for none of what was sent; pushing
-                    // again at once would loop. The next cycle retries.
-                    Ok(updates) if updates.is_empty() => Self::pull(&mut cycle),
-                    Ok(updates) => {
-                        cycle.summary.reports_answered += updates.len();
-                        cycle.step = Step::StoringDeliveries;
-                        // Stored even after a sign-out: the server did
-                        // commit them, and they are the old user's reports.
-                        Effect::StoreDeliveries(updates)
-                    }
-                }
-            }
-            (Step::StoringDeliveries, Event::Stored) => {
-                cycle.step = Step::ReadingOutbox;
-                Effect::ReadOutbox {
-                    username: cycle.username.clone(),
+                    &cycle.pushed,
+                );
+                if batches.is_empty() {
+                    let effect = Self::pull(&mut cycle);
+                    self.emit_unless_signed_out(cycle, effect);
+                } else {
+                    let pushing = Pushing {
+                        queue: batches.into(),
+                        in_flight: Vec::new(),
+                        stopped: None,
+                    };
+                    self.refill(cycle, pushing);
                 }
             }
             (Step::Pulling, Event::PullPageReceived(page)) => {
                 if page.protocol_version != PROTOCOL_VERSION {
-                    return self.fail(cycle, Failure::Protocol);
+                    let end = self.fail(cycle, Failure::Protocol);
+                    self.ready.push_back(end);
+                    return;
                 }
                 // Every page carries the full current list.
                 cycle.missing_photos.clear();
@@ -407,21 +469,32 @@ impl PhoneSync {
                 cycle.step = Step::StoringPage {
                     has_more: page.has_more,
                 };
-                Effect::StorePulled(PulledUpdates {
+                let effect = Effect::StorePulled(PulledUpdates {
                     reviews: page.reviews,
                     forms: page.forms,
                     villages: page.villages,
                     approved: page.approved,
                     cursor: page.cursor,
-                })
+                });
+                self.emit_unless_signed_out(cycle, effect);
             }
-            (Step::StoringPage { has_more: true }, Event::Stored) => Self::pull(&mut cycle),
-            (Step::StoringPage { has_more: false }, Event::Stored) => Self::upload(&mut cycle),
+            (Step::StoringPage { has_more: true }, Event::Stored) => {
+                let effect = Self::pull(&mut cycle);
+                self.emit_unless_signed_out(cycle, effect);
+            }
+            (Step::StoringPage { has_more: false }, Event::Stored) => {
+                let effect = Self::upload(&mut cycle);
+                self.emit_unless_signed_out(cycle, effect);
+            }
             (Step::Uploading, Event::PhotoUploaded(_)) => {
                 cycle.summary.photos_uploaded += 1;
-                Self::upload(&mut cycle)
+                let effect = Self::upload(&mut cycle);
+                self.emit_unless_signed_out(cycle, effect);
             }
-            (Step::Uploading, Event::PhotoNotOnPhone(_)) => Self::upload(&mut cycle),
+            (Step::Uploading, Event::PhotoNotOnPhone(_)) => {
+                let effect = Self::upload(&mut cycle);
+                self.emit_unless_signed_out(cycle, effect);
+            }
             (
                 Step::ReadingPhotoUse,
                 Event::PhotoUse {
@@ -435,30 +508,139 @@ impl PhoneSync {
                     .filter(|reference| !needed.contains(reference))
                     .collect();
                 if candidates.is_empty() {
-                    return self.finish(cycle);
+                    let end = self.finish(cycle);
+                    self.ready.push_back(end);
+                    return;
                 }
                 cycle.step = Step::Forgetting;
-                Effect::ForgetPhotos {
+                let effect = Effect::ForgetPhotos {
                     candidates,
                     stored_before_ms: now_ms - PHOTO_GRACE_MS,
-                }
+                };
+                self.emit_unless_signed_out(cycle, effect);
             }
             (Step::Forgetting, Event::PhotosForgotten(count)) => {
                 cycle.summary.photos_forgotten += count;
-                return self.finish(cycle);
+                let end = self.finish(cycle);
+                self.ready.push_back(end);
             }
             // An answer that does not fit the step is a bug in the phone's
             // driver; ending the cycle keeps it from hanging forever.
-            _ => return self.fail(cycle, Failure::Protocol),
-        };
-        // After a sign-out only the old user's push answers are stored; the
-        // rest of the cycle would act for whoever signs in next.
-        if cycle.signed_out && !matches!(effect, Effect::StoreDeliveries(_)) {
-            cycle.summary.abandoned = true;
-            return self.finish(cycle);
+            _ => {
+                let end = self.fail(cycle, Failure::Protocol);
+                self.ready.push_back(end);
+            }
         }
-        self.cycle = Some(cycle);
-        effect
+    }
+
+    /// After a sign-out the rest of the cycle would act for whoever signs
+    /// in next: it ends instead of handing out `effect`.
+    fn emit_unless_signed_out(&mut self, mut cycle: Cycle, effect: Effect) {
+        if cycle.signed_out {
+            cycle.summary.abandoned = true;
+            let end = self.finish(cycle);
+            self.ready.push_back(end);
+        } else {
+            self.emit(cycle, effect);
+        }
+    }
+
+    /// An event of the push phase: a batch answered, stored or failed.
+    fn push_event(&mut self, mut cycle: Cycle, mut pushing: Pushing, event: Event) {
+        match event {
+            Event::PushAnswered { batch, response } => {
+                let Some(request) = pushing.request(batch) else {
+                    return self.confused(cycle, pushing);
+                };
+                match apply_push_response(request, &response) {
+                    Err(_) => {
+                        pushing.remove(batch);
+                        pushing.stopped.get_or_insert(Failure::Protocol);
+                    }
+                    // The server answered for none of what was sent; those
+                    // reports wait for the next cycle (they are in
+                    // `pushed`, so this one does not loop on them).
+                    Ok(updates) if updates.is_empty() => {
+                        pushing.remove(batch);
+                    }
+                    Ok(updates) => {
+                        cycle.summary.reports_answered += updates.len();
+                        // Stored even after a sign-out: the server did
+                        // commit them, and they are the old user's reports.
+                        // The batch stays on the air until they are stored.
+                        self.ready
+                            .push_back(Effect::StoreDeliveries { batch, updates });
+                        cycle.step = Step::Pushing(pushing);
+                        self.cycle = Some(cycle);
+                        return;
+                    }
+                }
+            }
+            Event::DeliveriesStored { batch } => {
+                if !pushing.remove(batch) {
+                    return self.confused(cycle, pushing);
+                }
+            }
+            Event::BatchFailed { batch, failure } => {
+                if !pushing.remove(batch) {
+                    return self.confused(cycle, pushing);
+                }
+                // A 401 outranks any other failure: the session is over,
+                // whatever else went wrong meanwhile.
+                if failure == Failure::Unauthorized || pushing.stopped.is_none() {
+                    pushing.stopped = Some(failure);
+                }
+            }
+            _ => return self.confused(cycle, pushing),
+        }
+        self.refill(cycle, pushing);
+    }
+
+    /// An event the push phase cannot place: stop sending, and end the
+    /// cycle once the batches on the air are settled.
+    fn confused(&mut self, cycle: Cycle, mut pushing: Pushing) {
+        pushing.stopped = Some(Failure::Protocol);
+        self.refill(cycle, pushing);
+    }
+
+    /// Sends more batches while fewer than [`MAX_PUSHES_IN_FLIGHT`] are on
+    /// the air; when none is left and none is on the air, reads the outbox
+    /// again (a report saved during the push goes in this cycle too), or
+    /// ends the cycle after a failure or a sign-out.
+    fn refill(&mut self, mut cycle: Cycle, mut pushing: Pushing) {
+        let sending = pushing.stopped.is_none() && !cycle.signed_out;
+        while sending && pushing.in_flight.len() < MAX_PUSHES_IN_FLIGHT {
+            let Some(mut request) = pushing.queue.pop_front() else {
+                break;
+            };
+            request.device_id = Some(cycle.device_id.clone());
+            cycle
+                .pushed
+                .extend(request.items.iter().map(|item| item.report.id));
+            let batch = cycle.next_batch;
+            cycle.next_batch += 1;
+            pushing.in_flight.push((batch, request.clone()));
+            self.ready.push_back(Effect::Push { batch, request });
+        }
+        if !pushing.in_flight.is_empty() {
+            cycle.step = Step::Pushing(pushing);
+            self.cycle = Some(cycle);
+            return;
+        }
+        if let Some(failure) = pushing.stopped {
+            let end = self.fail(cycle, failure);
+            self.ready.push_back(end);
+        } else if cycle.signed_out {
+            cycle.summary.abandoned = true;
+            let end = self.finish(cycle);
+            self.ready.push_back(end);
+        } else {
+            cycle.step = Step::ReadingOutbox;
+            let effect = Effect::ReadOutbox {
+                username: cycle.username.clone(),
+            };
+            self.emit(cycle, effect);
+        }
     }
 
     fn pull(cycle: &mut Cycle) -> Effect {
@@ -487,6 +669,8 @@ impl PhoneSync {
         Effect::Done(cycle.summary)
     }
 
+    /// The effect that ends `cycle` after `failure`; `cycle.step` is the
+    /// step that failed.
     fn fail(&mut self, mut cycle: Cycle, failure: Failure) -> Effect {
         if cycle.signed_out {
             // Whatever failed, it was for a user who is gone: a 401 now must

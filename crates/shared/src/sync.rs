@@ -15,6 +15,7 @@ use crate::report::{
 };
 use crate::village::{Village, VillageCode};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 
 /// Bumped whenever a message changes shape. The server answers a request of
 /// another version with a clear error instead of guessing.
@@ -471,28 +472,39 @@ impl Delivery {
 pub fn next_push<'a>(
     outbox: impl IntoIterator<Item = (&'a Report, &'a Delivery, Option<&'a ContentHash>)>,
 ) -> Option<PushRequest> {
+    plan_pushes(outbox, &BTreeSet::new()).into_iter().next()
+}
+
+/// Every push the phone should make for what waits, in the order of
+/// [`next_push`], skipping the reports in `skip` (those already pushed in
+/// this sync cycle, whose answer is stored or was lost): each waiting
+/// report is in exactly one batch of [`MAX_PUSH_BATCH`] or fewer.
+pub fn plan_pushes<'a>(
+    outbox: impl IntoIterator<Item = (&'a Report, &'a Delivery, Option<&'a ContentHash>)>,
+    skip: &BTreeSet<ReportId>,
+) -> Vec<PushRequest> {
     let mut waiting: Vec<(&Report, Option<&ContentHash>)> = outbox
         .into_iter()
-        .filter(|(_, delivery, _)| delivery.is_waiting())
+        .filter(|(report, delivery, _)| delivery.is_waiting() && !skip.contains(&report.id))
         .map(|(report, _, replaces)| (report, replaces))
         .collect();
-    if waiting.is_empty() {
-        return None;
-    }
     waiting.sort_by_key(|(report, _)| (!report.is_urgent(), report.id));
-    waiting.truncate(MAX_PUSH_BATCH);
-    let items = waiting
-        .into_iter()
-        .map(|(report, replaces)| match replaces {
-            Some(previous) => PushItem::edit(report.clone(), previous.clone()),
-            None => PushItem::new(report.clone()),
+    // The same report listed twice (a driver's mistake) travels once.
+    waiting.dedup_by_key(|(report, _)| report.id);
+    waiting
+        .chunks(MAX_PUSH_BATCH)
+        .map(|batch| PushRequest {
+            protocol_version: PROTOCOL_VERSION,
+            device_id: None,
+            items: batch
+                .iter()
+                .map(|(report, replaces)| match replaces {
+                    Some(previous) => PushItem::edit((*report).clone(), (*previous).clone()),
+                    None => PushItem::new((*report).clone()),
+                })
+                .collect(),
         })
-        .collect();
-    Some(PushRequest {
-        protocol_version: PROTOCOL_VERSION,
-        device_id: None,
-        items,
-    })
+        .collect()
 }
 
 /// The server answered with a protocol version this phone does not speak.

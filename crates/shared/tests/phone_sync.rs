@@ -4,8 +4,8 @@
 
 use kabar_shared::form::{FormDefinition, builtin_forms};
 use kabar_shared::phone_sync::{
-    Effect, Event, Failure, LONGEST_RETRY_MS, PHOTO_GRACE_MS, PhoneSync, QUICK_RETRIES, Summary,
-    photos_still_needed, retry_delay_ms,
+    Effect, Event, Failure, LONGEST_RETRY_MS, MAX_PUSHES_IN_FLIGHT, PHOTO_GRACE_MS, PhoneSync,
+    QUICK_RETRIES, Summary, photos_still_needed, retry_delay_ms,
 };
 use kabar_shared::report::{Answers, FieldError, FieldProblem, ReviewStatus};
 use kabar_shared::sync::{
@@ -220,10 +220,6 @@ impl MemoryPhone {
     fn carry_out(&mut self, effect: Effect, server: &mut MemoryServer) -> Option<Event> {
         let request = |server: &mut MemoryServer| server.arrive();
         let event = match effect {
-            Effect::CheckServer => match request(server) {
-                Ok(_) => Event::ServerReachable,
-                Err(failure) => Event::RequestFailed(failure),
-            },
             Effect::ReadOutbox { username } => Event::OutboxRead(
                 self.outbox
                     .iter()
@@ -231,32 +227,41 @@ impl MemoryPhone {
                     .map(|(report, delivery, _)| (report.clone(), delivery.clone(), None))
                     .collect(),
             ),
-            Effect::Push(push) => {
+            Effect::Push {
+                batch,
+                request: push,
+            } => {
                 assert_eq!(push.device_id.as_deref(), Some("a1b2"));
                 match request(server) {
-                    Err(failure) => Event::RequestFailed(failure),
+                    Err(failure) => Event::BatchFailed { batch, failure },
                     Ok(number) => {
                         let user = self.signed_in.clone();
                         if server.session_of.is_some() && server.session_of != user {
-                            Event::RequestFailed(Failure::Unauthorized)
+                            Event::BatchFailed {
+                                batch,
+                                failure: Failure::Unauthorized,
+                            }
                         } else {
                             let response = server.push(&push);
                             if server.lose_answer.remove(&number) {
-                                Event::RequestFailed(Failure::TimedOut)
+                                Event::BatchFailed {
+                                    batch,
+                                    failure: Failure::TimedOut,
+                                }
                             } else {
-                                Event::PushAnswered(response)
+                                Event::PushAnswered { batch, response }
                             }
                         }
                     }
                 }
             }
-            Effect::StoreDeliveries(updates) => {
+            Effect::StoreDeliveries { batch, updates } => {
                 for (id, delivery) in updates {
                     if let Some(entry) = self.outbox.iter_mut().find(|e| e.0.id == id) {
                         entry.1 = delivery;
                     }
                 }
-                Event::Stored
+                Event::DeliveriesStored { batch }
             }
             Effect::Pull { cursor } => match request(server) {
                 Ok(_) => Event::PullPageReceived(server.pull(cursor.as_deref())),
@@ -329,23 +334,51 @@ fn sync(machine: &mut PhoneSync, phone: &mut MemoryPhone, server: &mut MemorySer
 }
 
 /// Carries out effects until the cycle ends, calling `meddle` before each.
+/// Every effect the machine hands out is taken before any is carried out,
+/// as the app's driver starts them all at once: several push batches are
+/// on the air together.
 fn run(
     machine: &mut PhoneSync,
     phone: &mut MemoryPhone,
     server: &mut MemoryServer,
+    meddle: impl FnMut(&Effect, &mut PhoneSync),
+) -> Effect {
+    run_in_order(machine, phone, server, false, meddle)
+}
+
+/// [`run`], carrying out the effects on the air newest first when
+/// `reversed`: the server answers the last batch sent before the first.
+fn run_in_order(
+    machine: &mut PhoneSync,
+    phone: &mut MemoryPhone,
+    server: &mut MemoryServer,
+    reversed: bool,
     mut meddle: impl FnMut(&Effect, &mut PhoneSync),
 ) -> Effect {
     for _ in 0..10_000 {
-        let effect = machine
-            .next_effect()
-            .expect("a running cycle has a next step");
-        if effect.ends_cycle() {
-            phone.carry_out(effect.clone(), server);
-            return effect;
+        let mut on_air = Vec::new();
+        while let Some(effect) = machine.next_effect() {
+            if effect.ends_cycle() {
+                assert!(on_air.is_empty(), "a cycle ends with nothing on the air");
+                phone.carry_out(effect.clone(), server);
+                return effect;
+            }
+            on_air.push(effect);
         }
-        meddle(&effect, machine);
-        let event = phone.carry_out(effect, server).unwrap();
-        machine.receive(event);
+        assert!(!on_air.is_empty(), "a running cycle has a next step");
+        let pushes = on_air
+            .iter()
+            .filter(|effect| matches!(effect, Effect::Push { .. }))
+            .count();
+        assert!(pushes <= MAX_PUSHES_IN_FLIGHT, "{pushes} pushes at once");
+        if reversed {
+            on_air.reverse();
+        }
+        for effect in on_air {
+            meddle(&effect, machine);
+            let event = phone.carry_out(effect, server).unwrap();
+            machine.receive(event);
+        }
     }
     panic!("the cycle never ended");
 }
@@ -375,6 +408,8 @@ fn a_thousand_waiting_reports_go_out_in_batches_of_a_hundred() {
         })
     );
     assert_eq!(server.pushes, vec![100; 10]);
+    // No health probe: ten pushes and one pull are every request made.
+    assert_eq!(server.requests, 11);
     assert_eq!(phone.count(&Delivery::Sent), 1_000);
     assert!(!machine.is_running());
     // Nothing waits now: the next cycle pushes nothing.
@@ -388,8 +423,8 @@ fn an_answer_lost_after_the_server_committed_is_retried_and_stored_once() {
     let mut server = MemoryServer::default();
     let first = report(1, "Banjir");
     phone.save(first.clone(), SANGADI);
-    // Request 0 is the health check, request 1 the push.
-    server.lose_answer.insert(1);
+    // Request 0 is the push: there is no health check before it.
+    server.lose_answer.insert(0);
     let mut machine = PhoneSync::new();
     let end = sync(&mut machine, &mut phone, &mut server);
     let Effect::RetryAfter { delay_ms, failure } = end else {
@@ -408,26 +443,116 @@ fn an_answer_lost_after_the_server_committed_is_retried_and_stored_once() {
 }
 
 #[test]
-fn a_401_in_the_middle_ends_the_session_and_the_rest_waits_for_the_next_login() {
+fn a_401_while_batches_are_in_flight_stores_their_answers_and_ends_the_session() {
     let mut phone = signed_in_phone(SANGADI);
     let mut server = MemoryServer::default();
-    for seed in 0..250 {
+    for seed in 0..650 {
         phone.save(report(seed, "Jalan rusak"), SANGADI);
     }
-    // Health check, push 1, push 2: the session ends before push 2.
-    server.fail_before.insert(2, Failure::Unauthorized);
+    // Four batches go on the air at once; the second meets a session that
+    // ended. The other three were committed and their answers are stored;
+    // the three batches not yet sent are not sent.
+    server.fail_before.insert(1, Failure::Unauthorized);
     let mut machine = PhoneSync::new();
     let end = sync(&mut machine, &mut phone, &mut server);
     assert_eq!(end, Effect::EndSession);
     assert_eq!(phone.signed_in, None);
-    assert_eq!(phone.count(&Delivery::Sent), 100);
-    assert_eq!(phone.count(&Delivery::Waiting), 150);
+    assert_eq!(server.pushes, vec![100; 3]);
+    assert_eq!(phone.count(&Delivery::Sent), 300);
+    assert_eq!(phone.count(&Delivery::Waiting), 350);
     assert_eq!(machine.failures(), 0, "a 401 is not a network failure");
     assert_eq!(phone.cursor, None, "nothing was pulled");
 
     phone.signed_in = Some(SANGADI.into());
     sync(&mut machine, &mut phone, &mut server);
-    assert_eq!(phone.count(&Delivery::Sent), 250);
+    assert_eq!(phone.count(&Delivery::Sent), 650);
+    assert_eq!(server.stored.len(), 650);
+    assert_eq!(server.pushes.iter().sum::<usize>(), 650, "each sent once");
+}
+
+#[test]
+fn a_401_and_a_lost_answer_in_flight_together_end_the_session_losing_nothing() {
+    let mut phone = signed_in_phone(SANGADI);
+    let mut server = MemoryServer::default();
+    for seed in 0..200 {
+        phone.save(report(seed, "Jalan rusak"), SANGADI);
+    }
+    // The first batch's answer is lost after the server committed it; the
+    // second meets an ended session. The 401 wins: a password is needed.
+    server.lose_answer.insert(0);
+    server.fail_before.insert(1, Failure::Unauthorized);
+    let mut machine = PhoneSync::new();
+    let end = sync(&mut machine, &mut phone, &mut server);
+    assert_eq!(end, Effect::EndSession);
+    assert_eq!(phone.count(&Delivery::Waiting), 200);
+    assert_eq!(server.stored.len(), 100);
+
+    phone.signed_in = Some(SANGADI.into());
+    let end = sync(&mut machine, &mut phone, &mut server);
+    assert!(matches!(end, Effect::Done(_)), "{end:?}");
+    assert_eq!(phone.count(&Delivery::Sent), 200);
+    assert_eq!(
+        server.stored.len(),
+        200,
+        "the replayed batch is a duplicate"
+    );
+}
+
+#[test]
+fn two_batches_in_flight_with_one_answer_lost_leave_only_that_batch_waiting() {
+    for reversed in [false, true] {
+        let mut phone = signed_in_phone(SANGADI);
+        let mut server = MemoryServer::default();
+        let reports: Vec<Report> = (0..200).map(|seed| report(seed, "Jalan rusak")).collect();
+        for report in &reports {
+            phone.save(report.clone(), SANGADI);
+        }
+        // The first batch sent (whichever order the server takes them in)
+        // is committed and its answer lost on the way back.
+        server.lose_answer.insert(0);
+        let mut machine = PhoneSync::new();
+        machine.receive(phone.start());
+        let end = run_in_order(&mut machine, &mut phone, &mut server, reversed, |_, _| {});
+        let Effect::RetryAfter { failure, .. } = end else {
+            panic!("a lost answer is retried, not {end:?}");
+        };
+        assert_eq!(failure, Failure::TimedOut);
+        assert_eq!(server.stored.len(), 200, "both batches were committed");
+        assert_eq!(phone.count(&Delivery::Sent), 100, "the answered batch");
+        assert_eq!(phone.count(&Delivery::Waiting), 100, "the lost one");
+        let lost_first = if reversed { &reports[100] } else { &reports[0] };
+        assert_eq!(phone.delivery_of(lost_first.id), Delivery::Waiting);
+        assert_eq!(phone.cursor, None, "no pull after a failed push");
+
+        let end = sync(&mut machine, &mut phone, &mut server);
+        assert!(matches!(end, Effect::Done(_)), "{end:?}");
+        assert_eq!(phone.count(&Delivery::Sent), 200);
+        assert_eq!(server.stored.len(), 200, "the replay is a duplicate");
+        assert_eq!(server.pushes, vec![100, 100, 100]);
+    }
+}
+
+#[test]
+fn answers_in_any_order_mark_each_report_sent_once() {
+    let mut phone = signed_in_phone(SANGADI);
+    let mut server = MemoryServer::default();
+    for seed in 0..1_000 {
+        phone.save(report(seed, "Jalan rusak"), SANGADI);
+    }
+    let mut machine = PhoneSync::new();
+    machine.receive(phone.start());
+    let mut pushed = Vec::new();
+    let end = run_in_order(&mut machine, &mut phone, &mut server, true, |effect, _| {
+        if let Effect::Push { request, .. } = effect {
+            pushed.extend(request.items.iter().map(|item| item.report.id));
+        }
+    });
+    assert!(matches!(end, Effect::Done(_)), "{end:?}");
+    assert_eq!(phone.count(&Delivery::Sent), 1_000);
+    assert_eq!(pushed.len(), 1_000);
+    pushed.sort();
+    pushed.dedup();
+    assert_eq!(pushed.len(), 1_000, "no report in two batches");
 }
 
 #[test]
@@ -448,6 +573,10 @@ fn a_user_switch_mid_push_stores_the_answers_and_does_nothing_for_the_next_user(
         incomplete: Vec::new(),
         approved: None,
     });
+    // Six batches of the sangadi's: four go on the air at once.
+    for seed in 1_000..1_400 {
+        phone.save(report(seed, "Punya sangadi"), SANGADI);
+    }
     let mut machine = PhoneSync::new();
     machine.receive(phone.start());
     let mut switched = false;
@@ -456,7 +585,7 @@ fn a_user_switch_mid_push_stores_the_answers_and_does_nothing_for_the_next_user(
         &mut phone,
         &mut server,
         |effect, machine: &mut PhoneSync| {
-            if matches!(effect, Effect::Push(_)) && !switched {
+            if matches!(effect, Effect::Push { .. }) && !switched {
                 // While the first batch is on the air, the sangadi signs out
                 // and the volunteer signs in; their sync is queued.
                 switched = true;
@@ -476,9 +605,13 @@ fn a_user_switch_mid_push_stores_the_answers_and_does_nothing_for_the_next_user(
         panic!("{end:?}")
     };
     assert!(summary.abandoned);
-    assert_eq!(summary.reports_answered, 100);
-    assert_eq!(phone.count(&Delivery::Sent), 100, "the answers in flight");
-    assert_eq!(server.pushes, vec![100], "no second batch for the sangadi");
+    assert_eq!(summary.reports_answered, 400);
+    assert_eq!(phone.count(&Delivery::Sent), 400, "the answers in flight");
+    assert_eq!(
+        server.pushes,
+        vec![100; 4],
+        "no further batch for the sangadi"
+    );
     assert!(phone.reviews.is_empty(), "nothing pulled for the sangadi");
     assert_eq!(phone.cursor, None);
 
@@ -486,10 +619,10 @@ fn a_user_switch_mid_push_stores_the_answers_and_does_nothing_for_the_next_user(
     phone.signed_in = Some(VOLUNTEER.into());
     let end = run(&mut machine, &mut phone, &mut server, |_, _| {});
     assert!(matches!(end, Effect::Done(_)), "{end:?}");
-    assert_eq!(server.pushes, vec![100, 1]);
+    assert_eq!(server.pushes, vec![100, 100, 100, 100, 1]);
     assert_eq!(
         phone.count(&Delivery::Waiting),
-        50,
+        150,
         "the sangadi's rest waits"
     );
 }
@@ -606,8 +739,8 @@ fn a_pull_that_fails_on_a_later_page_keeps_the_pages_before_it() {
             .collect(),
         ..MemoryServer::default()
     };
-    // Health check, page 0, page 1 fails.
-    server.fail_before.insert(2, Failure::Offline);
+    // Page 0, then page 1 fails (nothing waits, so nothing is pushed).
+    server.fail_before.insert(1, Failure::Offline);
     let mut machine = PhoneSync::new();
     let end = sync(&mut machine, &mut phone, &mut server);
     assert!(matches!(
@@ -721,16 +854,15 @@ fn failures_back_off_with_jitter_from_a_few_seconds_and_a_failed_cleanup_is_not_
         );
     }
     // A request while a cycle runs is queued, not run twice at once.
+    let read = Effect::ReadOutbox {
+        username: SANGADI.into(),
+    };
     machine.receive(phone.start());
-    assert_eq!(machine.next_effect(), Some(Effect::CheckServer));
+    assert_eq!(machine.next_effect(), Some(read.clone()));
     machine.receive(phone.start());
-    assert_eq!(machine.next_effect(), None, "one effect at a time");
-    machine.receive(Event::ServerReachable);
+    assert_eq!(machine.next_effect(), None, "one cycle at a time");
+    machine.receive(Event::OutboxRead(Vec::new()));
     let end = run(&mut machine, &mut phone, &mut server, |_, _| {});
     assert!(matches!(end, Effect::Done(_)));
-    assert_eq!(
-        machine.next_effect(),
-        Some(Effect::CheckServer),
-        "the queued one"
-    );
+    assert_eq!(machine.next_effect(), Some(read), "the queued one");
 }
