@@ -10,8 +10,10 @@
 //! SQLite runs in WAL mode with `synchronous=FULL`, so an acknowledged report
 //! survives a power cut of the office machine, and all writes go through one
 //! connection, so concurrent pushes queue instead of failing with "database is
-//! locked". On PostgreSQL concurrent writers are normal; uniqueness
-//! constraints decide races (see [`Inserted::AlreadyPresent`]).
+//! locked". A push is one transaction for its whole batch (see `push`), so
+//! a batch costs one `fsync`, not one per report. On PostgreSQL concurrent
+//! writers are normal; uniqueness constraints decide races (see
+//! [`PushTx::insert_new`]).
 
 mod accounts;
 mod audit;
@@ -20,6 +22,7 @@ mod mail;
 mod photos;
 mod public;
 mod pusat;
+mod push;
 mod reports;
 mod reviews;
 
@@ -30,9 +33,9 @@ pub use mail::{DigestReport, MailKind, OutboxMail, PhotoFile};
 pub use photos::{NewPhoto, PhotoRecord};
 pub use public::PublicReport;
 pub use pusat::{FilingRow, InboxQuery, InboxRow, ReportDetail, ReportPhoto, ReviewRecord};
+pub use push::{NewReport, PeriodKey, PushTx};
 pub use reports::{
-    CurrentVersion, Inserted, PageMark, ReportFilter, ReportPage, ReportVersion, StoredReport,
-    Submitter,
+    CurrentVersion, PageMark, ReportFilter, ReportPage, ReportVersion, StoredReport, Submitter,
 };
 pub use reviews::NewReview;
 
