@@ -96,10 +96,18 @@ async fn push(
                 .unwrap_or_default()
         })
         .collect();
-    let periodic = accepted.iter().any(|(_, report)| report.period.is_some());
+    // Every admitted item names the user's one village (checked above), so
+    // a batch locks at most that village's periods.
+    let periodic_villages: Vec<&str> = accepted
+        .iter()
+        .filter(|(_, report)| report.period.is_some())
+        .map(|(_, report)| report.report.village.as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let mut batch = state
         .store
-        .begin_push(user.user_id, periodic, now_ms())
+        .begin_push(user.user_id, &periodic_villages, now_ms())
         .await?;
     let judged = judge_batch(
         &mut batch,

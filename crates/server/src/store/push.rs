@@ -85,17 +85,19 @@ fn placeholders(rows: usize, columns: usize, first: usize) -> String {
 impl Store {
     /// Opens the transaction of one push by `submitter_id`, stamped
     /// `now_ms`. When the batch holds periodic reports it first serializes
-    /// writers of periods on PostgreSQL, so what [`PushTx::period_holders`]
-    /// reads stays true until the commit (SQLite has one writer already).
+    /// writers of their villages' periods on PostgreSQL (`villages` sorted,
+    /// so two pushes lock in one order), so what
+    /// [`PushTx::period_holders`] reads stays true until the commit (SQLite
+    /// has one writer already).
     pub async fn begin_push(
         &self,
         submitter_id: i64,
-        periodic: bool,
+        villages: &[&str],
         now_ms: i64,
     ) -> anyhow::Result<PushTx<'_>> {
         let mut tx = self.begin().await?;
-        if periodic {
-            self.lock_periods(&mut tx).await?;
+        for village in villages {
+            self.lock_periods(&mut tx, village).await?;
         }
         Ok(PushTx {
             tx,
@@ -442,10 +444,10 @@ impl PushTx<'_> {
 /// looks up every parameter's name when it binds, and SQLite finds a name
 /// by walking the statement's list of names, so binding costs the square
 /// of the parameter count: a statement of 100 reports (1,100 parameters)
-/// spent more time there than in everything else of a push. 16 rows keep
-/// that negligible and still cut the statements of a batch of 100 from
-/// about 500 to about 30.
-const ROWS_PER_STATEMENT: usize = 16;
+/// spent more time there than in everything else of a push. 8 rows keep
+/// that small and still cut the statements of a batch of 100 from about
+/// 500 to about 55.
+const ROWS_PER_STATEMENT: usize = 8;
 
 fn submission_audit(
     action: &'static str,

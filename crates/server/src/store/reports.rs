@@ -109,12 +109,16 @@ pub struct ReportVersion {
 }
 
 impl Store {
-    /// Serializes writers of periodic reports until the transaction ends, so
-    /// two phones filing the same village's month at once cannot both pass
-    /// the "one report per period" check. SQLite has one writer already.
-    pub(super) async fn lock_periods(&self, tx: &mut Tx) -> anyhow::Result<()> {
+    /// Serializes writers of one village's periodic reports until the
+    /// transaction ends, so two phones filing the same village's month at
+    /// once cannot both pass the "one report per period" check. Only the
+    /// village is locked (a push names one village): phones of different
+    /// villages do not wait for each other. SQLite has one writer already.
+    pub(super) async fn lock_periods(&self, tx: &mut Tx, village: &str) -> anyhow::Result<()> {
         if self.backend == Backend::Postgres {
-            sqlx::query("SELECT 1 FROM (SELECT pg_advisory_xact_lock(4000002)) AS locked")
+            sqlx::query("SELECT 1 FROM (SELECT pg_advisory_xact_lock($1, $2)) AS locked")
+                .bind(PERIOD_LOCK)
+                .bind(village_lock_key(village))
                 .execute(&mut **tx)
                 .await?;
         }
@@ -287,6 +291,20 @@ impl Store {
         })
         .transpose()
     }
+}
+
+/// The first half of the two-key advisory locks on a village's periods
+/// (the two-key locks are apart from the one-key locks of other tables).
+const PERIOD_LOCK: i32 = 4_000_002;
+
+/// A village code as the second key of its period lock: FNV-1a, stable
+/// across servers and releases (two villages sharing a key only wait for
+/// each other).
+fn village_lock_key(village: &str) -> i32 {
+    let hash = village.bytes().fold(0x811c_9dc5_u32, |hash, byte| {
+        (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+    });
+    i32::from_ne_bytes(hash.to_ne_bytes())
 }
 
 /// A row of `content_hash, status, village_code, submitted_by, role` as
