@@ -209,6 +209,18 @@ impl Store {
         Ok(self.writer.begin().await?)
     }
 
+    /// A transaction that reads before it writes. On SQLite it takes the
+    /// write lock at once (`BEGIN IMMEDIATE`, waiting up to the busy
+    /// timeout): a plain `BEGIN` that has read cannot wait for the lock
+    /// when another server on the same file wrote meanwhile, and fails
+    /// with "database is locked".
+    async fn begin_to_write(&self) -> anyhow::Result<Tx> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.writer.begin().await?,
+        })
+    }
+
     /// Serializes writers of sequence-numbered rows until the transaction
     /// ends, so sequence numbers become visible in the order they were
     /// taken and a pull cursor never skips a row committed late. SQLite has

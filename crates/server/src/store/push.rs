@@ -95,7 +95,7 @@ impl Store {
         villages: &[&str],
         now_ms: i64,
     ) -> anyhow::Result<PushTx<'_>> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_to_write().await?;
         for village in villages {
             self.lock_periods(&mut tx, village).await?;
         }
