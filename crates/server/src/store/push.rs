@@ -16,7 +16,7 @@
 //! reports it holds back before such a read.
 
 use super::reports::{CurrentVersion, Submitter, current_version};
-use super::{Store, Tx};
+use super::{Backend, Store, Tx};
 use crate::store::audit::AuditEntry;
 use kabar_shared::acceptance::AcceptedReport;
 use kabar_shared::report::ReviewStatus;
@@ -201,7 +201,7 @@ impl PushTx<'_> {
         let mut sorted: Vec<&NewReport> = reports.iter().collect();
         sorted.sort_by_key(|new| new.accepted.report.id);
         let mut stored = HashSet::with_capacity(sorted.len());
-        for chunk in sorted.chunks(ROWS_PER_STATEMENT) {
+        for chunk in sorted.chunks(self.rows_per_statement()) {
             stored.extend(self.insert_reports(chunk, submitter).await?);
         }
         let written: Vec<&NewReport> = sorted
@@ -210,7 +210,7 @@ impl PushTx<'_> {
             .collect();
         let versions: Vec<(&AcceptedReport, i64)> =
             written.iter().map(|new| (new.accepted, 1)).collect();
-        for chunk in versions.chunks(ROWS_PER_STATEMENT) {
+        for chunk in versions.chunks(self.rows_per_statement()) {
             self.insert_versions(chunk, submitter).await?;
         }
         let links: Vec<(ReportId, &ContentHash)> = written
@@ -221,14 +221,14 @@ impl PushTx<'_> {
                     .map(|photo| (new.accepted.report.id, photo))
             })
             .collect();
-        for chunk in links.chunks(ROWS_PER_STATEMENT) {
+        for chunk in links.chunks(self.rows_per_statement()) {
             self.insert_photo_links(chunk).await?;
         }
         let audit: Vec<AuditEntry> = written
             .iter()
             .map(|new| submission_audit("submission", new.accepted, 1, submitter))
             .collect();
-        for chunk in audit.chunks(ROWS_PER_STATEMENT) {
+        for chunk in audit.chunks(self.rows_per_statement()) {
             self.store
                 .audit_many_in(&mut self.tx, chunk, self.now_ms)
                 .await?;
@@ -325,12 +325,19 @@ impl PushTx<'_> {
         let mut sorted = reports.to_vec();
         sorted.sort_by_key(|(id, _)| *id);
         sorted.dedup_by_key(|(id, _)| *id);
-        for chunk in sorted.chunks(ROWS_PER_STATEMENT) {
+        for chunk in sorted.chunks(self.rows_per_statement()) {
             self.store
                 .enqueue_urgent_mails_in(&mut self.tx, chunk, self.now_ms)
                 .await?;
         }
         Ok(())
+    }
+
+    fn rows_per_statement(&self) -> usize {
+        match self.store.backend {
+            Backend::Sqlite => SQLITE_ROWS_PER_STATEMENT,
+            Backend::Postgres => kabar_shared::sync::MAX_PUSH_BATCH,
+        }
     }
 
     /// Makes the batch durable. Only after this may the phone be answered.
@@ -440,14 +447,16 @@ impl PushTx<'_> {
     }
 }
 
-/// How many rows one multi-row statement writes. sqlx's SQLite driver
-/// looks up every parameter's name when it binds, and SQLite finds a name
-/// by walking the statement's list of names, so binding costs the square
-/// of the parameter count: a statement of 100 reports (1,100 parameters)
-/// spent more time there than in everything else of a push. 8 rows keep
-/// that small and still cut the statements of a batch of 100 from about
-/// 500 to about 55.
-const ROWS_PER_STATEMENT: usize = 8;
+/// How many rows one multi-row statement writes on SQLite. sqlx's SQLite
+/// driver looks up every parameter's name when it binds, and SQLite finds a
+/// name by walking the statement's list of names, so binding costs the
+/// square of the parameter count: a statement of 100 reports (1,100
+/// parameters) spent more time there than in everything else of a push. 8
+/// rows keep that small and still cut the statements of a batch of 100
+/// from about 500 to about 45. PostgreSQL has no such cost, and every
+/// statement is a round trip to the database server there, so it takes a
+/// whole batch per statement (1,100 parameters of its 65,535).
+const SQLITE_ROWS_PER_STATEMENT: usize = 8;
 
 fn submission_audit(
     action: &'static str,
