@@ -93,7 +93,9 @@ pub async fn push(request: &PushRequest) -> Result<PushResponse, RequestError> {
 
 /// One page of what changed on the server since `cursor`.
 pub async fn pull(cursor: Option<&str>) -> Result<PullResponse, RequestError> {
-    let mut builder = Request::get("/api/v1/sync/pull");
+    // The villages' last approved periodic reports come only when asked, so
+    // the server never sends them to a phone too old to read them.
+    let mut builder = Request::get("/api/v1/sync/pull").query([("approved", "true")]);
     if let Some(cursor) = cursor {
         builder = builder.query([("cursor", cursor)]);
     }

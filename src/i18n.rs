@@ -173,7 +173,7 @@ texts! {
         / "Logging in needs a connection to the server. Try again when you have signal.";
     RETRY_HINT = "Akan dicoba lagi otomatis." / "It will be retried automatically.";
     FORM_PICKER = "Jenis laporan" / "Report type";
-    REQUIRED_MARK = "wajib" / "required";
+    REQUIRED_LEGEND = "wajib diisi" / "required";
     FIX_PROBLEMS = "Ada isian yang perlu diperbaiki. Lihat catatan merah di bawah isian."
         / "Some entries need fixing. See the red notes under them.";
     YES = "Ya" / "Yes";

@@ -20,7 +20,8 @@
 //!
 //! What the pull brings lives here too: form versions the server published
 //! (`forms`), the villages in the user's scope (`villages`), the reviewers'
-//! news per report (`reviews`) and, in `meta`, the pull cursor. A pulled
+//! news per report (`reviews`) and, in `meta`, the pull cursor and the
+//! villages' last approved periodic reports (`last_approved`). A pulled
 //! page's news and the cursor that brought it are written in one
 //! transaction, so a crash can only repeat a page, never skip one. Only
 //! small values read synchronously at start stay in localStorage: the
@@ -30,7 +31,7 @@
 use kabar_shared::account::Me;
 use kabar_shared::form::FormDefinition;
 use kabar_shared::report::{Answers, ContentHash, ReviewStatus};
-use kabar_shared::sync::{Delivery, ReviewEvent};
+use kabar_shared::sync::{ApprovedReport, Delivery, ReviewEvent};
 use kabar_shared::village::Village;
 use kabar_shared::{Report, ReportId};
 use rexie::{ObjectStore, Rexie, TransactionMode};
@@ -55,6 +56,7 @@ const VILLAGES: &str = "villages";
 const REVIEWS: &str = "reviews";
 const META: &str = "meta";
 const CURSOR_KEY: &str = "pull_cursor";
+const APPROVED_KEY: &str = "last_approved";
 /// The key of the one record in `forms` and `villages`: the whole set, as
 /// the server sends it whenever it changes.
 const ALL: &str = "all";
@@ -534,6 +536,8 @@ pub struct PulledPage<'a> {
     pub forms: Option<&'a [FormDefinition]>,
     /// The villages in the user's scope, when they changed.
     pub villages: Option<&'a [Village]>,
+    /// The villages' last approved periodic reports, when the page has them.
+    pub approved: Option<&'a [ApprovedReport]>,
     /// Where the next pull starts.
     pub cursor: &'a str,
 }
@@ -563,12 +567,26 @@ impl PhoneDb {
             let store = transaction.store(VILLAGES)?;
             store.put(&json_record(ALL, villages)?, None).await?;
         }
+        // The server sends the current list on every page that has it.
+        if let Some(approved) = page.approved {
+            transaction
+                .store(META)?
+                .put(&json_record(APPROVED_KEY, approved)?, None)
+                .await?;
+        }
         transaction
             .store(META)?
             .put(&json_record(CURSOR_KEY, &page.cursor)?, None)
             .await?;
         transaction.done().await?;
         Ok(())
+    }
+
+    /// The villages' last approved periodic reports, as last pulled: what a
+    /// new report's carried figures start from. Sign-out forgets them with
+    /// the rest of `meta`.
+    pub async fn last_approved(&self) -> Result<Vec<ApprovedReport>, StorageError> {
+        Ok(self.meta(APPROVED_KEY).await?.unwrap_or_default())
     }
 
     /// Where the next pull starts; `None` before the first pull.
@@ -715,12 +733,14 @@ pub async fn database() -> Result<Rc<PhoneDb>, StorageError> {
     Ok(DATABASE.with_borrow_mut(|slot| slot.get_or_insert(db).clone()))
 }
 
-/// What the app needs before its first screen: the reviewers' news and the
-/// form versions pulled earlier.
+/// What the app needs before its first screen: the reviewers' news, the
+/// form versions and the last approved periodic reports pulled earlier.
 #[derive(Debug, Default)]
 pub struct Remembered {
     pub reviews: BTreeMap<ReportId, Vec<ReviewEvent>>,
     pub forms: Vec<FormDefinition>,
+    /// The villages' last approved periodic reports, for carried figures.
+    pub approved: Vec<ApprovedReport>,
 }
 
 /// Reads what the phone remembers of its pulls. Copies an older version of
@@ -739,6 +759,7 @@ pub async fn remembered() -> Result<Remembered, StorageError> {
     Ok(Remembered {
         reviews: db.reviews().await?,
         forms: db.pulled_forms().await?,
+        approved: db.last_approved().await?,
     })
 }
 

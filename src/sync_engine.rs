@@ -162,9 +162,13 @@ async fn carry_out(state: PhoneState, effect: Effect) -> Result<Event, SyncError
                     reviews: &updates.reviews,
                     forms: updates.forms.as_deref(),
                     villages: updates.villages.as_deref(),
+                    approved: updates.approved.as_deref(),
                     cursor: &updates.cursor,
                 })
                 .await?;
+            if let Some(approved) = updates.approved {
+                state.approved.set(approved);
+            }
             if let Some(forms) = updates.forms
                 && crate::components::form_catalog::adopt(forms)
                 && !state.forms_ready.get_untracked()

@@ -625,6 +625,7 @@ async fn upgrading_a_version_3_database_keeps_reports_drafts_and_photos_and_they
             reviews: std::slice::from_ref(&review),
             forms: Some(&kabar_shared::form::builtin_forms()),
             villages: Some(&villages),
+            approved: None,
             cursor: "c1",
         })
         .await
@@ -666,6 +667,7 @@ async fn a_pulled_page_merges_review_news_and_signing_out_forgets_only_the_users
         ),
         forms: None,
         villages: None,
+        approved: None,
         cursor,
     };
     db.keep_pulled(page(&[1], "c1")).await.unwrap();
@@ -677,7 +679,27 @@ async fn a_pulled_page_merges_review_news_and_signing_out_forgets_only_the_users
     );
     assert_eq!(db.pull_cursor().await.unwrap().as_deref(), Some("c2"));
 
+    // The last approved reports are replaced whole by a page that has them,
+    // kept by one that does not.
+    assert!(db.last_approved().await.unwrap().is_empty());
+    let approved = vec![kabar_shared::sync::ApprovedReport {
+        report_id: saved.id,
+        form_id: "laporan-bulanan-kependudukan".into(),
+        village: saved.village.clone(),
+        period: kabar_shared::form::Period::new(2026, 9).unwrap(),
+        answers: [("akhir_wni_l".to_owned(), serde_json::json!(1234))].into(),
+    }];
+    db.keep_pulled(PulledPage {
+        approved: Some(&approved),
+        ..page(&[], "c3")
+    })
+    .await
+    .unwrap();
+    db.keep_pulled(page(&[], "c4")).await.unwrap();
+    assert_eq!(db.last_approved().await.unwrap(), approved);
+
     db.forget_user().await.unwrap();
+    assert!(db.last_approved().await.unwrap().is_empty());
     assert!(db.reviews().await.unwrap().is_empty());
     assert_eq!(db.pull_cursor().await.unwrap(), None);
     assert_eq!(db.outbox().await.unwrap().len(), 1, "reports stay");

@@ -40,6 +40,7 @@ pub fn App() -> impl IntoView {
                     super::form_catalog::adopt(remembered.forms);
                     state.forms_ready.set(super::form_catalog::any_known());
                     state.reviews.set(remembered.reviews);
+                    state.approved.set(remembered.approved);
                 }
                 Err(error) => state.storage_error.set(Some(error)),
             }

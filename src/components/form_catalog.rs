@@ -70,10 +70,16 @@ pub fn latest(id: &str) -> Option<&'static FormDefinition> {
 /// report first because it is what most reports are, then the others by id
 /// (the order `FormCatalog::latest_forms` gives).
 pub fn offered_forms() -> Vec<&'static FormDefinition> {
-    let mut ids: Vec<&str> = forms().iter().map(|form| form.id.as_str()).collect();
-    ids.sort_by_key(|id| (*id != SHORT_REPORT_FORM, *id));
-    ids.dedup();
-    ids.into_iter().filter_map(latest).collect()
+    // Kept in order as they come (a handful of ids): a sort here would put
+    // another copy of the standard library's stable sort into the wasm.
+    let mut ids: Vec<(bool, &str)> = Vec::new();
+    for form in forms() {
+        let key = (form.id != SHORT_REPORT_FORM, form.id.as_str());
+        if let Err(at) = ids.binary_search(&key) {
+            ids.insert(at, key);
+        }
+    }
+    ids.into_iter().filter_map(|(_, id)| latest(id)).collect()
 }
 
 /// What the picker offers a user: only the forms their role may file, as
@@ -93,9 +99,10 @@ pub(crate) fn default_form_for(access: Option<&Access>) -> Option<&'static FormD
 }
 
 /// A one-line title for a saved report in the list: the short report's own
-/// title, or the form's title with the first short text answered (such as
-/// the place of an incident), so two reports of the same form can be told
-/// apart.
+/// title; for a periodic form the form's title and the month
+/// ("Laporan Bulanan Kependudukan · Oktober 2026"); else the form's title
+/// with the first short text answered (such as the place of an incident),
+/// so two reports of the same form can be told apart.
 pub fn report_title(report: &Report, lang: kabar_shared::form::Lang) -> String {
     if report.form.id == SHORT_REPORT_FORM {
         return report.title().to_owned();
@@ -104,6 +111,10 @@ pub fn report_title(report: &Report, lang: kabar_shared::form::Lang) -> String {
         // A form this app version does not know; its id is still telling.
         return describe_unknown(&report.form);
     };
+    // A periodic report is told apart by its month.
+    if let Some(period) = form.period_of(&report.answers) {
+        return form.title_for_period(Some(period), lang);
+    }
     let title = form.title.get(lang);
     match first_short_text(&form.fields, report) {
         Some(text) => format!("{title}: {text}"),

@@ -9,8 +9,14 @@
 //! only judge of what is right.
 
 use crate::i18n::Lang;
-use kabar_shared::form::{Context, Date, Field, FieldKind, FormDefinition, Problem, validate};
-use kabar_shared::report::Answers;
+use kabar_shared::form::number::parse_decimal;
+use kabar_shared::form::{
+    Context, Date, Field, FieldKind, FormDefinition, Problem, carry_mismatches, carry_over,
+    validate,
+};
+use kabar_shared::report::{Answers, answers_from_object, object_from_answers};
+use kabar_shared::sync::ApprovedReport;
+use kabar_shared::text::lowercase;
 use leptos::prelude::*;
 use serde_json::Value as Json;
 
@@ -65,6 +71,12 @@ pub struct FormState {
     /// The reviewer's note on a report sent back, lower-cased: fields it
     /// names by their label are marked.
     pub reviewer_note: StoredValue<Option<String>>,
+    /// The villages' last approved periodic reports and the report's
+    /// village: fields that carry from the previous period start from the
+    /// one of this form and village, and say so when they no longer match
+    /// (see `kabar_shared::form::carry`). Plain signals, not a derived one:
+    /// the lookup is a method, which keeps the wasm small.
+    pub approved: Option<(RwSignal<Vec<ApprovedReport>>, RwSignal<String>)>,
 }
 
 impl FormState {
@@ -86,12 +98,82 @@ impl FormState {
             lang,
             today,
             reviewer_note: StoredValue::new(None),
+            approved: None,
         }
+    }
+
+    /// The same form, with the villages' last approved reports to carry
+    /// figures from and the signal holding the report's village.
+    pub fn with_approved(
+        mut self,
+        approved: RwSignal<Vec<ApprovedReport>>,
+        village: RwSignal<String>,
+    ) -> FormState {
+        self.approved = Some((approved, village));
+        self
+    }
+
+    /// Runs `f` with the village's last approved report of this form, if
+    /// the phone knows one (tracked).
+    fn with_previous<R>(self, f: impl FnOnce(Option<&ApprovedReport>) -> R) -> R {
+        let Some((approved, village)) = self.approved else {
+            return f(None);
+        };
+        let form_id = &self.form.id;
+        village.with(|village| {
+            approved.with(|list| {
+                f(list
+                    .iter()
+                    .find(|a| a.form_id == *form_id && a.village.as_str() == village))
+            })
+        })
+    }
+
+    /// Prefills the carried figures once the report names its period and
+    /// the approved report of the month before is known; only fields still
+    /// empty, so nothing typed is overwritten. Called when the year or the
+    /// month is answered (a new month is a new start), not from an effect.
+    fn prefill_carried(self) {
+        let Some(period) = self
+            .live
+            .with_untracked(|answers| self.form.period_of(answers))
+        else {
+            return;
+        };
+        let carried = untrack(|| {
+            self.with_previous(|previous| {
+                previous
+                    .map(|p| carry_over(self.form, period, p.period, &p.answers))
+                    .unwrap_or_default()
+            })
+        });
+        if !carried.is_empty() {
+            self.raw.update(|raw| {
+                for (code, value) in carried {
+                    raw.entry(code).or_insert(value);
+                }
+            });
+        }
+    }
+
+    /// The warning next to a carried figure that no longer matches the
+    /// approved month-end it started from (tracked), in the user's language.
+    pub fn carry_warning(self, code: &str) -> Option<String> {
+        let lang = self.lang.get().shared();
+        self.with_previous(|previous| {
+            let previous = previous?;
+            self.live.with(|answers| {
+                carry_mismatches(self.form, answers, previous.period, &previous.answers)
+                    .into_iter()
+                    .find(|mismatch| mismatch.code == code)
+                    .map(|mismatch| mismatch.message(lang))
+            })
+        })
     }
 
     /// The same form, with the fields the reviewer's note names marked.
     pub fn with_reviewer_note(self, note: &str) -> FormState {
-        self.reviewer_note.set_value(Some(note.to_lowercase()));
+        self.reviewer_note.set_value(Some(lowercase(note)));
         self
     }
 
@@ -104,9 +186,9 @@ impl FormState {
             };
             let label_named = [&field.label.id, &field.label.en]
                 .into_iter()
-                .map(|label| label.trim().to_lowercase())
+                .map(|label| lowercase(label.trim()))
                 .any(|label| label.chars().count() >= 4 && note.contains(&label));
-            label_named || note.contains(&field.code.to_lowercase())
+            label_named || note.contains(&lowercase(&field.code))
         })
     }
 
@@ -123,8 +205,16 @@ impl FormState {
             .with(|answers| lookup(answers, slot, code).cloned())
     }
 
-    /// Sets or, with `None`, clears a field's answer.
+    /// Sets or, with `None`, clears a field's answer; answering the period
+    /// of a periodic form prefills what it carries from the month before.
     pub fn set(self, slot: Slot, code: &str, value: Option<Json>) {
+        let names_period = slot == Slot::Top
+            && self.approved.is_some()
+            && self
+                .form
+                .period
+                .as_ref()
+                .is_some_and(|rule| code == rule.year_field || code == rule.month_field);
         self.raw.update(|answers| match slot {
             Slot::Top => {
                 match value {
@@ -146,6 +236,9 @@ impl FormState {
                 }
             }
         });
+        if names_period {
+            self.prefill_carried();
+        }
     }
 
     /// Whether a field is asked, by its own `relevant` against the live
@@ -165,7 +258,7 @@ impl FormState {
                     .and_then(Json::as_array)
                     .and_then(|rows| rows.get(index))
                     .and_then(Json::as_object)
-                    .map(|row| row.clone().into_iter().collect())
+                    .map(|row| answers_from_object(row.clone()))
                     .unwrap_or_default();
                 let context = Context {
                     answers,
@@ -273,11 +366,8 @@ fn coerce_value(kind: &FieldKind, value: &Json) -> Option<Json> {
             if text.is_empty() {
                 return None;
             }
-            let number = text
-                .replace(',', ".")
-                .parse::<f64>()
-                .ok()
-                .and_then(serde_json::Number::from_f64);
+            let number =
+                parse_decimal(&text.replace(',', ".")).and_then(serde_json::Number::from_f64);
             Some(number.map_or_else(|| Json::String(text.to_owned()), Json::Number))
         }
         (FieldKind::Nik, Json::String(text)) => {
@@ -292,8 +382,8 @@ fn coerce_value(kind: &FieldKind, value: &Json) -> Option<Json> {
                 .iter()
                 .map(|row| match row.as_object() {
                     Some(object) => {
-                        let raw: Answers = object.clone().into_iter().collect();
-                        Json::Object(coerce(fields, &raw).into_iter().collect())
+                        let raw = answers_from_object(object.clone());
+                        Json::Object(object_from_answers(coerce(fields, &raw)))
                     }
                     None => row.clone(),
                 })

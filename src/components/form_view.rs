@@ -25,9 +25,24 @@ pub fn FormView(state: FormState) -> impl IntoView {
                 .map(|description| {
                     view! { <p class="form-description">{move || description.get(lang.get().shared()).to_owned()}</p> }
                 })}
+            {has_required(&form.fields).then(|| view! {
+                <p class="form-legend">
+                    <span class="required" aria-hidden="true">"* "</span>
+                    {move || i18n::REQUIRED_LEGEND.get(lang.get())}
+                </p>
+            })}
             {fields_view(state, &form.fields, Slot::Top)}
         </div>
     }
+}
+
+/// Whether any field, in sections and repeats too, must be answered: only
+/// then does the form explain the mark.
+fn has_required(fields: &[Field]) -> bool {
+    fields.iter().any(|field| {
+        field.required
+            || matches!(&field.kind, FieldKind::Section { fields } | FieldKind::Repeat { fields, .. } if has_required(fields))
+    })
 }
 
 /// The fields of a form, a section or a repeat row, in form order.
@@ -84,9 +99,11 @@ fn answer_field(state: FormState, field: &'static Field, slot: Slot) -> AnyView 
     let id = slot.dom_id(&field.code);
     let path = slot.path(&field.code);
     let label_text = move || field.label.get(lang.get().shared()).to_owned();
+    // The star is for the eye; a screen reader hears "wajib diisi" as part
+    // of the label instead (an image's name counts in its label's).
     let required = field.required.then(|| {
         view! {
-            <span class="required" title=move || i18n::REQUIRED_MARK.get(lang.get())>
+            <span class="required" role="img" aria-label=move || i18n::REQUIRED_LEGEND.get(lang.get())>
                 " *"
             </span>
         }
@@ -124,6 +141,7 @@ fn answer_field(state: FormState, field: &'static Field, slot: Slot) -> AnyView 
             {remark}
             {hint_view(state, field)}
             {widget}
+            {carry_warning_view(state, field)}
             {problems_view(state, path)}
         </div>
     }
@@ -149,6 +167,20 @@ fn hint_view(state: FormState, field: &'static Field) -> Option<impl IntoView + 
     let lang = state.lang;
     field.hint.as_ref().map(|hint| {
         view! { <p class="hint">{move || hint.get(lang.get().shared()).to_owned()}</p> }
+    })
+}
+
+/// A carried figure that differs from last month's approved end: a warning,
+/// not a problem, since the village may have a reason; the Command Center
+/// sees it too.
+fn carry_warning_view(state: FormState, field: &'static Field) -> impl IntoView {
+    field.carry_from.as_ref().map(|_| {
+        let code = field.code.as_str();
+        move || {
+            state
+                .carry_warning(code)
+                .map(|text| view! { <p class="field-warning" role="status">{text}</p> })
+        }
     })
 }
 

@@ -3,11 +3,15 @@
 //! 12-megapixel camera photo of 4–6 MB becomes roughly 200–400 kB, which a
 //! prepaid plan and a 2G link can carry. The browser does the decoding and
 //! encoding (`createImageBitmap` and a canvas), so no image crate is shipped.
+//! Only one decoded bitmap exists at a time, and only at the kept size.
 
 use js_sys::{Promise, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Blob, CanvasRenderingContext2d, File, HtmlCanvasElement, ImageBitmap};
+use web_sys::{
+    Blob, CanvasRenderingContext2d, File, HtmlCanvasElement, HtmlImageElement, ImageBitmap,
+    ImageBitmapOptions, ImageBitmapRenderingContext, ResizeQuality, Url,
+};
 
 pub const MAX_SIDE_PX: u32 = 1600;
 pub const JPEG_QUALITY: f64 = 0.8;
@@ -32,21 +36,35 @@ pub fn scaled_size(width: u32, height: u32, max_side: u32) -> (u32, u32) {
     (side(width), side(height))
 }
 
+/// Downscales `file` holding one decoded bitmap at a time, and only at the
+/// size it is kept: a 12-megapixel photo decoded whole is 48 MB, which a
+/// 1 GB phone may not have to spare while the form is open.
+///
+/// The picture's size comes from an `<img>` that is loaded but never drawn
+/// (Chrome reads the size, EXIF orientation applied, without decoding the
+/// pixels). `createImageBitmap` then decodes straight to the kept size, and
+/// a JPEG, which has no transparency, goes to the encoder through a
+/// `bitmaprenderer` canvas that takes the bitmap over instead of copying
+/// it. Other pictures are drawn on white, so transparency does not turn
+/// black in the JPEG.
 pub async fn downscale_to_jpeg(file: &File) -> Result<Downscaled, String> {
     let window = web_sys::window().ok_or("no window")?;
     let document = window.document().ok_or("no document")?;
-    // The browser applies the photo's EXIF orientation here, so a portrait
-    // photo stays upright.
+    let (natural_width, natural_height) = natural_size(file).await?;
+    let (width, height) = scaled_size(natural_width, natural_height, MAX_SIDE_PX);
+    let options = ImageBitmapOptions::new();
+    options.set_resize_width(width);
+    options.set_resize_height(height);
+    options.set_resize_quality(ResizeQuality::High);
     let bitmap: ImageBitmap = JsFuture::from(
         window
-            .create_image_bitmap_with_blob(file)
+            .create_image_bitmap_with_blob_and_image_bitmap_options(file, &options)
             .map_err(describe)?,
     )
     .await
     .map_err(describe)?
     .dyn_into()
     .map_err(|_| "not a picture".to_owned())?;
-    let (width, height) = scaled_size(bitmap.width(), bitmap.height(), MAX_SIDE_PX);
     let canvas: HtmlCanvasElement = document
         .create_element("canvas")
         .map_err(describe)?
@@ -54,25 +72,27 @@ pub async fn downscale_to_jpeg(file: &File) -> Result<Downscaled, String> {
         .map_err(|_| "no canvas".to_owned())?;
     canvas.set_width(width);
     canvas.set_height(height);
-    let context: CanvasRenderingContext2d = canvas
-        .get_context("2d")
-        .map_err(describe)?
-        .ok_or("no 2d canvas")?
-        .dyn_into()
-        .map_err(|_| "no 2d canvas".to_owned())?;
-    // JPEG has no transparency; a transparent PNG would turn black without
-    // a white background.
-    context.set_fill_style_str("#fff");
-    context.fill_rect(0.0, 0.0, f64::from(width), f64::from(height));
-    let drawn = context.draw_image_with_image_bitmap_and_dw_and_dh(
-        &bitmap,
-        0.0,
-        0.0,
-        f64::from(width),
-        f64::from(height),
-    );
-    bitmap.close();
-    drawn.map_err(describe)?;
+    if file.type_() == JPEG_MIME {
+        let context: ImageBitmapRenderingContext = canvas
+            .get_context("bitmaprenderer")
+            .map_err(describe)?
+            .ok_or("no bitmap canvas")?
+            .dyn_into()
+            .map_err(|_| "no bitmap canvas".to_owned())?;
+        context.transfer_from_image_bitmap(&bitmap);
+    } else {
+        let context: CanvasRenderingContext2d = canvas
+            .get_context("2d")
+            .map_err(describe)?
+            .ok_or("no 2d canvas")?
+            .dyn_into()
+            .map_err(|_| "no 2d canvas".to_owned())?;
+        context.set_fill_style_str("#fff");
+        context.fill_rect(0.0, 0.0, f64::from(width), f64::from(height));
+        let drawn = context.draw_image_with_image_bitmap(&bitmap, 0.0, 0.0);
+        bitmap.close();
+        drawn.map_err(describe)?;
+    }
 
     let encoded = Promise::new(&mut |resolve, reject| {
         let started = canvas.to_blob_with_type_and_encoder_options(
@@ -89,11 +109,36 @@ pub async fn downscale_to_jpeg(file: &File) -> Result<Downscaled, String> {
         .map_err(describe)?
         .dyn_into()
         .map_err(|_| "the browser could not encode a JPEG".to_owned())?;
+    // The canvas's pixels go now, not when the collector gets to them.
+    canvas.set_width(0);
+    canvas.set_height(0);
     let buffer = JsFuture::from(blob.array_buffer())
         .await
         .map_err(describe)?;
     let bytes = Uint8Array::new(&buffer).to_vec();
     Ok(Downscaled { blob, bytes })
+}
+
+/// The width and height `file` shows at, EXIF orientation applied, read by
+/// an image element that loads the file but never paints it, so its pixels
+/// are not decoded.
+async fn natural_size(file: &File) -> Result<(u32, u32), String> {
+    let url = Url::create_object_url_with_blob(file).map_err(describe)?;
+    let image = HtmlImageElement::new().map_err(describe)?;
+    let loaded = Promise::new(&mut |resolve, reject| {
+        image.set_onload(Some(&resolve));
+        image.set_onerror(Some(&reject));
+    });
+    image.set_src(&url);
+    let outcome = JsFuture::from(loaded).await;
+    image.set_onload(None);
+    image.set_onerror(None);
+    let _ = Url::revoke_object_url(&url);
+    outcome.map_err(|_| "not a picture".to_owned())?;
+    match (image.natural_width(), image.natural_height()) {
+        (0, _) | (_, 0) => Err("not a picture".to_owned()),
+        size => Ok(size),
+    }
 }
 
 /// A JavaScript error as text for the user's error notice.

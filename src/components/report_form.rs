@@ -70,10 +70,14 @@ pub(crate) fn ReportForm() -> impl IntoView {
         filing.submit();
     };
 
+    // The villages' last approved periodic reports, for carried figures: as
+    // the phone kept them, until a pull brings newer ones.
+    let approved = state.approved;
     // Only the form's id is read here, so typing never rebuilds the form.
     let form_view = move || {
         let form = latest(&form_id.get()).unwrap_or(first_form);
-        let form_state = FormState::new(form, answers, problems, lang, wita_today(now_ms()));
+        let form_state = FormState::new(form, answers, problems, lang, wita_today(now_ms()))
+            .with_approved(approved, village);
         view! { <FormView state=form_state /> }
     };
 

@@ -7,7 +7,7 @@ use crate::sync_engine::SyncError;
 use kabar_shared::ReportId;
 use kabar_shared::account::Me;
 use kabar_shared::phone_sync::{Event, PhoneSync};
-use kabar_shared::sync::ReviewEvent;
+use kabar_shared::sync::{ApprovedReport, ReviewEvent};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::collections::BTreeMap;
@@ -65,6 +65,9 @@ pub(crate) struct PhoneState {
     /// The phone knows the forms: read from IndexedDB at start, or brought
     /// by the first pull. Set once, so an open form is never rebuilt.
     pub forms_ready: RwSignal<bool>,
+    /// The villages' last approved periodic reports, as last pulled: a new
+    /// report's carried figures start from them.
+    pub approved: RwSignal<Vec<ApprovedReport>>,
 }
 
 const LANGUAGE_KEY: &str = "kabar-desa.language";
@@ -93,6 +96,7 @@ impl PhoneState {
             fix_saved: RwSignal::new(false),
             changing_password: RwSignal::new(false),
             forms_ready: RwSignal::new(false),
+            approved: RwSignal::new(Vec::new()),
         }
     }
 
@@ -133,6 +137,7 @@ impl PhoneState {
             .update_value(|sync| sync.receive(Event::SignedOut));
         self.reviews.set(BTreeMap::new());
         self.entries.set(Vec::new());
+        self.approved.set(Vec::new());
         self.opened.set(None);
         self.changing_password.set(false);
         spawn_local(async move {

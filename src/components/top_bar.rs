@@ -1,6 +1,6 @@
 //! The title bar: app name, connection state and the language switch; and
 //! under it, on every screen, who is signed in and for which village, since
-//! phones are shared.
+//! phones are shared, with changing the password and signing out.
 
 use super::state::{Connection, PhoneState, Session};
 use crate::api;
@@ -29,32 +29,13 @@ pub fn TopBar() -> impl IntoView {
         Connection::Offline => "offline",
         Connection::Sending => "sending",
     };
-    let user_name = move || match state.session.get() {
-        Session::SignedIn(me) => Some(me.display_name),
-        Session::SignedOut => None,
-    };
-    let logout = move |_| {
-        spawn_local(async move {
-            // Forget the identity even when the server cannot be told: on a
-            // shared phone the next person must not act as this user.
-            let _ = api::logout().await;
-            state.signed_out();
-        });
-    };
+    // The bar holds only the name, the connection and the language, so
+    // "Kabar Desa" fits whole on a 360 px phone; signing out sits with the
+    // signed-in name below.
     view! {
         <header class="topbar">
             <h1>{move || i18n::APP_TITLE.get(lang.get())}</h1>
             <span class="pill" role="status" data-connection=connection_name>{connection_text}</span>
-            {move || {
-                user_name()
-                    .map(|name| {
-                        view! {
-                            <button class="lang" title=name on:click=logout>
-                                {i18n::LOGOUT.get(lang.get())}
-                            </button>
-                        }
-                    })
-            }}
             <button
                 class="lang"
                 aria-label=move || i18n::SWITCH_LANGUAGE_LABEL.get(lang.get())
@@ -97,12 +78,26 @@ fn SignedInAs() -> impl IntoView {
             i18n::SIGNED_IN_AS.get(lang),
             me.display_name
         );
+        let logout = move |_| {
+            spawn_local(async move {
+                // Forget the identity even when the server cannot be told:
+                // on a shared phone the next person must not act as this
+                // user.
+                let _ = api::logout().await;
+                state.signed_out();
+            });
+        };
         Some(view! {
             <div class="who" data-who=me.username.as_str().to_owned()>
                 <p>{text}</p>
-                <button type="button" class="link" on:click=move |_| state.changing_password.set(true)>
-                    {i18n::CHANGE_PASSWORD.get(lang)}
-                </button>
+                <span class="who-actions">
+                    <button type="button" class="link" on:click=move |_| state.changing_password.set(true)>
+                        {i18n::CHANGE_PASSWORD.get(lang)}
+                    </button>
+                    <button type="button" class="link" on:click=logout>
+                        {i18n::LOGOUT.get(lang)}
+                    </button>
+                </span>
             </div>
         })
     }

@@ -6,6 +6,7 @@
 import { TestServer, launchBrowser, newPhone } from "../e2e/harness.mjs";
 import { ingestBench, ingestRows } from "./ingest.mjs";
 import { startShapedLink } from "./shaped-link.mjs";
+import { photoPipeline } from "./photo.mjs";
 
 // The links a first visit is measured on. Each is a shaped TCP link that the
 // page and its service worker share (tests/bench/shaped-link.mjs): DevTools
@@ -56,7 +57,7 @@ async function coldStart(browser, server, network) {
 
 const server = await TestServer.create();
 const browser = await launchBrowser();
-const results = { cpuSlowdown: CPU_SLOWDOWN, runs: RUNS, load: {}, ingest: null };
+const results = { cpuSlowdown: CPU_SLOWDOWN, runs: RUNS, load: {}, ingest: null, photo: null };
 try {
   for (const [name, network] of Object.entries(NETWORKS)) {
     const runs = [];
@@ -68,6 +69,7 @@ try {
       transferredBytes: median(runs.map((r) => r.bytes)),
     };
   }
+  results.photo = await photoPipeline(browser, server, { runs: RUNS, cpuSlowdown: CPU_SLOWDOWN });
 } finally {
   await browser.close();
   await server.destroy();
@@ -85,6 +87,8 @@ const rows = [
   ["bytes of a first visit, page + worker (B)", results.load["300ms-700kbps"].transferredBytes, 1.05 * firstLoad, "lower"],
   ...ingestRows(results.ingest),
   ["push body per report, gzip (B)", results.ingest.sqlite.batchOf100Bytes.gzip / 100, 150, "lower"],
+  ["12 MP camera JPEG to upload-ready, 4x CPU (ms)", results.photo.readyMs, 1_500, "lower"],
+  ["12 MP camera JPEG as kept and uploaded (B)", results.photo.keptBytes, 200_000, "lower"],
 ];
 const format = (value) => (Number.isFinite(value) ? Math.round(value).toLocaleString("en-US") : "n/a");
 console.log(`\n${"figure".padEnd(50)} ${"measured".padStart(12)} ${"goal".padStart(12)} ${"ratio".padStart(7)}`);

@@ -19,7 +19,8 @@ cargo xtask e2e [FILE...]              build the apps and the server, run the en
 cargo xtask faults                     the slow fault suite: server killed mid-sync, torn uploads, 200 phones (also part of `test`)
 cargo xtask schemathesis               Schemathesis against a live dev server and /api/openapi.json (also part of `test`)
 cargo xtask architecture               check the invariants ARCHITECTURE.md states (also part of `test`)
-cargo xtask bench                      measure the first-load size and speed of the app and the server's sync";
+cargo xtask bench                      measure the first-load size and speed of the app and the server's sync
+cargo xtask size                       the first-load table of the last build's dist/ and its size budget (part of `test`)";
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -32,6 +33,7 @@ fn main() -> anyhow::Result<()> {
         "run" => build::run(rest),
         "test" => test::run(rest),
         "bench" => bench::run(rest),
+        "size" => bench::check_first_load_budget(),
         "faults" => test::run_faults(rest),
         "e2e" => test::run_end_to_end(rest),
         "schemathesis" => schemathesis::run(rest),

@@ -6,7 +6,7 @@ use gloo_net::http::{Request, Response};
 use kabar_shared::Report;
 use kabar_shared::account::{LoginRequest, Me};
 use kabar_shared::form::Period;
-use kabar_shared::form::{FormDefinition, Text};
+use kabar_shared::form::{CarryMismatch, FormDefinition, Text};
 use kabar_shared::period::Filing;
 use kabar_shared::report::{FormRef, ReviewStatus};
 use serde::de::DeserializeOwned;
@@ -189,6 +189,10 @@ pub struct Detail {
     /// Whether a reviewer made the report public on `/publik/`.
     #[serde(default)]
     pub public: bool,
+    /// Start-of-month figures that differ from the approved report of the
+    /// month before.
+    #[serde(default)]
+    pub carry_mismatches: Vec<CarryMismatch>,
 }
 
 pub async fn detail(id: &str) -> Result<Detail, Failure> {

@@ -70,6 +70,8 @@ texts! {
     FORM_VERSION = "Versi formulir" / "Form version";
     PERIOD = "Periode" / "Period";
     ANSWERS = "Jawaban" / "Answers";
+    CARRY_FLAGS = "Angka awal bulan berbeda dari akhir bulan lalu yang sudah disetujui. Tanyakan alasannya kepada desa."
+        / "Start-of-month figures differ from last month's approved end. Ask the village why.";
     PHOTOS = "Foto" / "Photos";
     PHOTO_PENDING = "Foto belum tiba dari ponsel." / "Photo not yet arrived from the phone.";
     HISTORY = "Riwayat tinjauan" / "Review history";

@@ -166,6 +166,10 @@ const ENDPOINTS: &[Endpoint] = &[
                 "the cursor of the previous pull's answer; none on the first",
             ),
             ("limit", "review events per page"),
+            (
+                "approved",
+                "true: also each of the user's villages' last approved report of each periodic form (its carried answers only)",
+            ),
         ],
         responses: &[
             ("200", "PullResponse"),

@@ -209,6 +209,17 @@ pub fn components() -> Vec<(&'static str, Value)> {
                             "report_id": {"type": "string"},
                             "missing_photos": {"type": "array", "items": {"$ref": "#/components/schemas/ContentHash"}}
                         }
+                    }},
+                    "approved": {"type": "array", "items": {
+                        "type": "object",
+                        "required": ["report_id", "form_id", "village", "period", "answers"],
+                        "properties": {
+                            "report_id": {"type": "string"},
+                            "form_id": {"type": "string"},
+                            "village": {"type": "string"},
+                            "period": {"type": "string"},
+                            "answers": {"type": "object"}
+                        }
                     }}
                 }
             }),

@@ -25,12 +25,12 @@ use axum::routing::get;
 use axum::{Json, Router};
 use kabar_shared::account::{DistrictCode, Scope};
 use kabar_shared::form::Period;
-use kabar_shared::form::{FieldKind, FormDefinition, Text};
+use kabar_shared::form::{CarryMismatch, FieldKind, FormDefinition, Text, carry_mismatches};
 use kabar_shared::period::{Filing, deadline_ms, due_day, filing, report_period};
 use kabar_shared::report::URGENCY_FIELD;
 use kabar_shared::report::{FormRef, ReviewStatus};
 use kabar_shared::village::Gazetteer;
-use kabar_shared::{ReportId, VillageCode};
+use kabar_shared::{Report, ReportId, VillageCode};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use utoipa::openapi::HttpMethod;
@@ -650,7 +650,7 @@ fn inbox_item(state: &AppState, row: InboxRow) -> InboxItem {
             .get(URGENCY_FIELD)
             .and_then(|value| value.as_str())
             .map(str::to_owned),
-        period: report_period(&report.answers, report.created_at_ms),
+        period: report_period(form, &report),
         summary,
         form: report.form,
     }
@@ -697,6 +697,10 @@ struct Detail {
     photos: Vec<PhotoView>,
     /// Whether a reviewer made the report public on `/publik/`.
     public: bool,
+    /// Start-of-period figures that differ from the previous period's
+    /// approved report: the village changed a prefilled figure, which the
+    /// phone flagged and the reviewer should see.
+    carry_mismatches: Vec<CarryMismatch>,
 }
 
 async fn detail(
@@ -735,18 +739,53 @@ async fn detail(
         })
         .collect();
     let public = state.store.is_public(&report.id.to_string()).await?;
+    let form = state.catalog.current().get(&report.form).cloned();
+    let carry_mismatches = match &form {
+        Some(form) => carry_flags(&state, form, report).await?,
+        None => Vec::new(),
+    };
     Ok(Json(Detail {
         public,
-        form: state.catalog.current().get(&report.form).cloned(),
+        carry_mismatches,
+        form,
         village_name: village_name(&report.village),
         district_name,
-        period: report_period(&report.answers, report.created_at_ms),
+        period: report_period(state.catalog.current().get(&report.form), report),
         device_id,
         submitter_name,
         reviews,
         photos,
         stored,
     }))
+}
+
+/// The carried figures of `report` that differ from the approved report of
+/// the month before, judged by the shared rule.
+async fn carry_flags(
+    state: &AppState,
+    form: &FormDefinition,
+    report: &Report,
+) -> Result<Vec<CarryMismatch>, ApiError> {
+    let Some(period) = form.period_of(&report.answers) else {
+        return Ok(Vec::new());
+    };
+    if form.carried_fields().is_empty() {
+        return Ok(Vec::new());
+    }
+    let previous = period.previous();
+    let Some(approved) = state
+        .store
+        .approved_report_of_period(&form.id, &report.village, previous)
+        .await?
+    else {
+        return Ok(Vec::new());
+    };
+    Ok(carry_mismatches(
+        form,
+        &report.answers,
+        previous,
+        &approved.answers,
+    ))
 }
 
 #[derive(Serialize)]
@@ -856,7 +895,7 @@ fn grid(
     // The first report filled for each village and month decides the cell.
     let mut filed: HashMap<(VillageCode, Period), &FilingRow> = HashMap::new();
     for row in &rows {
-        if let Some(period) = report_period(&row.report.answers, row.report.created_at_ms) {
+        if let Some(period) = report_period(Some(form), &row.report) {
             filed
                 .entry((row.report.village.clone(), period))
                 .or_insert(row);

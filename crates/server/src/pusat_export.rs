@@ -317,7 +317,7 @@ fn csv(catalog: &FormCatalog, rows: &[InboxRow]) -> String {
             report.village.to_string(),
             village_name(&report.village),
             row.status.as_str().to_owned(),
-            report_period(&report.answers, report.created_at_ms)
+            report_period(form, report)
                 .map(|month| month.to_string())
                 .unwrap_or_default(),
             wita(report.created_at_ms),

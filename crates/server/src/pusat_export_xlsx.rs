@@ -149,7 +149,7 @@ fn report_sheet(
             village_name(&report.village),
             district_name(report.village.district_code()),
             row.status.as_str().to_owned(),
-            report_period(&report.answers, report.created_at_ms)
+            report_period(definition, report)
                 .map(|month| month.to_string())
                 .unwrap_or_default(),
             row.submitted_by.clone().unwrap_or_default(),

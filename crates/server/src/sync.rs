@@ -3,19 +3,21 @@
 
 use crate::auth::{Client, CurrentUser};
 use crate::error::ApiError;
-use crate::store::{NewReport, PeriodKey, PushTx, Submitter, now_ms};
+use crate::store::{ApprovedPeriodReport, NewReport, PeriodKey, PushTx, Submitter, now_ms};
 use crate::{ApiJson, AppState};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use kabar_shared::acceptance::AcceptedReport;
+use kabar_shared::form::{FormCatalog, carried_answers};
 use kabar_shared::report::{FieldError, FieldProblem};
 use kabar_shared::sync::{
-    Judgement, MAX_PULL_PAGE, MAX_PUSH_BATCH, PROTOCOL_VERSION, PullQuery, PullResponse, PushItem,
-    PushOutcome, PushRequest, PushResponse, PushResult, admit, announced_photos, judge_push,
+    ApprovedReport, Judgement, MAX_PULL_PAGE, MAX_PUSH_BATCH, PROTOCOL_VERSION, PullQuery,
+    PullResponse, PushItem, PushOutcome, PushRequest, PushResponse, PushResult, admit,
+    announced_photos, judge_push,
 };
-use kabar_shared::village::Gazetteer;
+use kabar_shared::village::{Gazetteer, Village, VillageCode};
 use kabar_shared::{ContentHash, ReportId};
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
@@ -458,6 +460,10 @@ async fn pull(
         forms: catalog.fingerprint.clone(),
         villages: villages_fingerprint.clone(),
     };
+    let approved = match query.approved {
+        Some(true) => Some(last_approved(&state, &catalog, &villages).await?),
+        _ => None,
+    };
     Ok(Json(PullResponse {
         protocol_version: PROTOCOL_VERSION,
         cursor: next.encode(),
@@ -466,7 +472,35 @@ async fn pull(
         villages: (cursor.villages != villages_fingerprint).then_some(villages),
         reviews: reviews.into_iter().map(|(_, review)| review).collect(),
         incomplete: state.store.incomplete_reports_of(user.user_id).await?,
+        approved,
     }))
+}
+
+/// The villages' last approved periodic reports, each with only the answers
+/// a next report carries from: the phone keeps no more of them.
+async fn last_approved(
+    state: &AppState,
+    catalog: &FormCatalog,
+    villages: &[Village],
+) -> Result<Vec<ApprovedReport>, ApiError> {
+    let codes: Vec<VillageCode> = villages
+        .iter()
+        .map(|village| village.code.clone())
+        .collect();
+    let found = state.store.last_approved_reports(&codes).await?;
+    Ok(found
+        .into_iter()
+        .map(|ApprovedPeriodReport { period, report }| {
+            let versions = catalog.forms().filter(|form| form.id == report.form.id);
+            ApprovedReport {
+                report_id: report.id,
+                answers: carried_answers(versions, &report.answers),
+                form_id: report.form.id,
+                village: report.village,
+                period,
+            }
+        })
+        .collect())
 }
 
 #[cfg(test)]

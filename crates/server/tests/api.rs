@@ -86,6 +86,7 @@ on_both_backends! {
     malformed_image_headers_get_4xx_and_the_server_keeps_answering,
     only_image_data_is_stored_and_huge_images_are_refused,
     the_pull_sends_forms_and_villages_once_then_only_reviews_page_by_page,
+    the_pull_carries_the_villages_last_approved_monthly_report_and_its_figures,
     an_edit_replaces_a_report_sent_back_for_revision_but_not_an_approved_one,
     catalog_forms_are_validated_like_on_the_phone_and_unasked_answers_are_not_kept,
     compressed_requests_are_read_and_responses_compressed,

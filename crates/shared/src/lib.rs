@@ -15,6 +15,7 @@ pub mod phone_sync;
 pub mod report;
 pub mod review;
 pub mod sync;
+pub mod text;
 pub mod village;
 
 pub use report::{ContentHash, Report, ReportBody, ReportId, ReportTitle};

@@ -2,15 +2,16 @@
 //! periodic report is due, and whether a village filed on time.
 //!
 //! A period is a calendar month in Kotamobagu's time zone (WITA, UTC+8). A
-//! monthly form's report names its month in its answers (`tahun` and
-//! `bulan`); any other report belongs to the month it was filled in.
+//! periodic form's report names its month in the answers its form's period
+//! rule points at (the monthly population report's `tahun` and `bulan`); any
+//! other report belongs to the month it was filled in.
 //!
 //! The month itself is [`Period`], the one month type of the phone, the
 //! server and the Command Center; the due day comes from the form
 //! definition's period rule.
 
 use crate::form::{Date, FormDefinition, Frequency, Lang, Period};
-use crate::report::{Answers, ReviewStatus};
+use crate::report::{Report, ReviewStatus};
 use crate::sync::Delivery;
 use serde::{Deserialize, Serialize};
 
@@ -32,24 +33,12 @@ pub fn deadline_ms(period: Period, due_day: u8) -> i64 {
     period.next().start_ms() + i64::from(due_day) * DAY_MS
 }
 
-/// The answers naming a monthly report's own period.
-pub const PERIOD_YEAR_FIELD: &str = "tahun";
-pub const PERIOD_MONTH_FIELD: &str = "bulan";
-
-/// The month a report is about: the year and month its answers name, else
-/// the month it was filled in.
-pub fn report_period(answers: &Answers, created_at_ms: i64) -> Option<Period> {
-    let year = answers
-        .get(PERIOD_YEAR_FIELD)
-        .and_then(|value| value.as_i64());
-    let month = answers
-        .get(PERIOD_MONTH_FIELD)
-        .and_then(|value| value.as_str())
-        .and_then(|text| text.parse::<u8>().ok());
-    match (year, month) {
-        (Some(year), Some(month)) => Period::new(i32::try_from(year).ok()?, month),
-        _ => Period::of_unix_millis(created_at_ms),
-    }
+/// The month a report is about: the period its answers name under its
+/// form's period rule, else the month it was filled in. No field name is
+/// assumed: a form without a period rule (or an unknown form) names none.
+pub fn report_period(form: Option<&FormDefinition>, report: &Report) -> Option<Period> {
+    form.and_then(|form| form.period_of(&report.answers))
+        .or_else(|| Period::of_unix_millis(report.created_at_ms))
 }
 
 /// Where a village stands with one periodic report for one month.
@@ -282,14 +271,35 @@ mod tests {
     }
 
     #[test]
-    fn a_report_is_about_the_month_it_names_or_else_the_month_it_was_filled() {
-        let answers: Answers = serde_json::from_str(r#"{"tahun": 2026, "bulan": "02"}"#).unwrap();
-        assert_eq!(report_period(&answers, 0), Period::new(2026, 2));
+    fn a_report_is_about_the_month_its_form_names_or_else_the_month_it_was_filled() {
+        let catalog = crate::form::FormCatalog::builtin();
+        let monthly = catalog.latest("laporan-bulanan-kependudukan").unwrap();
+        let short = catalog.latest("laporan-singkat").unwrap();
         let march = Period::parse("2026-03").unwrap();
-        assert_eq!(
-            report_period(&Answers::new(), march.start_ms() + 1),
-            Some(march)
+        let check = |form: Option<&FormDefinition>, answers: &str, expect: Option<Period>| {
+            let report: Report = serde_json::from_value(serde_json::json!({
+                "id": "01890a5d-ac96-774b-bcce-b302099a8057",
+                "form": {"id": "x", "version": 1},
+                "village": "71.74.02.1003",
+                "created_at_ms": march.start_ms() + 1,
+                "answers": serde_json::from_str::<serde_json::Value>(answers).unwrap(),
+            }))
+            .unwrap();
+            assert_eq!(report_period(form, &report), expect, "{answers}");
+        };
+        check(
+            Some(monthly),
+            r#"{"tahun": 2026, "bulan": "02"}"#,
+            Period::new(2026, 2),
         );
+        check(Some(monthly), r#"{"tahun": 2026}"#, Some(march));
+        // Only a form's period rule makes answers name a period.
+        check(
+            Some(short),
+            r#"{"tahun": 2026, "bulan": "02"}"#,
+            Some(march),
+        );
+        check(None, r#"{"tahun": 2026, "bulan": "02"}"#, Some(march));
     }
 
     #[test]

@@ -21,8 +21,8 @@ use crate::form::FormDefinition;
 use crate::report::{ContentHash, Report, ReportId};
 use crate::review;
 use crate::sync::{
-    Delivery, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, ReviewEvent,
-    apply_push_response, next_push,
+    ApprovedReport, Delivery, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse,
+    ReviewEvent, apply_push_response, next_push,
 };
 use crate::village::Village;
 use std::collections::{BTreeMap, BTreeSet};
@@ -150,6 +150,8 @@ pub struct PulledUpdates {
     pub reviews: Vec<ReviewEvent>,
     pub forms: Option<Vec<FormDefinition>>,
     pub villages: Option<Vec<Village>>,
+    /// The villages' last approved periodic reports, when the page has them.
+    pub approved: Option<Vec<ApprovedReport>>,
     pub cursor: String,
 }
 
@@ -409,6 +411,7 @@ impl PhoneSync {
                     reviews: page.reviews,
                     forms: page.forms,
                     villages: page.villages,
+                    approved: page.approved,
                     cursor: page.cursor,
                 })
             }

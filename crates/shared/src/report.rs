@@ -219,6 +219,27 @@ pub struct FormRef {
 /// device.
 pub type Answers = BTreeMap<String, serde_json::Value>;
 
+/// A JSON object's members as answers (a repeat row). Inserted one by one
+/// rather than collected: `BTreeMap`'s `FromIterator` sorts first, and each
+/// such collect put its own copy of the standard library's stable sort into
+/// the field app's wasm.
+pub fn answers_from_object(object: serde_json::Map<String, serde_json::Value>) -> Answers {
+    let mut answers = Answers::new();
+    for (code, value) in object {
+        answers.insert(code, value);
+    }
+    answers
+}
+
+/// Answers as a JSON object, the other way round.
+pub fn object_from_answers(answers: Answers) -> serde_json::Map<String, serde_json::Value> {
+    let mut object = serde_json::Map::new();
+    for (code, value) in answers {
+        object.insert(code, value);
+    }
+    object
+}
+
 /// The short free-text report of the walking skeleton: a title and a body.
 pub const SHORT_REPORT_FORM: &str = "laporan-singkat";
 

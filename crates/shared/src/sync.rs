@@ -326,6 +326,10 @@ pub struct PullQuery {
     pub cursor: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<usize>,
+    /// Asks for [`PullResponse::approved`]. Phones from before it existed
+    /// do not ask and read no field they do not know.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved: Option<bool>,
 }
 
 /// One page of what changed. The phone stores `cursor` only after it has
@@ -351,6 +355,40 @@ pub struct PullResponse {
     /// full current list on every page, so the phone can simply replace its
     /// copy.
     pub incomplete: Vec<IncompleteReport>,
+    /// When the phone asked (`approved=true`): for each of the user's
+    /// villages and each periodic form, the approved report of the latest
+    /// period, the full current list on every page. A new report starts its
+    /// carried figures from it (see [`crate::form::carry`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved: Option<Vec<ApprovedReport>>,
+}
+
+/// A village's last approved report of a periodic form, with only the
+/// answers a next report carries from ([`crate::form::carried_answers`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ApprovedReport {
+    pub report_id: ReportId,
+    pub form_id: String,
+    pub village: VillageCode,
+    pub period: Period,
+    pub answers: Answers,
+}
+
+/// By hand, for the phone's download size (see `object`): the derived
+/// struct visitor cost more than this reading of one JSON object.
+impl<'de> Deserialize<'de> for ApprovedReport {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<ApprovedReport, D::Error> {
+        let mut object = Object::read(deserializer)?;
+        Ok(ApprovedReport {
+            report_id: object.required("report_id")?,
+            form_id: object.required("form_id")?,
+            village: object.required("village")?,
+            period: object.required("period")?,
+            answers: object.required("answers")?,
+        })
+    }
 }
 
 /// A reviewer changed a report's status, commented on it, or both.
@@ -1117,11 +1155,54 @@ mod tests {
                 report_id: ReportId::new_v7(1_764_000_000_000, [1; 10]),
                 missing_photos: vec![ContentHash::of_bytes(b"foto")],
             }],
+            approved: None,
         };
         let json = serde_json::to_string(&response).unwrap();
         assert_eq!(
             json,
             r#"{"protocol_version":1,"cursor":"c","has_more":false,"reviews":[{"report_id":"019ab697-e800-7101-8101-010101010101","status":"needs_revision","comment":"Lengkapi foto","reviewer":"Command Center","at_ms":1764000100000}],"incomplete":[{"report_id":"019ab697-e800-7101-8101-010101010101","missing_photos":["sha256:6187eb884a2243dbed3a648d69e5a1a538be022abc7d72d596fc0b1024fa3dab"]}]}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<PullResponse>(&json).unwrap(),
+            response
+        );
+    }
+
+    #[test]
+    fn the_last_approved_reports_travel_only_to_a_phone_that_asks() {
+        // A phone that asks says so in the query; one from before does not,
+        // and the server then writes no field it would refuse to read.
+        let query: PullQuery = serde_json::from_str(r#"{"approved":true}"#).unwrap();
+        assert_eq!(query.approved, Some(true));
+        assert_eq!(
+            serde_json::from_str::<PullQuery>(r#"{"cursor":"c"}"#)
+                .unwrap()
+                .approved,
+            None
+        );
+        let mut answers = Answers::new();
+        answers.insert("akhir_wni_l".into(), serde_json::json!(1234));
+        let approved = ApprovedReport {
+            report_id: ReportId::new_v7(1_764_000_000_000, [1; 10]),
+            form_id: "laporan-bulanan-kependudukan".into(),
+            village: VillageCode::parse("71.74.02.1001").unwrap(),
+            period: Period::new(2026, 9).unwrap(),
+            answers,
+        };
+        let response = PullResponse {
+            protocol_version: PROTOCOL_VERSION,
+            cursor: "c".into(),
+            has_more: false,
+            forms: None,
+            villages: None,
+            reviews: Vec::new(),
+            incomplete: Vec::new(),
+            approved: Some(vec![approved]),
+        };
+        let json = serde_json::to_string(&response).unwrap();
+        assert_eq!(
+            json,
+            r#"{"protocol_version":1,"cursor":"c","has_more":false,"reviews":[],"incomplete":[],"approved":[{"report_id":"019ab697-e800-7101-8101-010101010101","form_id":"laporan-bulanan-kependudukan","village":"71.74.02.1001","period":"2026-09","answers":{"akhir_wni_l":1234}}]}"#
         );
         assert_eq!(
             serde_json::from_str::<PullResponse>(&json).unwrap(),

@@ -216,10 +216,7 @@ impl Gazetteer {
 }
 
 fn normalize_name(name: &str) -> String {
-    name.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+    crate::text::lowercase(&name.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 #[cfg(test)]

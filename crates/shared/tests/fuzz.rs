@@ -341,7 +341,7 @@ proptest! {
         at_ms in any::<i64>(),
         has_more in any::<bool>(),
     ) {
-        let query = PullQuery { cursor: Some(cursor.clone()).filter(|c| !c.is_empty()), limit };
+        let query = PullQuery { cursor: Some(cursor.clone()).filter(|c| !c.is_empty()), limit, approved: None };
         let text = serde_json::to_string(&query).expect("serializes");
         prop_assert_eq!(serde_json::from_str::<PullQuery>(&text).expect("reads"), query);
 
@@ -377,6 +377,7 @@ proptest! {
                     missing_photos: vec![report.content_hash()],
                 })
                 .collect(),
+            approved: None,
         };
         let text = serde_json::to_string(&response).expect("serializes");
         prop_assert_eq!(serde_json::from_str::<PullResponse>(&text).expect("reads"), response);

@@ -140,6 +140,7 @@ impl MemoryServer {
             villages: None,
             reviews: Vec::new(),
             incomplete: Vec::new(),
+            approved: None,
         });
         page.incomplete = incomplete;
         page
@@ -445,6 +446,7 @@ fn a_user_switch_mid_push_stores_the_answers_and_does_nothing_for_the_next_user(
         villages: None,
         reviews: vec![review(0, "Untuk sangadi")],
         incomplete: Vec::new(),
+        approved: None,
     });
     let mut machine = PhoneSync::new();
     machine.receive(phone.start());
@@ -549,6 +551,7 @@ fn a_pull_brings_forms_villages_and_reviews_across_pages_and_uploads_missing_pho
         villages: (n == 1).then(|| village.clone()),
         reviews: vec![review(n as u32, "Mohon dilengkapi")],
         incomplete: Vec::new(),
+        approved: None,
     };
     let mut last_page = page(2, false);
     // Report 10 is approved: nobody will ask for its photo again.
@@ -598,6 +601,7 @@ fn a_pull_that_fails_on_a_later_page_keeps_the_pages_before_it() {
                 villages: None,
                 reviews: vec![review(n, "Catatan")],
                 incomplete: Vec::new(),
+                approved: None,
             })
             .collect(),
         ..MemoryServer::default()

@@ -5,7 +5,7 @@
 use super::state::Pusat;
 use crate::api::Detail;
 use crate::i18n::{self, Lang};
-use kabar_shared::form::{Field, FieldKind};
+use kabar_shared::form::{CarryMismatch, Field, FieldKind};
 use leptos::prelude::*;
 use serde_json::Value;
 
@@ -14,25 +14,36 @@ pub fn AnswersView(detail: Detail) -> impl IntoView {
     let lang = expect_context::<Pusat>().lang;
     let answers = Value::Object(detail.report.answers.clone().into_iter().collect());
     let fields = detail.form.map(|form| form.fields).unwrap_or_default();
+    let flags = detail.carry_mismatches;
+    // The village changed a figure the phone prefilled from last month's
+    // approved report: said once on top, and next to each figure.
+    let summary = (!flags.is_empty()).then(|| {
+        view! { <p class="notice carry-flags" role="note">{move || i18n::CARRY_FLAGS.get(lang.get())}</p> }
+    });
     view! {
         <section class="answers">
             <h2>{move || i18n::ANSWERS.get(lang.get())}</h2>
-            {move || fields_view(&fields, &answers, lang.get())}
+            {summary}
+            {move || fields_view(&fields, &answers, &flags, lang.get())}
         </section>
     }
 }
 
-fn fields_view(fields: &[Field], answers: &Value, lang: Lang) -> AnyView {
+fn fields_view(fields: &[Field], answers: &Value, flags: &[CarryMismatch], lang: Lang) -> AnyView {
     let items = fields.iter().filter_map(|field| match &field.kind {
         FieldKind::Note => None,
         FieldKind::Section { fields } => Some(view! {
-            <fieldset><legend>{field.label.get(lang).to_owned()}</legend>{fields_view(fields, answers, lang)}</fieldset>
+            <fieldset><legend>{field.label.get(lang).to_owned()}</legend>{fields_view(fields, answers, flags, lang)}</fieldset>
         }.into_any()),
         FieldKind::Repeat { fields, .. } => Some(repeat_view(field, fields, answers.get(&field.code), lang)),
         kind => answers.get(&field.code).map(|value| {
             let calculated = field.calculate.is_some().then_some(if lang == Lang::Id { " (dihitung)" } else { " (calculated)" });
+            let flag = flags.iter().find(|flag| flag.code == field.code).map(|flag| {
+                view! { <span class="carry-flag">{flag.message(lang)}</span> }
+            });
+            let flagged = flag.is_some();
             view! {
-                <div class="answer"><dt>{field.label.get(lang).to_owned()}{calculated}</dt><dd>{value_text(kind, value, lang)}</dd></div>
+                <div class="answer" class:flagged=flagged><dt>{field.label.get(lang).to_owned()}{calculated}</dt><dd>{value_text(kind, value, lang)}{flag}</dd></div>
             }.into_any()
         }),
     }).collect_view();

@@ -60,11 +60,20 @@ fn Row(item: InboxItem, selected: RwSignal<Vec<String>>) -> impl IntoView {
     };
     let href = Screen::Report(id).hash();
     let form_title = item.form_title.clone();
+    let forms = expect_context::<Pusat>().forms;
+    let (form_ref, period) = (item.form.clone(), item.period);
+    // A periodic report's title carries its month, as on the phone.
     let form = move || {
-        form_title
-            .as_ref()
-            .map(|title| title.get(lang.get()).to_owned())
-            .unwrap_or_else(|| item.form.id.clone())
+        let lang = lang.get();
+        let titled = forms.with(|forms| {
+            forms
+                .iter()
+                .find(|form| form.id == form_ref.id && form.version == form_ref.version)
+                .map(|form| form.title_for_period(period, lang))
+        });
+        titled
+            .or_else(|| form_title.as_ref().map(|title| title.get(lang).to_owned()))
+            .unwrap_or_else(|| form_ref.id.clone())
     };
     let summary = if item.summary.is_empty() {
         "—".to_owned()

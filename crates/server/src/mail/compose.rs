@@ -101,14 +101,12 @@ pub fn district_name(code: &VillageCode) -> Option<&'static str> {
 /// (`November 2026`), else the date it names, else the day it was filled.
 pub fn period(form: Option<&FormDefinition>, report: &Report) -> String {
     let answers = &report.answers;
-    let year = answers.get("tahun").and_then(Json::as_i64);
-    let month = answers
-        .get("bulan")
-        .and_then(Json::as_str)
-        .and_then(|month| month.parse::<usize>().ok())
-        .filter(|month| (1..=12).contains(month));
-    if let (Some(year), Some(month)) = (year, month) {
-        return format!("{} {year}", MONTHS[month - 1]);
+    if let Some(period) = form.and_then(|form| form.period_of(answers)) {
+        return format!(
+            "{} {}",
+            MONTHS[usize::from(period.month()) - 1],
+            period.year()
+        );
     }
     // The latest date the top of the form names: the day of an event or
     // an observation rather than, say, when a project started.

@@ -14,7 +14,7 @@ use super::{MailSettings, SmtpSecurity};
 use crate::AppState;
 use crate::store::{MailKind, OutboxMail, now_ms};
 use anyhow::Context;
-use kabar_shared::form::{Date, WITA_OFFSET_MINUTES};
+use kabar_shared::form::{Date, Period, WITA_OFFSET_MINUTES};
 use kabar_shared::report::ReviewStatus;
 use kabar_shared::village::Gazetteer;
 use kabar_shared::{ReportId, VillageCode};
@@ -330,37 +330,25 @@ async fn monthly_not_filed(
     day: &str,
 ) -> anyhow::Result<(String, Vec<VillageCode>)> {
     let date = Date::parse(day).map_err(|error| anyhow::anyhow!("{error}"))?;
-    let (year, month) = if date.month() == 1 {
-        (date.year() - 1, 12)
-    } else {
-        (date.year(), date.month() - 1)
-    };
-    // Reports for a month arrive from that month on; 120 days back covers
-    // a late filing generously.
-    let since = now_ms() - 120 * 24 * 3600 * 1000;
+    // The month before `day`'s: the period whose report is due on it.
+    let period = Period::containing(date).previous();
+    // The period column holds what each report's form's period rule named
+    // when it was stored, so no answer field is read here.
     let filed: Vec<VillageCode> = state
         .store
-        .reports_of_form_since(MONTHLY_FORM, since)
-        .await?
-        .into_iter()
-        .filter(|report| {
-            let answers = &report.answers;
-            answers.get("tahun").and_then(|v| v.as_i64()) == Some(i64::from(year))
-                && answers
-                    .get("bulan")
-                    .and_then(|v| v.as_str())
-                    .and_then(|m| m.parse::<u8>().ok())
-                    == Some(month)
-        })
-        .map(|report| report.village)
-        .collect();
+        .villages_that_filed(MONTHLY_FORM, period)
+        .await?;
     let missing = Gazetteer::kotamobagu()
         .villages()
         .map(|village| village.code.clone())
         .filter(|code| !filed.contains(code))
         .collect();
     Ok((
-        format!("{} {year}", compose::MONTHS[usize::from(month) - 1]),
+        format!(
+            "{} {}",
+            compose::MONTHS[usize::from(period.month()) - 1],
+            period.year()
+        ),
         missing,
     ))
 }

@@ -3,6 +3,7 @@
 //! filings for the digest).
 
 use super::{Backend, Store, Tx};
+use kabar_shared::form::Period;
 use kabar_shared::{ContentHash, ReportId, VillageCode};
 use serde::Serialize;
 use sqlx::Row;
@@ -415,20 +416,22 @@ impl Store {
     }
 
     /// The reports of one form that arrived since `since_ms`, as stored.
-    pub async fn reports_of_form_since(
+    /// The villages that filed a report of `form_id` about `period`, by the
+    /// period column the form's period rule filled when it was stored.
+    pub async fn villages_that_filed(
         &self,
         form_id: &str,
-        since_ms: i64,
-    ) -> anyhow::Result<Vec<kabar_shared::Report>> {
+        period: Period,
+    ) -> anyhow::Result<Vec<VillageCode>> {
         let rows = sqlx::query(
-            "SELECT report_json FROM reports WHERE form_id = $1 AND received_at_ms >= $2",
+            "SELECT DISTINCT village_code FROM reports WHERE form_id = $1 AND period = $2",
         )
         .bind(form_id)
-        .bind(since_ms)
+        .bind(period.key())
         .fetch_all(&self.writer)
         .await?;
         rows.iter()
-            .map(|row| Ok(serde_json::from_str(&row.try_get::<String, _>(0)?)?))
+            .map(|row| Ok(VillageCode::parse(&row.try_get::<String, _>(0)?)?))
             .collect()
     }
 }

@@ -35,7 +35,8 @@ pub use public::PublicReport;
 pub use pusat::{FilingRow, InboxQuery, InboxRow, ReportDetail, ReportPhoto, ReviewRecord};
 pub use push::{NewReport, PeriodKey, PushTx};
 pub use reports::{
-    CurrentVersion, PageMark, ReportFilter, ReportPage, ReportVersion, StoredReport, Submitter,
+    ApprovedPeriodReport, CurrentVersion, PageMark, ReportFilter, ReportPage, ReportVersion,
+    StoredReport, Submitter,
 };
 pub use reviews::NewReview;
 

@@ -12,7 +12,6 @@ use super::{Backend, Store};
 use anyhow::Context;
 use kabar_shared::account::{DistrictCode, Scope};
 use kabar_shared::form::Period;
-use kabar_shared::period::{PERIOD_MONTH_FIELD, PERIOD_YEAR_FIELD};
 use kabar_shared::report::ReviewStatus;
 use kabar_shared::report::URGENCY_FIELD;
 use kabar_shared::{Report, ReportId, VillageCode};
@@ -186,17 +185,14 @@ impl Store {
                 vec![Bound::Text(status.as_str().to_owned())],
             );
         }
+        // The period column holds what the report's own form's period rule
+        // named when it was stored; any other report is about the month it
+        // was filled in.
         if let Some(period) = query.period {
-            let year = answer_text(self.backend, PERIOD_YEAR_FIELD);
-            let month = answer_text(self.backend, PERIOD_MONTH_FIELD);
             conditions.add(
-                &format!(
-                    "(({year} = ? AND {month} = ?) OR (({year} IS NULL OR {month} IS NULL) \
-                     AND r.created_at_ms >= ? AND r.created_at_ms < ?))"
-                ),
+                "(r.period = ? OR (r.period IS NULL AND r.created_at_ms >= ? AND r.created_at_ms < ?))",
                 vec![
-                    Bound::Text(period.year().to_string()),
-                    Bound::Text(format!("{:02}", period.month())),
+                    Bound::Text(period.key()),
                     Bound::Number(period.start_ms()),
                     Bound::Number(period.next().start_ms()),
                 ],

@@ -3,6 +3,7 @@
 use super::{Backend, Store, Tx};
 use anyhow::Context;
 use kabar_shared::account::{Authorship, Role, Scope};
+use kabar_shared::form::Period;
 use kabar_shared::report::ReviewStatus;
 use kabar_shared::sync::StoredVersion;
 use kabar_shared::{ContentHash, Report, ReportId, VillageCode};
@@ -347,4 +348,80 @@ fn stored_report(row: &AnyRow) -> anyhow::Result<StoredReport> {
         version: row.try_get(6)?,
         missing_photos: Vec::new(),
     })
+}
+
+/// A village's approved report of a periodic form, as the pull carries it.
+#[derive(Debug, Clone)]
+pub struct ApprovedPeriodReport {
+    pub period: Period,
+    pub report: Report,
+}
+
+impl Store {
+    /// For each of `villages` and each periodic form, the approved report of
+    /// the latest period that has one: what a new report of the next month
+    /// starts its carried figures from. A report sent back or still waiting
+    /// for review is not approved and never counts.
+    pub async fn last_approved_reports(
+        &self,
+        villages: &[VillageCode],
+    ) -> anyhow::Result<Vec<ApprovedPeriodReport>> {
+        if villages.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (1..=villages.len()).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "SELECT r.report_json, r.period FROM reports r
+             WHERE r.status = 'approved' AND r.period IS NOT NULL
+               AND r.village_code IN ({})
+               AND r.period = (SELECT MAX(p.period) FROM reports p
+                               WHERE p.form_id = r.form_id AND p.village_code = r.village_code
+                                 AND p.status = 'approved' AND p.period IS NOT NULL)
+             ORDER BY r.village_code, r.form_id, r.received_at_ms, r.id",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for village in villages {
+            query = query.bind(village.as_str().to_owned());
+        }
+        let mut found: Vec<ApprovedPeriodReport> = Vec::new();
+        for row in query.fetch_all(&self.reader).await? {
+            let report: Report = serde_json::from_str(&row.try_get::<String, _>(0)?)
+                .context("a stored report no longer parses")?;
+            let period = Period::parse(&row.try_get::<String, _>(1)?)?;
+            // One report per village, form and period is the rule; a database
+            // from before it may hold two, and the first filed counts.
+            if !found.iter().any(|known| {
+                known.report.village == report.village && known.report.form.id == report.form.id
+            }) {
+                found.push(ApprovedPeriodReport { period, report });
+            }
+        }
+        Ok(found)
+    }
+
+    /// The approved report of `form_id` from `village` about `period`, if
+    /// any: the one a report of the month after carries its figures from.
+    pub async fn approved_report_of_period(
+        &self,
+        form_id: &str,
+        village: &VillageCode,
+        period: Period,
+    ) -> anyhow::Result<Option<Report>> {
+        let row = sqlx::query(
+            "SELECT report_json FROM reports
+             WHERE form_id = $1 AND village_code = $2 AND period = $3 AND status = 'approved'
+             ORDER BY received_at_ms, id LIMIT 1",
+        )
+        .bind(form_id)
+        .bind(village.as_str())
+        .bind(period.key())
+        .fetch_optional(&self.reader)
+        .await?;
+        row.map(|row| {
+            serde_json::from_str(&row.try_get::<String, _>(0)?)
+                .context("a stored report no longer parses")
+        })
+        .transpose()
+    }
 }

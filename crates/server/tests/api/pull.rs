@@ -348,3 +348,121 @@ pub async fn the_openapi_document_lists_every_endpoint(backend: Backend) {
         .collect();
     assert_eq!(list_parameters, ["village", "status", "before", "limit"]);
 }
+
+/// A monthly population report on the official layout (v2) about `year`
+/// and `month`: `start` people in each of the four start groups and 300
+/// households headed by men and 20 by women, nothing changed in the month,
+/// so its month-end figures equal its start.
+fn monthly_v2(village: &str, seed: u8, year: i32, month: u8, start: i64) -> kabar_shared::Report {
+    let mut answers = json!({
+        "tahun": year,
+        "bulan": format!("{month:02}"),
+        "awal_kk_l": 300,
+        "awal_kk_p": 20,
+        "tempat_pengesahan": "Kotamobagu",
+        "tanggal_pengesahan": super::mail::today().to_string(),
+        "nama_penandatangan": "Sangadi Uji",
+        "jabatan_penandatangan": "sangadi",
+    });
+    for kind in ["wni_l", "wni_p", "wna_l", "wna_p"] {
+        answers[format!("awal_{kind}")] = json!(start);
+        for change in ["lahir", "meninggal", "datang", "pindah", "hilang"] {
+            answers[format!("{change}_{kind}")] = json!(0);
+        }
+    }
+    for households in ["baru_kk", "datang_kk", "pindah_kk"] {
+        answers[format!("{households}_l")] = json!(0);
+        answers[format!("{households}_p")] = json!(0);
+    }
+    let mut report =
+        super::mail::catalog_report("laporan-bulanan-kependudukan", village, seed, answers);
+    report.form.version = 2;
+    report
+}
+
+pub async fn the_pull_carries_the_villages_last_approved_monthly_report_and_its_figures(
+    backend: Backend,
+) {
+    use super::mail::{push_accepted, review};
+    use super::support::TUMUBUI;
+    let app = spawn_app(backend).await;
+    let head = app.login_as(Who::Head).await;
+    let neighbour = app.login_as(Who::NeighbourHead).await;
+    let reviewer = app.login_as(Who::Reviewer).await;
+
+    // Kotobangun: August and September approved, October sent back,
+    // November still waiting; Tumubui: October approved.
+    let august = monthly_v2(KOTOBANGUN, 1, 2026, 8, 1200);
+    let september = monthly_v2(KOTOBANGUN, 2, 2026, 9, 1234);
+    let mut october = monthly_v2(KOTOBANGUN, 3, 2026, 10, 1234);
+    october.answers.insert("awal_wni_l".into(), json!(1240));
+    let november = monthly_v2(KOTOBANGUN, 4, 2026, 11, 1234);
+    let tumubui = monthly_v2(TUMUBUI, 5, 2026, 10, 900);
+    for report in [&august, &september, &october, &november] {
+        push_accepted(&app, &head, report).await;
+    }
+    push_accepted(&app, &neighbour, &tumubui).await;
+    review(&app, &reviewer, &august, "approved").await;
+    review(&app, &reviewer, &september, "approved").await;
+    review(&app, &reviewer, &october, "needs_revision").await;
+    review(&app, &reviewer, &tumubui, "approved").await;
+
+    let pull: Value = app
+        .get_json(Some(&head), "/api/v1/sync/pull?approved=true")
+        .await;
+    assert_eq!(
+        pull["approved"],
+        json!([{
+            "report_id": september.id.to_string(),
+            "form_id": "laporan-bulanan-kependudukan",
+            "village": KOTOBANGUN,
+            "period": "2026-09",
+            // Only the figures a next report starts from travel.
+            "answers": {
+                "akhir_wni_l": 1234, "akhir_wni_p": 1234, "akhir_wna_l": 1234,
+                "akhir_wna_p": 1234, "akhir_kk_l": 300, "akhir_kk_p": 20
+            }
+        }]),
+        "the latest approved period, not a returned or waiting one, and only the user's village"
+    );
+    let neighbours: Value = app
+        .get_json(Some(&neighbour), "/api/v1/sync/pull?approved=true")
+        .await;
+    assert_eq!(
+        neighbours["approved"][0]["report_id"],
+        tumubui.id.to_string()
+    );
+    assert_eq!(neighbours["approved"].as_array().unwrap().len(), 1);
+    // A phone that does not ask (one from before) gets no new field.
+    let old_phone: Value = app.get_json(Some(&head), "/api/v1/sync/pull").await;
+    assert_eq!(old_phone.get("approved"), None);
+
+    // The Command Center sees October's changed start figure against
+    // September's approved end, and nothing on September itself.
+    let detail: Value = app
+        .get_json(
+            Some(&reviewer),
+            &format!("/api/v1/pusat/reports/{}", october.id),
+        )
+        .await;
+    assert_eq!(
+        detail["carry_mismatches"],
+        json!([{"code": "awal_wni_l", "expected": 1234, "period": "2026-09"}])
+    );
+    let detail: Value = app
+        .get_json(
+            Some(&reviewer),
+            &format!("/api/v1/pusat/reports/{}", september.id),
+        )
+        .await;
+    assert_eq!(
+        detail["carry_mismatches"],
+        json!([
+            {"code": "awal_wni_l", "expected": 1200, "period": "2026-08"},
+            {"code": "awal_wni_p", "expected": 1200, "period": "2026-08"},
+            {"code": "awal_wna_l", "expected": 1200, "period": "2026-08"},
+            {"code": "awal_wna_p", "expected": 1200, "period": "2026-08"}
+        ]),
+        "September started from 1234, August ended at 1200"
+    );
+}

@@ -36,6 +36,7 @@
 //! the app, and one empty answer does not cascade into many problems.
 
 use super::date::Date;
+use super::number::parse_decimal;
 use crate::report::Answers;
 use serde_json::Value as Json;
 use std::fmt;
@@ -220,7 +221,7 @@ impl Value {
     fn as_number(&self) -> Option<f64> {
         match self {
             Value::Number(n) => Some(*n),
-            Value::Text(s) => s.trim().parse::<f64>().ok().filter(|n| n.is_finite()),
+            Value::Text(s) => parse_decimal(s.trim()).filter(|n| n.is_finite()),
             Value::Bool(b) => Some(f64::from(u8::from(*b))),
             _ => None,
         }
@@ -435,8 +436,8 @@ fn lex(source: &str) -> Result<Vec<(Token, usize)>, ParseError> {
                     }
                 }
                 let text: String = chars[start..i].iter().collect();
-                match text.parse::<f64>() {
-                    Ok(n) if n.is_finite() => Token::Number(n),
+                match parse_decimal(&text) {
+                    Some(n) if n.is_finite() => Token::Number(n),
                     _ => return error(start, format!("number {text} is out of range")),
                 }
             }

@@ -14,9 +14,12 @@
 //!   in Bahasa Indonesia or English.
 //! - [`builtin`]: the six forms Kotamobagu's villages file, from
 //!   `data/forms/*.json`.
+//! - [`carry`]: figures a periodic report starts from the previous
+//!   period's approved report (`carry_from`), and the mismatch warning.
 //! - [`period`]: the reporting period of periodic forms and their due day.
 //! - [`date`], [`nik`], [`phone`], [`url`]: the value types the validator
-//!   checks.
+//!   checks; [`number`]: decimals read and written without the standard
+//!   library's float parser and formatter (wasm size).
 //!
 //! Answers are a JSON object by field code. Section fields sit at the top
 //! level next to the others; a repeat group is an array of row objects; a
@@ -39,10 +42,12 @@
 //! ```
 
 pub mod builtin;
+pub mod carry;
 pub mod date;
 pub mod expr;
 pub mod model;
 pub mod nik;
+pub mod number;
 pub mod period;
 pub mod phone;
 pub mod public;
@@ -50,6 +55,7 @@ pub mod url;
 pub mod validate;
 
 pub use builtin::{BUILTIN_FORM_FILES, CatalogError, FormCatalog, UnknownForm, builtin_forms};
+pub use carry::{CarryMismatch, carried_answers, carry_mismatches, carry_over};
 pub use date::{Date, DateTime, Time, WITA_OFFSET_MINUTES, format_wita};
 pub use expr::{Context, Expr, ParseError, Value};
 pub use model::{

@@ -122,6 +122,12 @@ pub struct Field {
     /// personal.
     #[serde(default, skip_serializing_if = "is_false")]
     pub personal: bool,
+    /// For a periodic form: the field of the previous period's approved
+    /// report whose answer starts this one (the month-end population is the
+    /// next month's start). The app prefills it and flags a changed figure;
+    /// see [`super::carry`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carry_from: Option<String>,
 }
 
 fn is_false(value: &bool) -> bool {
@@ -288,6 +294,7 @@ impl<'de> Deserialize<'de> for Field {
             calculate: object.optional("calculate")?,
             default: object.optional("default")?,
             personal: object.optional("personal")?.unwrap_or(false),
+            carry_from: object.optional("carry_from")?,
             kind: FieldKind::take_from(&mut object)?,
         })
     }
@@ -593,6 +600,9 @@ impl FormDefinition {
             self.check_field(code, scope, field, &scopes, &mut push);
         }
         for (path, message) in self.period_problems() {
+            push(&path, message);
+        }
+        for (path, message) in self.carry_problems() {
             push(&path, message);
         }
         problems

@@ -207,6 +207,18 @@ impl FormDefinition {
         Period::new(i32::try_from(year).ok()?, month.parse().ok()?)
     }
 
+    /// A report's title for lists and headings: the form's title, and for a
+    /// periodic form the month the report is about, as in "Laporan Bulanan
+    /// Kependudukan · Oktober 2026". Other forms' reports are told apart by
+    /// what they say, not by a month.
+    pub fn title_for_period(&self, period: Option<Period>, lang: super::Lang) -> String {
+        let title = self.title.get(lang);
+        match period {
+            Some(period) if self.period.is_some() => format!("{title} · {}", period.label(lang)),
+            _ => title.to_owned(),
+        }
+    }
+
     /// The day a report for `period` is due, for forms with a period rule.
     pub fn due_date(&self, period: Period) -> Option<Date> {
         let rule = self.period.as_ref()?;
@@ -334,6 +346,38 @@ mod tests {
             &short,
             serde_json::json!({"tahun": 2026, "bulan": "10"}),
             None,
+        );
+    }
+
+    #[test]
+    fn a_periodic_reports_title_carries_its_month() {
+        fn check(form: &FormDefinition, period: Option<(i32, u8)>, lang: Lang, expect: &str) {
+            let period = period.and_then(|(year, month)| Period::new(year, month));
+            assert_eq!(form.title_for_period(period, lang), expect, "{period:?}");
+        }
+        let monthly = monthly();
+        let incident = FormCatalog::builtin()
+            .latest("laporan-kejadian")
+            .unwrap()
+            .clone();
+        check(
+            &monthly,
+            Some((2026, 10)),
+            Lang::Id,
+            "Laporan Bulanan Kependudukan · Oktober 2026",
+        );
+        check(
+            &monthly,
+            Some((2026, 10)),
+            Lang::En,
+            "Monthly Population Report · October 2026",
+        );
+        check(&monthly, None, Lang::Id, "Laporan Bulanan Kependudukan");
+        check(
+            &incident,
+            Some((2026, 10)),
+            Lang::Id,
+            incident.title.get(Lang::Id),
         );
     }
 

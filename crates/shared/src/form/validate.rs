@@ -7,10 +7,11 @@ use super::expr::{Context, Expr, Value};
 use super::model::{DEFAULT_LONG_TEXT_MAX, DEFAULT_SHORT_TEXT_MAX, DEFAULT_URL_MAX};
 use super::model::{DateBound, Field, FieldKind, FormDefinition, Lang, Text};
 use super::nik::{Nik, NikProblem};
+use super::number::decimal_text;
 use super::phone::PhoneNumber;
 use super::url::WebUrl;
 use crate::object::Object;
-use crate::report::Answers;
+use crate::report::{Answers, answers_from_object, object_from_answers};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
@@ -267,14 +268,20 @@ impl ProblemKind {
                 format!("Maksimal {max_chars} karakter."),
                 format!("At most {max_chars} characters."),
             ),
-            ProblemKind::TooSmall { min } => pick(
-                format!("Tidak boleh kurang dari {min}."),
-                format!("Must be at least {min}."),
-            ),
-            ProblemKind::TooLarge { max } => pick(
-                format!("Tidak boleh lebih dari {max}."),
-                format!("Must be at most {max}."),
-            ),
+            ProblemKind::TooSmall { min } => {
+                let min = decimal_text(*min);
+                pick(
+                    format!("Tidak boleh kurang dari {min}."),
+                    format!("Must be at least {min}."),
+                )
+            }
+            ProblemKind::TooLarge { max } => {
+                let max = decimal_text(*max);
+                pick(
+                    format!("Tidak boleh lebih dari {max}."),
+                    format!("Must be at most {max}."),
+                )
+            }
             ProblemKind::DateTooEarly { min } => pick(
                 format!("Tanggal tidak boleh sebelum {min}."),
                 format!("The date cannot be before {min}."),
@@ -311,14 +318,17 @@ impl ProblemKind {
                 "Titik GPS tidak valid.".into(),
                 "The GPS point is not valid.".into(),
             ),
-            ProblemKind::GpsTooInaccurate { max_accuracy_m } => pick(
+            ProblemKind::GpsTooInaccurate { max_accuracy_m } => {
+                let max_accuracy_m = decimal_text(*max_accuracy_m);
+                pick(
                 format!(
                     "Lokasi GPS kurang akurat (harus {max_accuracy_m} m atau lebih baik). Coba lagi di tempat terbuka."
                 ),
                 format!(
                     "The GPS fix is not accurate enough (needs {max_accuracy_m} m or better). Try again in the open."
                 ),
-            ),
+                )
+            }
             ProblemKind::InvalidNik { reason } => {
                 let (id_reason, en_reason) = match reason {
                     NikProblem::NotSixteenDigits => ("harus 16 angka", "it must be 16 digits"),
@@ -537,10 +547,10 @@ impl Validator {
                 cleaned_rows.push(row.clone());
                 continue;
             };
-            let mut row_answers: Answers = object.clone().into_iter().collect();
+            let mut row_answers = answers_from_object(object.clone());
             self.drop_unknown(fields, &mut row_answers, &prefix);
             self.walk(fields, Some(top), &mut row_answers, &prefix, true);
-            cleaned_rows.push(Json::Object(row_answers.into_iter().collect()));
+            cleaned_rows.push(Json::Object(object_from_answers(row_answers)));
         }
         Json::Array(cleaned_rows)
     }
