@@ -3,7 +3,8 @@
 // service worker) with a 4x slower CPU, the same start when
 // the app is already cached, and how fast the server takes a full outbox.
 // Run through `cargo xtask bench`, which builds everything first.
-import { TestServer, VILLAGE_HEAD, launchBrowser, newPhone } from "../e2e/harness.mjs";
+import { TestServer, launchBrowser, newPhone } from "../e2e/harness.mjs";
+import { ingestBench, ingestRows } from "./ingest.mjs";
 import { startShapedLink } from "./shaped-link.mjs";
 import { photoPipeline } from "./photo.mjs";
 import { measureSync, syncRows } from "./sync.mjs";
@@ -55,68 +56,9 @@ async function coldStart(browser, server, network) {
   return { usableMs, firstVisitMs, warmMs, bytes };
 }
 
-async function pushThroughput(server, count) {
-  const reports = [];
-  const base = Date.now();
-  for (let i = 0; i < count; i++) {
-    const hex = (base + i).toString(16).padStart(12, "0");
-    const random = i.toString(16).padStart(15, "0");
-    const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7${random.slice(0, 3)}-8${random.slice(3, 6)}-${random.slice(6, 15)}abc`;
-    reports.push({
-      id,
-      form: { id: "laporan-singkat", version: 1 },
-      village: "71.74.02.1003",
-      created_at_ms: base,
-      answers: { body: `Isi laporan nomor ${i}`, title: `Laporan ${i}` },
-    });
-  }
-  // The server checks the hash; compute it the way the shared crate does
-  // (SHA-256 of the report's JSON with fields in declaration order).
-  const { createHash } = await import("node:crypto");
-  const items = reports.map((report) => ({
-    report,
-    content_hash: "sha256:" + createHash("sha256").update(JSON.stringify(report)).digest("hex"),
-  }));
-  const response = await fetch(`${server.url}/api/v1/auth/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ username: VILLAGE_HEAD.username, password: VILLAGE_HEAD.password, device_id: "bench-phone" }),
-  });
-  const cookie = response.headers.get("set-cookie").split(";")[0];
-  // Bodies go gzipped, as the phone sends them (CompressionStream, zlib's
-  // default level); the first batch's sizes say what a push costs on air.
-  const { gzipSync } = await import("node:zlib");
-  const bodies = [];
-  for (let i = 0; i < items.length; i += 100) {
-    const json = JSON.stringify({ protocol_version: 1, device_id: "bench-phone", items: items.slice(i, i + 100) });
-    bodies.push({ json: Buffer.byteLength(json), gzip: gzipSync(json) });
-  }
-  const started = process.hrtime.bigint();
-  for (const [batch, payload] of bodies.entries()) {
-    const i = batch * 100;
-    const response = await fetch(`${server.url}/api/v1/sync/push`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "content-encoding": "gzip", cookie },
-      body: payload.gzip,
-    });
-    const body = await response.json();
-    const accepted = body.results?.filter((r) => r.outcome === "accepted").length;
-    if (accepted !== Math.min(100, items.length - i)) {
-      throw new Error(`push batch ${i / 100} was not fully accepted: ${JSON.stringify(body).slice(0, 300)}`);
-    }
-  }
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return {
-    reports: count,
-    seconds,
-    reportsPerSecond: count / seconds,
-    batchOf100Bytes: { json: bodies[0].json, gzip: bodies[0].gzip.length },
-  };
-}
-
 const server = await TestServer.create();
 const browser = await launchBrowser();
-const results = { cpuSlowdown: CPU_SLOWDOWN, runs: RUNS, load: {}, push: null, photo: null };
+const results = { cpuSlowdown: CPU_SLOWDOWN, runs: RUNS, load: {}, ingest: null, photo: null };
 try {
   for (const [name, network] of Object.entries(NETWORKS)) {
     const runs = [];
@@ -128,13 +70,14 @@ try {
       transferredBytes: median(runs.map((r) => r.bytes)),
     };
   }
-  results.push = await pushThroughput(server, 1000);
   results.photo = await photoPipeline(browser, server, { runs: RUNS, cpuSlowdown: CPU_SLOWDOWN });
   results.sync = await measureSync({ server, browser });
 } finally {
   await browser.close();
   await server.destroy();
 }
+// The server's ingest, on its own servers and databases (ingest.mjs).
+results.ingest = await ingestBench();
 // One table: each figure, its goal (issue #13) and the ratio (1 or less
 // meets the goal). Timings on a shared machine are reported, not asserted.
 const firstLoad = Number(process.env.KABAR_FIRST_LOAD_BROTLI ?? Number.NaN);
@@ -144,8 +87,8 @@ const rows = [
   ["cold start usable, EDGE 840 ms / 240 kbps, 4x CPU (ms)", results.load.edge.coldUsableMs, 3_000, "lower"],
   ["warm start offline, 4x CPU (ms)", results.load["300ms-700kbps"].warmOfflineUsableMs, 500, "lower"],
   ["bytes of a first visit, page + worker (B)", results.load["300ms-700kbps"].transferredBytes, 1.05 * firstLoad, "lower"],
-  ["push, SQLite, batches of 100 gzipped (reports/s)", results.push.reportsPerSecond, 10_000, "higher"],
-  ["push body per report, gzip (B)", results.push.batchOf100Bytes.gzip / 100, 150, "lower"],
+  ...ingestRows(results.ingest),
+  ["push body per report, gzip (B)", results.ingest.sqlite.batchOf100Bytes.gzip / 100, 150, "lower"],
   ["12 MP camera JPEG to upload-ready, 4x CPU (ms)", results.photo.readyMs, 1_500, "lower"],
   ["12 MP camera JPEG as kept and uploaded (B)", results.photo.keptBytes, 200_000, "lower"],
   ...syncRows(results.sync),

@@ -14,8 +14,10 @@ use std::fmt::Write as _;
 use std::process::Command;
 
 pub fn run(args: &[String]) -> anyhow::Result<()> {
-    if !args.is_empty() {
-        bail!("usage: cargo xtask bench");
+    match args {
+        [] => {}
+        [only] if only == "ingest" => return ingest(),
+        _ => bail!("usage: cargo xtask bench [ingest]"),
     }
     tools::ensure_test_tools()?;
     build_app()?;
@@ -52,6 +54,22 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     );
     if !within_budget {
         bail!("the first load grew past its budget");
+    }
+    Ok(())
+}
+
+/// `cargo xtask bench ingest`: only the server's ingest (`tests/bench/ingest.mjs`),
+/// which needs no browser and no app build; `cargo xtask bench` runs it too.
+fn ingest() -> anyhow::Result<()> {
+    let server = build_server("server")?;
+    let (success, _) = run_tee(
+        Command::new("node")
+            .arg("tests/bench/ingest.mjs")
+            .env("PATH", tool_path())
+            .env("KABAR_SERVER_BIN", &server),
+    )?;
+    if !success {
+        bail!("the ingest benchmark failed");
     }
     Ok(())
 }

@@ -3,13 +3,12 @@
 
 use crate::auth::{Client, CurrentUser};
 use crate::error::ApiError;
-use crate::store::{ApprovedPeriodReport, Inserted, Submitter, now_ms};
+use crate::store::{ApprovedPeriodReport, NewReport, PeriodKey, PushTx, Submitter, now_ms};
 use crate::{ApiJson, AppState};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use kabar_shared::ContentHash;
 use kabar_shared::acceptance::AcceptedReport;
 use kabar_shared::form::{FormCatalog, carried_answers};
 use kabar_shared::report::{FieldError, FieldProblem};
@@ -19,7 +18,9 @@ use kabar_shared::sync::{
     announced_photos, judge_push,
 };
 use kabar_shared::village::{Gazetteer, Village, VillageCode};
+use kabar_shared::{ContentHash, ReportId};
 use sha2::{Digest, Sha256};
+use std::collections::HashSet;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -77,62 +78,283 @@ async fn push(
         device_id: &user.device_id,
         client: &client,
     };
-    let mut results = Vec::with_capacity(request.items.len());
-    for (item, decision) in request.items.iter().zip(admitted) {
-        let outcome = match decision {
-            Ok(accepted) => store_one(&state, &user, &submitter, item, &accepted).await?,
-            Err(errors) => PushOutcome::Rejected { errors },
-        };
-        crate::mail::after_push(&state, item, &outcome).await?;
-        tracing::info!(report = %item.report.id, village = %item.report.village, user = %user.username, ?outcome, "pushed report");
-        results.push(PushResult {
+    let mut outcomes: Vec<Option<PushOutcome>> = Vec::with_capacity(admitted.len());
+    let mut accepted: Vec<(usize, AcceptedReport)> = Vec::with_capacity(admitted.len());
+    for (index, decision) in admitted.into_iter().enumerate() {
+        match decision {
+            Ok(report) => {
+                outcomes.push(None);
+                accepted.push((index, report));
+            }
+            Err(errors) => outcomes.push(Some(PushOutcome::Rejected { errors })),
+        }
+    }
+    let photos: Vec<Vec<ContentHash>> = accepted
+        .iter()
+        .map(|(_, accepted)| {
+            catalog
+                .get(&accepted.report.form)
+                .map(|form| announced_photos(form, &accepted.report.answers))
+                .unwrap_or_default()
+        })
+        .collect();
+    // Every admitted item names the user's one village (checked above), so
+    // a batch locks at most that village's periods.
+    let periodic_villages: Vec<&str> = accepted
+        .iter()
+        .filter(|(_, report)| report.period.is_some())
+        .map(|(_, report)| report.report.village.as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut batch = state
+        .store
+        .begin_push(user.user_id, &periodic_villages, now_ms())
+        .await?;
+    let judged = judge_batch(
+        &mut batch,
+        &user,
+        &submitter,
+        &request.items,
+        &accepted,
+        &photos,
+    )
+    .await?;
+    for ((index, _), outcome) in accepted.iter().zip(judged) {
+        outcomes[*index] = Some(outcome);
+    }
+    let outcomes: Vec<PushOutcome> = outcomes
+        .into_iter()
+        .map(|outcome| outcome.expect("every item is judged"))
+        .collect();
+    let urgent: Vec<(ReportId, &ContentHash)> = request
+        .items
+        .iter()
+        .zip(&outcomes)
+        .filter(|(item, outcome)| crate::mail::mailed_on_arrival(item, outcome))
+        .map(|(item, _)| (item.report.id, &item.content_hash))
+        .collect();
+    batch.enqueue_urgent_mails(&urgent).await?;
+    // The answer leaves only after the commit: every report it calls
+    // accepted is on disk by then.
+    batch.commit().await?;
+    // One line per push; the audit log has a row per stored report. Items
+    // the phone will show as a problem get a line each, for support.
+    let (mut stored, mut duplicates) = (0, 0);
+    for (item, outcome) in request.items.iter().zip(&outcomes) {
+        match outcome {
+            PushOutcome::Accepted => stored += 1,
+            PushOutcome::Duplicate => duplicates += 1,
+            PushOutcome::Conflict | PushOutcome::Rejected { .. } => {
+                tracing::info!(report = %item.report.id, village = %item.report.village, user = %user.username, ?outcome, "pushed report not stored");
+            }
+        }
+    }
+    tracing::info!(user = %user.username, items = outcomes.len(), accepted = stored, duplicates, "push");
+    let results = request
+        .items
+        .iter()
+        .zip(outcomes)
+        .map(|(item, outcome)| PushResult {
             id: item.report.id,
             outcome,
-        });
-    }
+        })
+        .collect();
     Ok(Json(PushResponse {
         protocol_version: PROTOCOL_VERSION,
         results,
     }))
 }
 
-/// Stores one admitted item unless it is already there, conflicts, or its
-/// period is taken. What is stored is the accepted report: its answers as
-/// the validator cleaned them (questions not asked are dropped, so the
-/// server never keeps what the form says must not be kept) under the hash
-/// of exactly the stored JSON. A store error fails the whole request: the
-/// phone keeps every report waiting and retries, and the items committed
-/// before the error are acknowledged as duplicates then.
+/// Judges the admitted items of one push in order and stores those to be
+/// stored, within the push's transaction; the outcomes are in the order of
+/// `accepted`. What is stored under every id and which report holds every
+/// period the batch names are read at once; the new reports are held back
+/// and written together. An item whose id or period an earlier item of the
+/// batch wrote, or any periodic item after an edit (an edit can free or
+/// take a period), is judged against fresh reads instead, after the held
+/// back reports are written: reads in the transaction see its own writes,
+/// so a batch naming one id twice is judged as two pushes one after the
+/// other would be.
+async fn judge_batch(
+    batch: &mut PushTx<'_>,
+    user: &CurrentUser,
+    submitter: &Submitter<'_>,
+    items: &[PushItem],
+    accepted: &[(usize, AcceptedReport)],
+    photos: &[Vec<ContentHash>],
+) -> Result<Vec<PushOutcome>, ApiError> {
+    let ids: Vec<ReportId> = accepted
+        .iter()
+        .map(|(_, accepted)| accepted.report.id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let keys: Vec<PeriodKey> = accepted
+        .iter()
+        .filter_map(|(_, accepted)| PeriodKey::of(accepted))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let stored = batch.versions(&ids).await?;
+    let holders = batch.period_holders(&keys).await?;
+
+    let mut outcomes: Vec<Option<PushOutcome>> = vec![None; accepted.len()];
+    let mut held_back: Vec<usize> = Vec::new();
+    let mut touched_ids = HashSet::new();
+    let mut touched_periods = HashSet::new();
+    let mut edited = false;
+    for (position, (index, report)) in accepted.iter().enumerate() {
+        let item = &items[*index];
+        let key = PeriodKey::of(report);
+        let stale = touched_ids.contains(&report.report.id)
+            || key
+                .as_ref()
+                .is_some_and(|key| edited || touched_periods.contains(key));
+        touched_ids.insert(report.report.id);
+        if let Some(key) = &key {
+            touched_periods.insert(key.clone());
+        }
+        if stale {
+            write_held_back(
+                batch,
+                user,
+                submitter,
+                items,
+                accepted,
+                photos,
+                &mut held_back,
+                &mut outcomes,
+            )
+            .await?;
+            let outcome =
+                store_one(batch, user, submitter, item, report, &photos[position]).await?;
+            edited |= outcome.1;
+            outcomes[position] = Some(outcome.0);
+            continue;
+        }
+        let current = stored.get(&report.report.id);
+        let holder = key.as_ref().and_then(|key| holders.get(key)).copied();
+        match judge_push(
+            &user.access,
+            item,
+            report,
+            current.map(|current| &current.stored),
+            holder,
+        ) {
+            Judgement::Answer(outcome) => outcomes[position] = Some(outcome),
+            Judgement::Store => held_back.push(position),
+            Judgement::Replace { .. } => {
+                write_held_back(
+                    batch,
+                    user,
+                    submitter,
+                    items,
+                    accepted,
+                    photos,
+                    &mut held_back,
+                    &mut outcomes,
+                )
+                .await?;
+                let outcome =
+                    store_one(batch, user, submitter, item, report, &photos[position]).await?;
+                edited |= outcome.1;
+                outcomes[position] = Some(outcome.0);
+            }
+        }
+    }
+    write_held_back(
+        batch,
+        user,
+        submitter,
+        items,
+        accepted,
+        photos,
+        &mut held_back,
+        &mut outcomes,
+    )
+    .await?;
+    Ok(outcomes
+        .into_iter()
+        .map(|outcome| outcome.expect("every admitted item is judged"))
+        .collect())
+}
+
+/// Writes the held-back new reports in one go. One that could not be
+/// written (another request stored its id or took its period a moment
+/// ago, on PostgreSQL) is judged again against what is there now.
+#[allow(clippy::too_many_arguments)]
+async fn write_held_back(
+    batch: &mut PushTx<'_>,
+    user: &CurrentUser,
+    submitter: &Submitter<'_>,
+    items: &[PushItem],
+    accepted: &[(usize, AcceptedReport)],
+    photos: &[Vec<ContentHash>],
+    held_back: &mut Vec<usize>,
+    outcomes: &mut [Option<PushOutcome>],
+) -> Result<(), ApiError> {
+    if held_back.is_empty() {
+        return Ok(());
+    }
+    let new: Vec<NewReport> = held_back
+        .iter()
+        .map(|&position| NewReport {
+            accepted: &accepted[position].1,
+            photos: &photos[position],
+        })
+        .collect();
+    let written = batch.insert_new(&new, submitter).await?;
+    for position in held_back.drain(..) {
+        let (index, report) = &accepted[position];
+        outcomes[position] = Some(if written.contains(&report.report.id) {
+            PushOutcome::Accepted
+        } else {
+            store_one(
+                batch,
+                user,
+                submitter,
+                &items[*index],
+                report,
+                &photos[position],
+            )
+            .await?
+            .0
+        });
+    }
+    Ok(())
+}
+
+/// Judges one admitted item against fresh reads in the push's transaction
+/// and stores it unless it is already there, conflicts, or its period is
+/// taken; also says whether it stored an edit. What is stored is the
+/// accepted report: its answers as the validator cleaned them (questions
+/// not asked are dropped, so the server never keeps what the form says
+/// must not be kept) under the hash of exactly the stored JSON. A store
+/// error fails the whole request: nothing of the batch is committed, the
+/// phone keeps every report waiting and retries.
 async fn store_one(
-    state: &AppState,
+    batch: &mut PushTx<'_>,
     user: &CurrentUser,
     submitter: &Submitter<'_>,
     item: &PushItem,
     accepted: &AcceptedReport,
-) -> Result<PushOutcome, ApiError> {
-    let photos: Vec<ContentHash> = state
-        .catalog
-        .current()
-        .get(&accepted.report.form)
-        .map(|form| announced_photos(form, &accepted.report.answers))
-        .unwrap_or_default();
+    photos: &[ContentHash],
+) -> Result<(PushOutcome, bool), ApiError> {
+    let key = PeriodKey::of(accepted);
     // Another request (or another server) may store or edit this id, or
     // take this period, between our read and our write; the write then
     // changes nothing and we judge again against what it stored. Twice is
     // enough: the second read sees a committed row that only an edit can
     // change again.
     for _ in 0..3 {
-        let current = state
-            .store
-            .report_version(accepted.report.id, user.user_id)
-            .await?;
-        let period_holder = match accepted.period {
-            Some(period) => {
-                state
-                    .store
-                    .period_holder(&accepted.report.form.id, &accepted.report.village, period)
-                    .await?
-            }
+        let mut current = batch.versions(&[accepted.report.id]).await?;
+        let current = current.remove(&accepted.report.id);
+        let period_holder = match &key {
+            Some(key) => batch
+                .period_holders(std::slice::from_ref(key))
+                .await?
+                .remove(key),
             None => None,
         };
         let judgement = judge_push(
@@ -142,25 +364,27 @@ async fn store_one(
             current.as_ref().map(|current| &current.stored),
             period_holder,
         );
-        let written = match judgement {
-            Judgement::Answer(outcome) => return Ok(outcome),
+        match judgement {
+            Judgement::Answer(outcome) => return Ok((outcome, false)),
             Judgement::Store => {
-                state
-                    .store
-                    .insert_report(accepted, submitter, &photos, now_ms())
+                let new = NewReport { accepted, photos };
+                if batch
+                    .insert_new(std::slice::from_ref(&new), submitter)
                     .await?
-                    == Inserted::New
+                    .contains(&accepted.report.id)
+                {
+                    return Ok((PushOutcome::Accepted, false));
+                }
             }
             Judgement::Replace { previous } => {
                 let author_id = current.and_then(|current| current.author_id);
-                state
-                    .store
-                    .replace_report(accepted, &previous, author_id, submitter, &photos, now_ms())
+                if batch
+                    .replace(accepted, &previous, author_id, submitter, photos)
                     .await?
+                {
+                    return Ok((PushOutcome::Accepted, true));
+                }
             }
-        };
-        if written {
-            return Ok(PushOutcome::Accepted);
         }
     }
     Err(anyhow::anyhow!("report {} kept changing while being stored", item.report.id).into())

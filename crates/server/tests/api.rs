@@ -114,6 +114,8 @@ on_both_backends! {
     a_second_monthly_report_for_the_same_month_is_refused,
     a_review_move_the_table_forbids_is_refused_and_changes_nothing,
     two_phones_filing_the_same_month_at_once_store_one_report,
+    a_batch_answers_each_item_in_order_whatever_the_mix,
+    a_batch_naming_one_id_twice_is_judged_as_two_pushes_in_a_row,
     the_inbox_filters_pages_and_counts_within_the_readers_scope,
     a_report_detail_shows_its_form_device_photos_and_review_history,
     the_completeness_grid_shows_on_time_late_missing_and_needs_revision,

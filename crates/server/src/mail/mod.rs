@@ -460,23 +460,13 @@ fn district_code(text: &str) -> anyhow::Result<String> {
         })
 }
 
-/// The push path's hook: an urgent incident report that is stored (now, or
+/// The push path's rule: an urgent incident report that is stored (now, or
 /// before, when this is a replay after a failed request) gets its mail
-/// queued. Queuing twice adds nothing, so a phone retrying a push whose
-/// answer was lost fixes a mail that could not be queued the first time.
-pub async fn after_push(
-    state: &AppState,
-    item: &kabar_shared::sync::PushItem,
-    outcome: &PushOutcome,
-) -> Result<(), ApiError> {
-    if matches!(outcome, PushOutcome::Accepted | PushOutcome::Duplicate) && item.report.is_urgent()
-    {
-        state
-            .store
-            .enqueue_urgent_mail(item.report.id, &item.content_hash, now_ms())
-            .await?;
-    }
-    Ok(())
+/// queued, in the push's own transaction, so a stored urgent report and its
+/// mail commit together. Queuing twice adds nothing, so a replay of a push
+/// queued before this rule existed fixes a mail that was never queued.
+pub fn mailed_on_arrival(item: &kabar_shared::sync::PushItem, outcome: &PushOutcome) -> bool {
+    matches!(outcome, PushOutcome::Accepted | PushOutcome::Duplicate) && item.report.is_urgent()
 }
 
 /// The admin endpoints of the outbox.

@@ -132,6 +132,49 @@ impl Store {
         Ok(row.try_get(0)?)
     }
 
+    /// Adds one row per entry in one statement (a push's submissions).
+    pub(super) async fn audit_many_in(
+        &self,
+        tx: &mut Tx,
+        entries: &[AuditEntry],
+        now_ms: i64,
+    ) -> anyhow::Result<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let rows = (0..entries.len())
+            .map(|e| {
+                let n = 6 * e;
+                format!(
+                    "($1, ${}, ${}, ${}, ${}, ${}, ${})",
+                    n + 2,
+                    n + 3,
+                    n + 4,
+                    n + 5,
+                    n + 6,
+                    n + 7
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO audit_log (at_ms, actor_id, actor, action, target, client, detail)
+             VALUES {rows}"
+        );
+        let mut query = sqlx::query(&sql).bind(now_ms);
+        for entry in entries {
+            query = query
+                .bind(entry.actor_id)
+                .bind(entry.actor.clone())
+                .bind(entry.action)
+                .bind(entry.target.clone())
+                .bind(entry.client.clone())
+                .bind(entry.detail.to_string());
+        }
+        query.execute(&mut **tx).await?;
+        Ok(())
+    }
+
     /// The newest entries first.
     pub async fn audit_log(&self, limit: i64) -> anyhow::Result<Vec<AuditRecord>> {
         self.audit_search(&AuditFilter {

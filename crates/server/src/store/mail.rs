@@ -127,27 +127,45 @@ pub(super) async fn enqueue_approved_in(
 }
 
 impl Store {
-    /// Queues the mail of an urgent report that just arrived (or arrived
-    /// again: the key makes a replay add nothing).
-    pub async fn enqueue_urgent_mail(
+    /// Queues the mails of urgent reports within a push's transaction (the
+    /// caller sorts them by id, so concurrent pushes of the same reports
+    /// wait for each other in one order), each once whatever the replays.
+    pub(super) async fn enqueue_urgent_mails_in(
         &self,
-        report: ReportId,
-        content_hash: &ContentHash,
+        tx: &mut Tx,
+        reports: &[(ReportId, &ContentHash)],
         now_ms: i64,
     ) -> anyhow::Result<()> {
-        sqlx::query(
+        if reports.is_empty() {
+            return Ok(());
+        }
+        let rows = (0..reports.len())
+            .map(|r| {
+                let n = 3 * r;
+                format!(
+                    "('urgent', ${}, ${}, ${}, 'pending', 0, $1, 0, $1, $1)",
+                    n + 2,
+                    n + 3,
+                    n + 4
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
             "INSERT INTO mail_outbox
                 (kind, dedup_key, report_id, content_hash, status, attempts, next_attempt_at_ms,
                  lease_until_ms, created_at_ms, updated_at_ms)
-             VALUES ('urgent', $1, $2, $3, 'pending', 0, $4, 0, $4, $4)
-             ON CONFLICT (dedup_key) DO NOTHING",
-        )
-        .bind(format!("urgent:{report}"))
-        .bind(report.to_string())
-        .bind(content_hash.as_str())
-        .bind(now_ms)
-        .execute(&self.writer)
-        .await?;
+             VALUES {rows}
+             ON CONFLICT (dedup_key) DO NOTHING"
+        );
+        let mut query = sqlx::query(&sql).bind(now_ms);
+        for (report, content_hash) in reports {
+            query = query
+                .bind(format!("urgent:{report}"))
+                .bind(report.to_string())
+                .bind(content_hash.as_str());
+        }
+        query.execute(&mut **tx).await?;
         Ok(())
     }
 

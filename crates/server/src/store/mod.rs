@@ -10,8 +10,10 @@
 //! SQLite runs in WAL mode with `synchronous=FULL`, so an acknowledged report
 //! survives a power cut of the office machine, and all writes go through one
 //! connection, so concurrent pushes queue instead of failing with "database is
-//! locked". On PostgreSQL concurrent writers are normal; uniqueness
-//! constraints decide races (see [`Inserted::AlreadyPresent`]).
+//! locked". A push is one transaction for its whole batch (see `push`), so
+//! a batch costs one `fsync`, not one per report. On PostgreSQL concurrent
+//! writers are normal; uniqueness constraints decide races (see
+//! [`PushTx::insert_new`]).
 
 mod accounts;
 mod audit;
@@ -20,6 +22,7 @@ mod mail;
 mod photos;
 mod public;
 mod pusat;
+mod push;
 mod reports;
 mod reviews;
 
@@ -30,9 +33,10 @@ pub use mail::{DigestReport, MailKind, OutboxMail, PhotoFile};
 pub use photos::{NewPhoto, PhotoRecord};
 pub use public::PublicReport;
 pub use pusat::{FilingRow, InboxQuery, InboxRow, ReportDetail, ReportPhoto, ReviewRecord};
+pub use push::{NewReport, PeriodKey, PushTx};
 pub use reports::{
-    ApprovedPeriodReport, CurrentVersion, Inserted, PageMark, ReportFilter, ReportPage,
-    ReportVersion, StoredReport, Submitter,
+    ApprovedPeriodReport, CurrentVersion, PageMark, ReportFilter, ReportPage, ReportVersion,
+    StoredReport, Submitter,
 };
 pub use reviews::NewReview;
 
@@ -204,6 +208,18 @@ impl Store {
 
     async fn begin(&self) -> anyhow::Result<Tx> {
         Ok(self.writer.begin().await?)
+    }
+
+    /// A transaction that reads before it writes. On SQLite it takes the
+    /// write lock at once (`BEGIN IMMEDIATE`, waiting up to the busy
+    /// timeout): a plain `BEGIN` that has read cannot wait for the lock
+    /// when another server on the same file wrote meanwhile, and fails
+    /// with "database is locked".
+    async fn begin_to_write(&self) -> anyhow::Result<Tx> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.writer.begin().await?,
+        })
     }
 
     /// Serializes writers of sequence-numbered rows until the transaction

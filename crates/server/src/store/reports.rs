@@ -1,29 +1,15 @@
 //! Reports as pushed, with who pushed them and where review stands.
 
 use super::{Backend, Store, Tx};
-use crate::store::audit::AuditEntry;
 use anyhow::Context;
-use kabar_shared::acceptance::AcceptedReport;
 use kabar_shared::account::{Authorship, Role, Scope};
 use kabar_shared::form::Period;
 use kabar_shared::report::ReviewStatus;
-use kabar_shared::review;
 use kabar_shared::sync::StoredVersion;
 use kabar_shared::{ContentHash, Report, ReportId, VillageCode};
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
-
-/// What happened to an insert.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Inserted {
-    /// The report is stored now.
-    New,
-    /// A report with this id was already there (possibly stored by a
-    /// concurrent request or another server a moment ago); nothing was
-    /// written.
-    AlreadyPresent,
-}
 
 /// A report as stored, with what the server added.
 #[derive(Debug, Clone, Serialize)]
@@ -124,218 +110,20 @@ pub struct ReportVersion {
 }
 
 impl Store {
-    /// The current version stored under `id`, seen from the user
-    /// `pusher_id`, read through the writer so a report stored a moment ago
-    /// by another request is always seen.
-    pub async fn report_version(
-        &self,
-        id: ReportId,
-        pusher_id: i64,
-    ) -> anyhow::Result<Option<CurrentVersion>> {
-        let row = sqlx::query(
-            "SELECT r.content_hash, r.status, r.village_code, r.submitted_by, u.role
-             FROM reports r LEFT JOIN users u ON u.id = r.submitted_by WHERE r.id = $1",
-        )
-        .bind(id.to_string())
-        .fetch_optional(&self.writer)
-        .await?;
-        row.map(|row| {
-            let author_id: Option<i64> = row.try_get(3)?;
-            let author_role: Option<String> = row.try_get(4)?;
-            let village: String = row.try_get(2)?;
-            Ok(CurrentVersion {
-                stored: StoredVersion {
-                    content_hash: ContentHash::from_stored(row.try_get(0)?),
-                    status: parse_status(&row.try_get::<String, _>(1)?)?,
-                    village: VillageCode::parse(&village)
-                        .context("a stored village code no longer parses")?,
-                    authorship: Authorship {
-                        by_this_user: author_id == Some(pusher_id),
-                        author_role: author_role
-                            .as_deref()
-                            .map(Role::parse)
-                            .transpose()
-                            .context("a stored role no longer parses")?,
-                    },
-                },
-                author_id,
-            })
-        })
-        .transpose()
-    }
-
-    /// The report of `form_id` (any version of the form) from `village` that
-    /// holds `period`, if any.
-    pub async fn period_holder(
-        &self,
-        form_id: &str,
-        village: &VillageCode,
-        period: Period,
-    ) -> anyhow::Result<Option<ReportId>> {
-        let row = sqlx::query(
-            "SELECT id FROM reports WHERE form_id = $1 AND village_code = $2 AND period = $3
-             ORDER BY received_at_ms, id LIMIT 1",
-        )
-        .bind(form_id)
-        .bind(village.as_str())
-        .bind(period.key())
-        .fetch_optional(&self.writer)
-        .await?;
-        row.map(|row| Ok(ReportId::parse(&row.try_get::<String, _>(0)?)?))
-            .transpose()
-    }
-
-    /// Serializes writers of periodic reports until the transaction ends, so
-    /// two phones filing the same village's month at once cannot both pass
-    /// the "one report per period" check. SQLite has one writer already.
-    async fn lock_periods(&self, tx: &mut Tx) -> anyhow::Result<()> {
+    /// Serializes writers of one village's periodic reports until the
+    /// transaction ends, so two phones filing the same village's month at
+    /// once cannot both pass the "one report per period" check. Only the
+    /// village is locked (a push names one village): phones of different
+    /// villages do not wait for each other. SQLite has one writer already.
+    pub(super) async fn lock_periods(&self, tx: &mut Tx, village: &str) -> anyhow::Result<()> {
         if self.backend == Backend::Postgres {
-            sqlx::query("SELECT 1 FROM (SELECT pg_advisory_xact_lock(4000002)) AS locked")
+            sqlx::query("SELECT 1 FROM (SELECT pg_advisory_xact_lock($1, $2)) AS locked")
+                .bind(PERIOD_LOCK)
+                .bind(village_lock_key(village))
                 .execute(&mut **tx)
                 .await?;
         }
         Ok(())
-    }
-
-    /// Stores a new report as its version 1, with the photos it announces,
-    /// and audits it, in one transaction. Nothing is written when the id is
-    /// taken or another report of the same form and village holds its
-    /// period (the caller judges again and finds out which).
-    pub async fn insert_report(
-        &self,
-        accepted: &AcceptedReport,
-        submitter: &Submitter<'_>,
-        photos: &[ContentHash],
-        now_ms: i64,
-    ) -> anyhow::Result<Inserted> {
-        let report = &accepted.report;
-        let period = accepted.period.map(Period::key);
-        let mut tx = self.begin().await?;
-        if period.is_some() {
-            self.lock_periods(&mut tx).await?;
-        }
-        let result = sqlx::query(
-            "INSERT INTO reports
-                (id, form_id, form_version, village_code, created_at_ms, received_at_ms,
-                 content_hash, report_json, submitted_by, device_id, status, updated_at_ms,
-                 version, period)
-             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'received', $6, 1, $11
-             WHERE NOT EXISTS (
-                 SELECT 1 FROM reports
-                 WHERE $11 IS NOT NULL AND form_id = $2 AND village_code = $4 AND period = $11)
-             ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(report.id.to_string())
-        .bind(&report.form.id)
-        .bind(i64::from(report.form.version))
-        .bind(report.village.as_str())
-        .bind(report.created_at_ms)
-        .bind(now_ms)
-        .bind(accepted.content_hash.as_str())
-        .bind(&accepted.canonical_json)
-        .bind(submitter.user_id)
-        .bind(submitter.device_id)
-        .bind(period.as_deref())
-        .execute(&mut *tx)
-        .await?;
-        if result.rows_affected() != 1 {
-            return Ok(Inserted::AlreadyPresent);
-        }
-        insert_version(&mut tx, accepted, 1, submitter, now_ms).await?;
-        insert_photo_links(&mut tx, report.id, photos).await?;
-        self.audit_in(
-            &mut tx,
-            &submission_audit("submission", accepted, 1, submitter),
-            now_ms,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(Inserted::New)
-    }
-
-    /// Stores an edit as the report's next version, if its current version
-    /// still has hash `previous`, still has `author_id` as its author and is
-    /// still in a status its author may edit, and no other report took the
-    /// edit's period. The report goes back to the status the review table
-    /// gives an edit (received). False when nothing was written (the caller
-    /// judges again against what is there now).
-    pub async fn replace_report(
-        &self,
-        accepted: &AcceptedReport,
-        previous: &ContentHash,
-        author_id: Option<i64>,
-        submitter: &Submitter<'_>,
-        photos: &[ContentHash],
-        now_ms: i64,
-    ) -> anyhow::Result<bool> {
-        let report = &accepted.report;
-        let period = accepted.period.map(Period::key);
-        let mut tx = self.begin().await?;
-        if period.is_some() {
-            self.lock_periods(&mut tx).await?;
-        }
-        // The statuses an edit may start from, and where it leads, are the
-        // review table's; today every such edit leads back to received.
-        let mut updated = 0;
-        for status in ReviewStatus::ALL {
-            let Some(next) = review::edit_moves_to(status) else {
-                continue;
-            };
-            let result = sqlx::query(
-                "UPDATE reports
-                 SET form_id = $1, form_version = $2, created_at_ms = $3, content_hash = $4,
-                     report_json = $5, device_id = $6, updated_at_ms = $7, status = $8,
-                     version = version + 1, period = $9
-                 WHERE id = $10 AND content_hash = $11 AND village_code = $12 AND status = $13
-                   AND submitted_by IS NOT DISTINCT FROM $14
-                   AND NOT EXISTS (
-                       SELECT 1 FROM reports other
-                       WHERE $9 IS NOT NULL AND other.form_id = $1 AND other.village_code = $12
-                         AND other.period = $9 AND other.id <> $10)",
-            )
-            .bind(&report.form.id)
-            .bind(i64::from(report.form.version))
-            .bind(report.created_at_ms)
-            .bind(accepted.content_hash.as_str())
-            .bind(&accepted.canonical_json)
-            .bind(submitter.device_id)
-            .bind(now_ms)
-            .bind(next.as_str())
-            .bind(period.as_deref())
-            .bind(report.id.to_string())
-            .bind(previous.as_str())
-            .bind(report.village.as_str())
-            .bind(status.as_str())
-            .bind(author_id)
-            .execute(&mut *tx)
-            .await?;
-            updated += result.rows_affected();
-            if updated > 0 {
-                break;
-            }
-        }
-        if updated != 1 {
-            return Ok(false);
-        }
-        let version: i64 = sqlx::query("SELECT version FROM reports WHERE id = $1")
-            .bind(report.id.to_string())
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get(0)?;
-        insert_version(&mut tx, accepted, version, submitter, now_ms).await?;
-        sqlx::query("DELETE FROM report_photos WHERE report_id = $1")
-            .bind(report.id.to_string())
-            .execute(&mut *tx)
-            .await?;
-        insert_photo_links(&mut tx, report.id, photos).await?;
-        self.audit_in(
-            &mut tx,
-            &submission_audit("submission_edit", accepted, version, submitter),
-            now_ms,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(true)
     }
 
     /// Every version of a report, the first first; the caller checks the
@@ -506,68 +294,43 @@ impl Store {
     }
 }
 
-async fn insert_photo_links(
-    tx: &mut Tx,
-    report: ReportId,
-    photos: &[ContentHash],
-) -> anyhow::Result<()> {
-    for photo in photos {
-        sqlx::query(
-            "INSERT INTO report_photos (report_id, sha256) VALUES ($1, $2)
-             ON CONFLICT (report_id, sha256) DO NOTHING",
-        )
-        .bind(report.to_string())
-        .bind(photo.as_str())
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok(())
+/// The first half of the two-key advisory locks on a village's periods
+/// (the two-key locks are apart from the one-key locks of other tables).
+const PERIOD_LOCK: i32 = 4_000_002;
+
+/// A village code as the second key of its period lock: FNV-1a, stable
+/// across servers and releases (two villages sharing a key only wait for
+/// each other).
+fn village_lock_key(village: &str) -> i32 {
+    let hash = village.bytes().fold(0x811c_9dc5_u32, |hash, byte| {
+        (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+    });
+    i32::from_ne_bytes(hash.to_ne_bytes())
 }
 
-async fn insert_version(
-    tx: &mut Tx,
-    accepted: &AcceptedReport,
-    version: i64,
-    submitter: &Submitter<'_>,
-    now_ms: i64,
-) -> anyhow::Result<()> {
-    sqlx::query(
-        "INSERT INTO report_versions
-            (report_id, version, content_hash, report_json, submitted_by, device_id, received_at_ms)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(accepted.report.id.to_string())
-    .bind(version)
-    .bind(accepted.content_hash.as_str())
-    .bind(&accepted.canonical_json)
-    .bind(submitter.user_id)
-    .bind(submitter.device_id)
-    .bind(now_ms)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-fn submission_audit(
-    action: &'static str,
-    accepted: &AcceptedReport,
-    version: i64,
-    submitter: &Submitter<'_>,
-) -> AuditEntry {
-    AuditEntry {
-        actor_id: Some(submitter.user_id),
-        actor: Some(submitter.username.to_owned()),
-        action,
-        target: Some(accepted.report.id.to_string()),
-        client: Some(submitter.client.to_owned()),
-        detail: serde_json::json!({
-            "village": accepted.report.village,
-            "form": accepted.report.form,
-            "content_hash": accepted.content_hash,
-            "version": version,
-            "device_id": submitter.device_id,
-        }),
-    }
+/// A row of `content_hash, status, village_code, submitted_by, role` as
+/// the push judge needs it, seen from the user `pusher_id`.
+pub(super) fn current_version(row: &AnyRow, pusher_id: i64) -> anyhow::Result<CurrentVersion> {
+    let author_id: Option<i64> = row.try_get(3)?;
+    let author_role: Option<String> = row.try_get(4)?;
+    let village: String = row.try_get(2)?;
+    Ok(CurrentVersion {
+        stored: StoredVersion {
+            content_hash: ContentHash::from_stored(row.try_get(0)?),
+            status: parse_status(&row.try_get::<String, _>(1)?)?,
+            village: VillageCode::parse(&village)
+                .context("a stored village code no longer parses")?,
+            authorship: Authorship {
+                by_this_user: author_id == Some(pusher_id),
+                author_role: author_role
+                    .as_deref()
+                    .map(Role::parse)
+                    .transpose()
+                    .context("a stored role no longer parses")?,
+            },
+        },
+        author_id,
+    })
 }
 
 pub(super) fn parse_status(text: &str) -> anyhow::Result<ReviewStatus> {

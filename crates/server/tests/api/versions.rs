@@ -364,3 +364,191 @@ pub async fn two_phones_filing_the_same_month_at_once_store_one_report(backend: 
     }
     assert_eq!(app.stored_reports(&reviewer).await.len(), 5);
 }
+
+/// An item whose hash is not the hash of its report: damaged in transit.
+fn damaged(report: &Report) -> PushItem {
+    let mut item = PushItem::new(report.clone());
+    item.content_hash = edited(report, "something else").content_hash();
+    item
+}
+
+fn is_period_taken(outcome: &PushOutcome) -> bool {
+    let PushOutcome::Rejected { errors } = outcome else {
+        return false;
+    };
+    serde_json::to_value(errors).unwrap()[0]["detail"]["problem"] == "period_already_reported"
+}
+
+fn is_hash_mismatch(outcome: &PushOutcome) -> bool {
+    matches!(outcome, PushOutcome::Rejected { errors }
+        if errors.iter().any(|error| error.problem == FieldProblem::HashMismatch))
+}
+
+/// A push is stored in one transaction and judged at once, yet each item
+/// gets the answer it would get alone, in the order the phone sent them:
+/// new, duplicate, conflict, damaged, period taken, an edit, and an item
+/// repeating one stored earlier in the same batch.
+pub async fn a_batch_answers_each_item_in_order_whatever_the_mix(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let head = app.login_as(Who::Head).await;
+    let reviewer = app.login_as(Who::Reviewer).await;
+    let stored = report(1, "Jalan rusak", "Di dekat masjid");
+    let october = monthly(2, "10");
+    app.push_as(
+        &head,
+        vec![
+            PushItem::new(stored.clone()),
+            PushItem::new(october.clone()),
+        ],
+    )
+    .await;
+
+    let new = report(3, "Banjir", "Air setinggi lutut");
+    let other_new = report(4, "Posyandu", "");
+    let response = app
+        .push_as(
+            &head,
+            vec![
+                PushItem::new(new.clone()),
+                PushItem::new(stored.clone()),
+                PushItem::new(edited(&stored, "Isi lain tanpa menyebut versinya")),
+                damaged(&report(5, "Rusak di jalan", "")),
+                PushItem::new(monthly(6, "10")),
+                PushItem::new(other_new.clone()),
+                PushItem::edit(edited(&stored, "Jalan Ahmad Yani"), stored.content_hash()),
+                PushItem::new(new.clone()),
+            ],
+        )
+        .await;
+    let ids: Vec<ReportId> = response.results.iter().map(|result| result.id).collect();
+    assert_eq!(
+        ids,
+        vec![
+            new.id,
+            stored.id,
+            stored.id,
+            ReportId::new_v7(1_764_000_000_005, [5; 10]),
+            monthly(6, "10").id,
+            other_new.id,
+            stored.id,
+            new.id
+        ]
+    );
+    let outcomes: Vec<&PushOutcome> = response.results.iter().map(|r| &r.outcome).collect();
+    assert_eq!(outcomes[0], &PushOutcome::Accepted);
+    assert_eq!(outcomes[1], &PushOutcome::Duplicate);
+    assert_eq!(outcomes[2], &PushOutcome::Conflict);
+    assert!(is_hash_mismatch(outcomes[3]), "{:?}", outcomes[3]);
+    assert!(is_period_taken(outcomes[4]), "{:?}", outcomes[4]);
+    assert_eq!(outcomes[5], &PushOutcome::Accepted);
+    assert_eq!(outcomes[6], &PushOutcome::Accepted);
+    assert_eq!(outcomes[7], &PushOutcome::Duplicate);
+
+    // Stored: the two first reports (one edited) and the two new ones.
+    let listed = app.stored_reports(&reviewer).await;
+    assert_eq!(listed.len(), 4, "{listed:?}");
+    let edited_now = current(&app, &reviewer, stored.id).await;
+    assert_eq!(edited_now["version"], 2);
+    assert_eq!(edited_now["report"]["answers"]["body"], "Jalan Ahmad Yani");
+    let history = versions(&app, &reviewer, stored.id).await;
+    assert_eq!(
+        history["versions"].as_array().map(Vec::len),
+        Some(2),
+        "{history}"
+    );
+    // One audit row per stored report and version: 2 + 3.
+    let audit = app
+        .get_json(
+            Some(&app.login_as(Who::Admin).await),
+            "/api/v1/admin/audit?limit=100",
+        )
+        .await;
+    let submissions = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|entry| {
+            matches!(
+                entry["action"].as_str(),
+                Some("submission" | "submission_edit")
+            )
+        })
+        .count();
+    assert_eq!(submissions, 5, "{audit}");
+}
+
+/// One id twice in one batch is judged as two pushes one after the other:
+/// the same content is a duplicate, other content a conflict, an edit
+/// naming the first a new version; two reports for one month store one.
+pub async fn a_batch_naming_one_id_twice_is_judged_as_two_pushes_in_a_row(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let head = app.login_as(Who::Head).await;
+    let reviewer = app.login_as(Who::Reviewer).await;
+    let twice = report(1, "Jalan rusak", "");
+    let changed = report(2, "Banjir", "");
+    let then_edited = report(3, "Posyandu", "Bulan ini");
+    let november = monthly(4, "11");
+    let november_again = monthly(5, "11");
+    let response = app
+        .push_as(
+            &head,
+            vec![
+                PushItem::new(twice.clone()),
+                PushItem::new(twice.clone()),
+                PushItem::new(changed.clone()),
+                PushItem::new(edited(&changed, "Air sudah surut")),
+                PushItem::new(then_edited.clone()),
+                PushItem::edit(
+                    edited(&then_edited, "Bulan depan"),
+                    then_edited.content_hash(),
+                ),
+                PushItem::new(november.clone()),
+                PushItem::new(november_again.clone()),
+                PushItem::new(november.clone()),
+            ],
+        )
+        .await;
+    let outcomes: Vec<&PushOutcome> = response.results.iter().map(|r| &r.outcome).collect();
+    assert_eq!(
+        outcomes[..7],
+        [
+            &PushOutcome::Accepted,
+            &PushOutcome::Duplicate,
+            &PushOutcome::Accepted,
+            &PushOutcome::Conflict,
+            &PushOutcome::Accepted,
+            &PushOutcome::Accepted,
+            &PushOutcome::Accepted,
+        ]
+    );
+    assert!(is_period_taken(outcomes[7]), "{:?}", outcomes[7]);
+    assert_eq!(outcomes[8], &PushOutcome::Duplicate);
+
+    assert_eq!(app.stored_reports(&reviewer).await.len(), 4);
+    assert_eq!(
+        current(&app, &reviewer, changed.id).await["report"]["answers"]["body"],
+        "",
+        "the first content stays"
+    );
+    assert_eq!(current(&app, &reviewer, then_edited.id).await["version"], 2);
+
+    // The whole batch again: all acknowledged, nothing stored twice.
+    let replay = app
+        .push_as(
+            &head,
+            vec![
+                PushItem::new(twice.clone()),
+                PushItem::new(changed.clone()),
+                PushItem::new(november.clone()),
+            ],
+        )
+        .await;
+    assert!(
+        replay
+            .results
+            .iter()
+            .all(|result| result.outcome == PushOutcome::Duplicate),
+        "{replay:?}"
+    );
+    assert_eq!(app.stored_reports(&reviewer).await.len(), 4);
+}
