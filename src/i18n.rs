@@ -1,7 +1,7 @@
 //! User-facing text, Bahasa Indonesia first and English second. Every string
 //! a user reads comes from here, so a missing translation is a compile error.
 
-use kabar_shared::report::{FieldError, FieldProblem};
+use kabar_shared::report::{FieldError, FieldErrorKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Lang {
@@ -213,29 +213,31 @@ texts! {
 }
 
 /// A field problem as a sentence for the user.
-pub fn field_problem(problem: &FieldProblem, lang: Lang) -> String {
+pub fn field_problem(problem: &FieldErrorKind, lang: Lang) -> String {
     match (problem, lang) {
-        (FieldProblem::Required, Lang::Id) => "Wajib diisi.".into(),
-        (FieldProblem::Required, Lang::En) => "Required.".into(),
-        (FieldProblem::TooLong { max_chars }, Lang::Id) => {
+        (FieldErrorKind::Required, Lang::Id) => "Wajib diisi.".into(),
+        (FieldErrorKind::Required, Lang::En) => "Required.".into(),
+        (FieldErrorKind::TooLong { max_chars }, Lang::Id) => {
             format!("Terlalu panjang (paling banyak {max_chars} huruf).")
         }
-        (FieldProblem::TooLong { max_chars }, Lang::En) => {
+        (FieldErrorKind::TooLong { max_chars }, Lang::En) => {
             format!("Too long (at most {max_chars} characters).")
         }
-        (FieldProblem::UnknownVillage, Lang::Id) => "Desa/kelurahan tidak dikenal.".into(),
-        (FieldProblem::UnknownVillage, Lang::En) => "Unknown village.".into(),
-        (FieldProblem::UnknownForm, Lang::Id) => "Jenis laporan tidak dikenal server.".into(),
-        (FieldProblem::UnknownForm, Lang::En) => {
+        (FieldErrorKind::UnknownVillage, Lang::Id) => "Desa/kelurahan tidak dikenal.".into(),
+        (FieldErrorKind::UnknownVillage, Lang::En) => "Unknown village.".into(),
+        (FieldErrorKind::UnknownForm, Lang::Id) => "Jenis laporan tidak dikenal server.".into(),
+        (FieldErrorKind::UnknownForm, Lang::En) => {
             "The server does not know this report type.".into()
         }
-        (FieldProblem::UnexpectedField, Lang::Id) => "Isian ini tidak dikenal.".into(),
-        (FieldProblem::UnexpectedField, Lang::En) => "This entry is not expected.".into(),
-        (FieldProblem::HashMismatch, Lang::Id) => "Data rusak saat dikirim.".into(),
-        (FieldProblem::HashMismatch, Lang::En) => "The data was damaged in transit.".into(),
-        (FieldProblem::Invalid { message, .. }, lang) => message.get(lang.shared()).to_owned(),
-        (FieldProblem::NotAllowed, Lang::Id) => "Anda tidak berwenang mengisi laporan ini.".into(),
-        (FieldProblem::NotAllowed, Lang::En) => "You are not allowed to file this report.".into(),
+        (FieldErrorKind::UnexpectedField, Lang::Id) => "Isian ini tidak dikenal.".into(),
+        (FieldErrorKind::UnexpectedField, Lang::En) => "This entry is not expected.".into(),
+        (FieldErrorKind::HashMismatch, Lang::Id) => "Data rusak saat dikirim.".into(),
+        (FieldErrorKind::HashMismatch, Lang::En) => "The data was damaged in transit.".into(),
+        (FieldErrorKind::Invalid { message, .. }, lang) => message.get(lang.shared()).to_owned(),
+        (FieldErrorKind::NotAllowed, Lang::Id) => {
+            "Anda tidak berwenang mengisi laporan ini.".into()
+        }
+        (FieldErrorKind::NotAllowed, Lang::En) => "You are not allowed to file this report.".into(),
     }
 }
 

@@ -3,7 +3,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use kabar_desa::storage::{Draft, OutboxEntry, PhoneDb, Revision};
-use kabar_shared::report::{FieldError, FieldProblem};
+use kabar_shared::report::{FieldError, FieldErrorKind};
 use kabar_shared::sync::Delivery;
 use kabar_shared::{Report, ReportBody, ReportId, ReportTitle, VillageCode};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -205,7 +205,7 @@ async fn delivery_updates_change_only_the_delivery() {
     let rejected = Delivery::Rejected {
         errors: vec![FieldError {
             field: "title".into(),
-            problem: FieldProblem::Required,
+            problem: FieldErrorKind::Required,
         }],
     };
     let unknown = ReportId::new_v7(9, [9; 10]);

@@ -11,7 +11,7 @@
 use crate::i18n::Lang;
 use kabar_shared::form::number::parse_decimal;
 use kabar_shared::form::{
-    Context, Date, Field, FieldKind, FormDefinition, Problem, carry_mismatches, carry_over,
+    AnswerError, Context, Date, Field, FieldKind, FormDefinition, carry_mismatches, carry_over,
     validate,
 };
 use kabar_shared::report::{Answers, answers_from_object, object_from_answers};
@@ -60,7 +60,7 @@ pub struct FormState {
     pub raw: RwSignal<Answers>,
     /// The problems of the last save attempt; the user is not scolded while
     /// typing, only when saving.
-    pub problems: RwSignal<Vec<Problem>>,
+    pub problems: RwSignal<Vec<AnswerError>>,
     /// The answers the validator would store right now: non-relevant values
     /// dropped and calculations applied.
     pub live: Memo<Answers>,
@@ -83,7 +83,7 @@ impl FormState {
     pub fn new(
         form: &'static FormDefinition,
         raw: RwSignal<Answers>,
-        problems: RwSignal<Vec<Problem>>,
+        problems: RwSignal<Vec<AnswerError>>,
         lang: RwSignal<Lang>,
         today: Date,
     ) -> FormState {

@@ -17,7 +17,7 @@ use crate::storage;
 use crate::time::now_ms;
 use kabar_shared::acceptance::{FilingRefusal, decide_filing};
 use kabar_shared::account::Access;
-use kabar_shared::form::{Date, FormDefinition, Problem, WITA_OFFSET_MINUTES, validate};
+use kabar_shared::form::{AnswerError, Date, FormDefinition, WITA_OFFSET_MINUTES, validate};
 use kabar_shared::report::Answers;
 use kabar_shared::village::Gazetteer;
 use kabar_shared::{Report, ReportId, VillageCode};
@@ -108,7 +108,7 @@ struct NewReport {
     gazetteer: StoredValue<Gazetteer>,
     form_id: RwSignal<String>,
     answers: RwSignal<Answers>,
-    problems: RwSignal<Vec<Problem>>,
+    problems: RwSignal<Vec<AnswerError>>,
     village: RwSignal<String>,
     village_missing: RwSignal<bool>,
     notice: RwSignal<Option<Notice>>,
@@ -232,7 +232,7 @@ fn checked_report(
     village: Option<VillageCode>,
     access: Option<&Access>,
     answers: RwSignal<Answers>,
-    problems: RwSignal<Vec<Problem>>,
+    problems: RwSignal<Vec<AnswerError>>,
 ) -> Option<Report> {
     let form = latest(form_id)?;
     let now = now_ms();
@@ -270,9 +270,9 @@ fn checked_report(
 /// none (the refusal was about the role or the village).
 pub(super) fn show_refusals(
     refusals: Vec<FilingRefusal>,
-    problems: RwSignal<Vec<Problem>>,
+    problems: RwSignal<Vec<AnswerError>>,
 ) -> bool {
-    let answer_problems: Vec<Problem> = refusals
+    let answer_problems: Vec<AnswerError> = refusals
         .into_iter()
         .filter_map(|refusal| match refusal {
             FilingRefusal::Answer(problem) => Some(problem),
@@ -298,7 +298,7 @@ async fn save(
     report: Report,
     state: PhoneState,
     drafts: DraftKeeper,
-    problems: RwSignal<Vec<Problem>>,
+    problems: RwSignal<Vec<AnswerError>>,
     notice: RwSignal<Option<Notice>>,
 ) {
     let owner = state.username_untracked().unwrap_or_default();

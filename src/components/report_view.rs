@@ -15,7 +15,7 @@ use crate::i18n;
 use crate::storage::{self, OutboxEntry, Revision};
 use crate::time::now_ms;
 use kabar_shared::acceptance::decide_filing;
-use kabar_shared::form::{FormDefinition, Problem};
+use kabar_shared::form::{AnswerError, FormDefinition};
 use kabar_shared::review::offered_for_revision;
 use kabar_shared::sync::Delivery;
 use leptos::ev::SubmitEvent;
@@ -94,7 +94,7 @@ fn RevisionForm(
     let state = expect_context::<PhoneState>();
     let lang = state.lang;
     let answers = RwSignal::new(entry.report.answers.clone());
-    let problems = RwSignal::new(Vec::<Problem>::new());
+    let problems = RwSignal::new(Vec::<AnswerError>::new());
     let saving = RwSignal::new(false);
     let failed = RwSignal::new(false);
     let today = wita_today(entry.report.created_at_ms);
@@ -152,7 +152,7 @@ fn checked_fix(
     entry: &OutboxEntry,
     form: &'static FormDefinition,
     answers: RwSignal<kabar_shared::report::Answers>,
-    problems: RwSignal<Vec<Problem>>,
+    problems: RwSignal<Vec<AnswerError>>,
 ) -> Option<kabar_shared::Report> {
     let state = expect_context::<PhoneState>();
     let access = state.session.with_untracked(|session| match session {

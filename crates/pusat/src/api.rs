@@ -359,7 +359,7 @@ pub struct Published {
 /// One problem the definition checks found: where, and what (in English,
 /// for form authors).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct DefinitionProblem {
+pub struct DefinitionError {
     pub path: String,
     pub message: String,
 }
@@ -368,7 +368,7 @@ pub struct DefinitionProblem {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PublishRefusal {
     pub failure: Failure,
-    pub problems: Vec<DefinitionProblem>,
+    pub problems: Vec<DefinitionError>,
 }
 
 /// Sends the text as it was pasted; the server says whether it is JSON and

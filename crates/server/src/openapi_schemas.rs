@@ -462,7 +462,7 @@ mod tests {
                     outcome: PushOutcome::Rejected {
                         errors: vec![kabar_shared::report::FieldError {
                             field: "title".into(),
-                            problem: kabar_shared::report::FieldProblem::Required,
+                            problem: kabar_shared::report::FieldErrorKind::Required,
                         }],
                     },
                 },

@@ -77,7 +77,7 @@ impl PhotoFormat {
 
 /// Why an upload is not taken as a photo.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PhotoProblem {
+pub enum PhotoRefusal {
     /// Not JPEG, PNG or WebP by its first bytes.
     UnknownType,
     /// It starts like one of them but is not a well-formed file of it.
@@ -106,24 +106,24 @@ pub const DEFAULT_MAX_PHOTO_PIXELS: u64 = 40_000_000;
 /// Every read of the input is bounds-checked: no input, however short or
 /// self-contradictory, can panic here (a property test feeds it random and
 /// mutated files).
-pub fn clean_photo(bytes: &[u8], max_pixels: u64) -> Result<CleanPhoto, PhotoProblem> {
-    let format = PhotoFormat::sniff(bytes).ok_or(PhotoProblem::UnknownType)?;
+pub fn clean_photo(bytes: &[u8], max_pixels: u64) -> Result<CleanPhoto, PhotoRefusal> {
+    let format = PhotoFormat::sniff(bytes).ok_or(PhotoRefusal::UnknownType)?;
     let rebuilt = match format {
         PhotoFormat::Jpeg => rebuild_jpeg(bytes),
         PhotoFormat::Png => rebuild_png(bytes),
         PhotoFormat::Webp => rebuild_webp(bytes),
     }
-    .ok_or(PhotoProblem::Malformed)?;
+    .ok_or(PhotoRefusal::Malformed)?;
     let Rebuilt {
         bytes,
         width,
         height,
     } = rebuilt;
     if width == 0 || height == 0 {
-        return Err(PhotoProblem::Malformed);
+        return Err(PhotoRefusal::Malformed);
     }
     if u64::from(width) * u64::from(height) > max_pixels {
-        return Err(PhotoProblem::TooManyPixels { width, height });
+        return Err(PhotoRefusal::TooManyPixels { width, height });
     }
     Ok(CleanPhoto {
         format,
@@ -515,9 +515,9 @@ async fn upload(
         bytes: stripped,
         ..
     } = clean_photo(&body, max_pixels).map_err(|problem| match problem {
-        PhotoProblem::UnknownType => ApiError::UnsupportedPhoto,
-        PhotoProblem::Malformed => ApiError::MalformedPhoto,
-        PhotoProblem::TooManyPixels { width, height } => ApiError::PhotoTooManyPixels {
+        PhotoRefusal::UnknownType => ApiError::UnsupportedPhoto,
+        PhotoRefusal::Malformed => ApiError::MalformedPhoto,
+        PhotoRefusal::TooManyPixels { width, height } => ApiError::PhotoTooManyPixels {
             width,
             height,
             max_pixels,
@@ -796,7 +796,7 @@ pub(crate) mod tests {
         png.extend(png_chunk(b"IEND", &[]));
         assert_eq!(
             clean_photo(&png, DEFAULT_MAX_PHOTO_PIXELS),
-            Err(PhotoProblem::TooManyPixels {
+            Err(PhotoRefusal::TooManyPixels {
                 width: 30_000,
                 height: 30_000
             })
@@ -807,7 +807,7 @@ pub(crate) mod tests {
         assert!(clean_photo(&jpeg, 48_000_000).is_ok());
         assert_eq!(
             clean_photo(&jpeg, 47_999_999),
-            Err(PhotoProblem::TooManyPixels {
+            Err(PhotoRefusal::TooManyPixels {
                 width: 8000,
                 height: 6000
             })
@@ -820,14 +820,14 @@ pub(crate) mod tests {
         chunks.extend(webp_chunk(b"VP8L", &[0x2F, 1, 2, 3, 4]));
         assert_eq!(
             clean_photo(&riff(&chunks), DEFAULT_MAX_PHOTO_PIXELS),
-            Err(PhotoProblem::TooManyPixels {
+            Err(PhotoRefusal::TooManyPixels {
                 width: 30_000,
                 height: 30_000
             })
         );
         assert_eq!(
             clean_photo(&webp, DEFAULT_MAX_PHOTO_PIXELS),
-            Err(PhotoProblem::Malformed),
+            Err(PhotoRefusal::Malformed),
             "a VP8X without image data"
         );
     }
@@ -885,7 +885,7 @@ pub(crate) mod tests {
         for (name, bytes) in malformed_headers() {
             assert_eq!(
                 clean_photo(&bytes, DEFAULT_MAX_PHOTO_PIXELS).err(),
-                Some(PhotoProblem::Malformed),
+                Some(PhotoRefusal::Malformed),
                 "{name}"
             );
         }

@@ -24,7 +24,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use kabar_shared::form::{DefinitionProblem, FormDefinition, Text, builtin_forms};
+use kabar_shared::form::{DefinitionError, FormDefinition, Text, builtin_forms};
 use kabar_shared::report::FormRef;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -191,7 +191,7 @@ fn refusal(
     (status, Json(json!({ "error": error }))).into_response()
 }
 
-fn problems_refusal(form: &FormDefinition, problems: &[DefinitionProblem]) -> Response {
+fn problems_refusal(form: &FormDefinition, problems: &[DefinitionError]) -> Response {
     refusal(
         StatusCode::UNPROCESSABLE_ENTITY,
         "definition_problems",

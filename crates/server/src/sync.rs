@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use kabar_shared::acceptance::AcceptedReport;
 use kabar_shared::form::{FormCatalog, carried_answers};
-use kabar_shared::report::{FieldError, FieldProblem};
+use kabar_shared::report::{FieldError, FieldErrorKind};
 use kabar_shared::sync::{
     ApprovedReport, Judgement, MAX_PULL_PAGE, MAX_PUSH_BATCH, PROTOCOL_VERSION, PullQuery,
     PullResponse, PushItem, PushOutcome, PushRequest, PushResponse, PushResult, admit,
@@ -64,7 +64,7 @@ async fn push(
     let names_another_village = |errors: &Vec<FieldError>| {
         errors
             .iter()
-            .any(|error| error.field == "village" && error.problem == FieldProblem::NotAllowed)
+            .any(|error| error.field == "village" && error.problem == FieldErrorKind::NotAllowed)
     };
     if admitted
         .iter()

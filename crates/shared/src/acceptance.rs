@@ -22,8 +22,10 @@
 //! [`crate::sync::judge_push`].
 
 use crate::account::Access;
-use crate::form::{FormCatalog, FormDefinition, Period, Problem, ProblemKind, ValueKind, validate};
-use crate::report::{ContentHash, FieldError, FieldProblem, Report};
+use crate::form::{
+    AnswerError, AnswerErrorKind, FormCatalog, FormDefinition, Period, ValueKind, validate,
+};
+use crate::report::{ContentHash, FieldError, FieldErrorKind, Report};
 use crate::village::Gazetteer;
 
 /// A report that may be filed, as it is to be stored.
@@ -58,7 +60,7 @@ pub enum FilingRefusal {
     /// The creation time is not a day in Kotamobagu's calendar.
     UnreadableCreationTime,
     /// The form validator's problem with one answer.
-    Answer(Problem),
+    Answer(AnswerError),
 }
 
 impl FilingRefusal {
@@ -67,20 +69,20 @@ impl FilingRefusal {
     /// both languages for answer problems.
     pub fn to_field_error(&self) -> FieldError {
         let (field, problem) = match self {
-            FilingRefusal::FormNotForRole => ("form", FieldProblem::NotAllowed),
-            FilingRefusal::UnknownForm => ("form", FieldProblem::UnknownForm),
-            FilingRefusal::UnknownVillage => ("village", FieldProblem::UnknownVillage),
-            FilingRefusal::VillageNotYours => ("village", FieldProblem::NotAllowed),
+            FilingRefusal::FormNotForRole => ("form", FieldErrorKind::NotAllowed),
+            FilingRefusal::UnknownForm => ("form", FieldErrorKind::UnknownForm),
+            FilingRefusal::UnknownVillage => ("village", FieldErrorKind::UnknownVillage),
+            FilingRefusal::VillageNotYours => ("village", FieldErrorKind::NotAllowed),
             FilingRefusal::UnreadableCreationTime => (
                 "created_at_ms",
-                FieldProblem::from_validator(ProblemKind::WrongType {
+                FieldErrorKind::from_validator(AnswerErrorKind::WrongType {
                     expected: ValueKind::DateTime,
                 }),
             ),
             FilingRefusal::Answer(problem) => {
                 return FieldError {
                     field: problem.path.clone(),
-                    problem: FieldProblem::from_validator(problem.kind.clone()),
+                    problem: FieldErrorKind::from_validator(problem.kind.clone()),
                 };
             }
         };
@@ -224,7 +226,7 @@ pub(crate) mod tests {
                 .map(|refusal| {
                     let error = refusal.to_field_error();
                     let problem = match &error.problem {
-                        FieldProblem::Invalid { detail, .. } => serde_json::to_value(detail)
+                        FieldErrorKind::Invalid { detail, .. } => serde_json::to_value(detail)
                             .unwrap()["problem"]
                             .as_str()
                             .unwrap()

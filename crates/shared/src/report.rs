@@ -1,6 +1,6 @@
 //! A report as the phone files it and the server stores it.
 
-use crate::form::{Date, Lang, ProblemKind, Text, WITA_OFFSET_MINUTES};
+use crate::form::{AnswerErrorKind, Date, Lang, Text, WITA_OFFSET_MINUTES};
 use crate::object::Object;
 use crate::village::VillageCode;
 use serde::{Deserialize, Serialize};
@@ -69,12 +69,12 @@ pub struct ReportTitle(String);
 impl ReportTitle {
     pub const MAX_CHARS: usize = 120;
 
-    pub fn parse(text: &str) -> Result<ReportTitle, FieldProblem> {
+    pub fn parse(text: &str) -> Result<ReportTitle, FieldErrorKind> {
         let trimmed = text.trim();
         if trimmed.is_empty() {
-            Err(FieldProblem::Required)
+            Err(FieldErrorKind::Required)
         } else if trimmed.chars().count() > Self::MAX_CHARS {
-            Err(FieldProblem::TooLong {
+            Err(FieldErrorKind::TooLong {
                 max_chars: Self::MAX_CHARS,
             })
         } else {
@@ -94,10 +94,10 @@ pub struct ReportBody(String);
 impl ReportBody {
     pub const MAX_CHARS: usize = 5000;
 
-    pub fn parse(text: &str) -> Result<ReportBody, FieldProblem> {
+    pub fn parse(text: &str) -> Result<ReportBody, FieldErrorKind> {
         let trimmed = text.trim();
         if trimmed.chars().count() > Self::MAX_CHARS {
-            Err(FieldProblem::TooLong {
+            Err(FieldErrorKind::TooLong {
                 max_chars: Self::MAX_CHARS,
             })
         } else {
@@ -114,12 +114,12 @@ impl ReportBody {
 /// sentence in the user's language; this crate stays language-neutral.
 ///
 /// Reports filled against a catalog form are judged by the form validator;
-/// its problems arrive as [`FieldProblem::Invalid`], which carries the
+/// its problems arrive as [`FieldErrorKind::Invalid`], which carries the
 /// validator's own problem and its sentence in both languages, so a phone
 /// that does not know a newer problem kind can still show the message.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "problem", rename_all = "snake_case")]
-pub enum FieldProblem {
+pub enum FieldErrorKind {
     Required,
     TooLong {
         max_chars: usize,
@@ -130,7 +130,7 @@ pub enum FieldProblem {
     HashMismatch,
     /// The form validator refused this answer.
     Invalid {
-        detail: ProblemKind,
+        detail: AnswerErrorKind,
         message: Text,
     },
     /// The user's role may not file this form (e.g. a KIM volunteer filing
@@ -138,11 +138,11 @@ pub enum FieldProblem {
     NotAllowed,
 }
 
-impl FieldProblem {
+impl FieldErrorKind {
     /// The validator's problem, with its message in both languages.
-    pub fn from_validator(kind: ProblemKind) -> FieldProblem {
+    pub fn from_validator(kind: AnswerErrorKind) -> FieldErrorKind {
         let message = Text::new(&kind.message(Lang::Id), &kind.message(Lang::En));
-        FieldProblem::Invalid {
+        FieldErrorKind::Invalid {
             detail: kind,
             message,
         }
@@ -154,7 +154,7 @@ impl FieldProblem {
 pub struct FieldError {
     pub field: String,
     #[serde(flatten)]
-    pub problem: FieldProblem,
+    pub problem: FieldErrorKind,
 }
 
 /// By hand, for the phone's download size (see `object`).
@@ -163,43 +163,45 @@ impl<'de> Deserialize<'de> for FieldError {
         let mut object = Object::read(deserializer)?;
         Ok(FieldError {
             field: object.required("field")?,
-            problem: FieldProblem::take_from(&mut object)?,
+            problem: FieldErrorKind::take_from(&mut object)?,
         })
     }
 }
 
-impl<'de> Deserialize<'de> for FieldProblem {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<FieldProblem, D::Error> {
-        FieldProblem::take_from(&mut Object::read(deserializer)?)
+impl<'de> Deserialize<'de> for FieldErrorKind {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<FieldErrorKind, D::Error> {
+        FieldErrorKind::take_from(&mut Object::read(deserializer)?)
     }
 }
 
-impl FieldProblem {
-    fn take_from<E: serde::de::Error>(object: &mut Object<E>) -> Result<FieldProblem, E> {
+impl FieldErrorKind {
+    fn take_from<E: serde::de::Error>(object: &mut Object<E>) -> Result<FieldErrorKind, E> {
         let tag = object.tag("problem")?;
         Ok(match tag.as_str() {
-            "required" => FieldProblem::Required,
-            "too_long" => FieldProblem::TooLong {
+            "required" => FieldErrorKind::Required,
+            "too_long" => FieldErrorKind::TooLong {
                 max_chars: object.required("max_chars")?,
             },
-            "unknown_village" => FieldProblem::UnknownVillage,
-            "unknown_form" => FieldProblem::UnknownForm,
-            "unexpected_field" => FieldProblem::UnexpectedField,
-            "hash_mismatch" => FieldProblem::HashMismatch,
+            "unknown_village" => FieldErrorKind::UnknownVillage,
+            "unknown_form" => FieldErrorKind::UnknownForm,
+            "unexpected_field" => FieldErrorKind::UnexpectedField,
+            "hash_mismatch" => FieldErrorKind::HashMismatch,
             // A phone runs an older build for days offline: a problem kind
             // added on the server since must not make the whole push
             // answer unreadable, and the message says it anyway.
-            "invalid" => FieldProblem::Invalid {
+            "invalid" => FieldErrorKind::Invalid {
                 detail: object
                     .required("detail")
-                    .unwrap_or(ProblemKind::Unrecognized),
+                    .unwrap_or(AnswerErrorKind::Unrecognized),
                 message: object.required("message")?,
             },
-            "not_allowed" => FieldProblem::NotAllowed,
+            "not_allowed" => FieldErrorKind::NotAllowed,
             other => {
                 return Err(E::unknown_variant(
                     other,
-                    &["a problem kind of report::FieldProblem"],
+                    &["a problem kind of report::FieldErrorKind"],
                 ));
             }
         })
@@ -516,7 +518,7 @@ pub(crate) mod tests {
 
     #[test]
     fn titles_are_trimmed_and_bounded() {
-        fn check(input: &str, expect: Result<&str, FieldProblem>) {
+        fn check(input: &str, expect: Result<&str, FieldErrorKind>) {
             let got = ReportTitle::parse(input);
             assert_eq!(
                 got.as_ref().map(|t| t.as_str()),
@@ -525,12 +527,12 @@ pub(crate) mod tests {
             );
         }
         check("  Banjir  ", Ok("Banjir"));
-        check("", Err(FieldProblem::Required));
-        check("   ", Err(FieldProblem::Required));
+        check("", Err(FieldErrorKind::Required));
+        check("   ", Err(FieldErrorKind::Required));
         check(&"a".repeat(120), Ok(&"a".repeat(120)));
         check(
             &"a".repeat(121),
-            Err(FieldProblem::TooLong { max_chars: 120 }),
+            Err(FieldErrorKind::TooLong { max_chars: 120 }),
         );
         // Counted in characters, not bytes: Indonesian text may carry accents.
         check(&"é".repeat(120), Ok(&"é".repeat(120)));

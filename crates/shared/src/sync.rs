@@ -8,10 +8,10 @@
 
 use crate::acceptance::{AcceptedReport, FilingRefusal, decide_filing_in};
 use crate::account::{Access, Authorship, Role, Scope};
-use crate::form::{Field, FieldKind, FormCatalog, FormDefinition, Period, ProblemKind};
+use crate::form::{AnswerErrorKind, Field, FieldKind, FormCatalog, FormDefinition, Period};
 use crate::object::Object;
 use crate::report::{
-    Answers, ContentHash, FieldError, FieldProblem, Report, ReportId, ReviewStatus,
+    Answers, ContentHash, FieldError, FieldErrorKind, Report, ReportId, ReviewStatus,
 };
 use crate::village::{Village, VillageCode};
 use serde::{Deserialize, Serialize};
@@ -168,7 +168,7 @@ pub fn admit(
     if item.report.content_hash() != item.content_hash {
         errors.push(FieldError {
             field: "content_hash".into(),
-            problem: FieldProblem::HashMismatch,
+            problem: FieldErrorKind::HashMismatch,
         });
     }
     match decision {
@@ -222,7 +222,7 @@ pub fn judge_push(
                 Judgement::Answer(PushOutcome::Rejected {
                     errors: vec![FieldError {
                         field: "id".into(),
-                        problem: FieldProblem::NotAllowed,
+                        problem: FieldErrorKind::NotAllowed,
                     }],
                 })
             } else if !stored.status.editable() {
@@ -240,7 +240,7 @@ pub fn judge_push(
 fn period_taken_error(field: String, period: Period) -> FieldError {
     FieldError {
         field,
-        problem: FieldProblem::from_validator(ProblemKind::PeriodAlreadyReported { period }),
+        problem: FieldErrorKind::from_validator(AnswerErrorKind::PeriodAlreadyReported { period }),
     }
 }
 
@@ -260,7 +260,7 @@ pub fn judge(item: &PushItem, stored: Option<&ContentHash>) -> Judgement {
         return Judgement::Answer(PushOutcome::Rejected {
             errors: vec![FieldError {
                 field: "village".into(),
-                problem: FieldProblem::UnknownVillage,
+                problem: FieldErrorKind::UnknownVillage,
             }],
         });
     };
@@ -836,7 +836,7 @@ mod tests {
                 outcome: PushOutcome::Rejected {
                     errors: vec![FieldError {
                         field: "title".into(),
-                        problem: FieldProblem::Required,
+                        problem: FieldErrorKind::Required,
                     }],
                 },
             }],
@@ -855,14 +855,16 @@ mod tests {
     #[test]
     fn every_outcome_delivery_and_field_problem_reads_back_what_was_written() {
         let every_problem = vec![
-            FieldProblem::Required,
-            FieldProblem::TooLong { max_chars: 120 },
-            FieldProblem::UnknownVillage,
-            FieldProblem::UnknownForm,
-            FieldProblem::UnexpectedField,
-            FieldProblem::HashMismatch,
-            FieldProblem::from_validator(crate::form::ProblemKind::TooShort { min_chars: 10 }),
-            FieldProblem::NotAllowed,
+            FieldErrorKind::Required,
+            FieldErrorKind::TooLong { max_chars: 120 },
+            FieldErrorKind::UnknownVillage,
+            FieldErrorKind::UnknownForm,
+            FieldErrorKind::UnexpectedField,
+            FieldErrorKind::HashMismatch,
+            FieldErrorKind::from_validator(crate::form::AnswerErrorKind::TooShort {
+                min_chars: 10,
+            }),
+            FieldErrorKind::NotAllowed,
         ];
         let errors: Vec<FieldError> = every_problem
             .into_iter()
@@ -911,8 +913,8 @@ mod tests {
         let error: FieldError = serde_json::from_str(newer).unwrap();
         assert_eq!(
             error.problem,
-            FieldProblem::Invalid {
-                detail: crate::form::ProblemKind::Unrecognized,
+            FieldErrorKind::Invalid {
+                detail: crate::form::AnswerErrorKind::Unrecognized,
                 message: crate::form::Text::new("Foto terlalu gelap.", "The photo is too dark."),
             }
         );
@@ -1000,7 +1002,7 @@ mod tests {
             Judgement::Answer(PushOutcome::Rejected {
                 errors: vec![FieldError {
                     field: "id".into(),
-                    problem: FieldProblem::NotAllowed,
+                    problem: FieldErrorKind::NotAllowed,
                 }],
             }),
         );
@@ -1052,7 +1054,7 @@ mod tests {
             panic!("a second October report must be refused");
         };
         assert_eq!(errors[0].field, "bulan");
-        let FieldProblem::Invalid { message, .. } = &errors[0].problem else {
+        let FieldErrorKind::Invalid { message, .. } = &errors[0].problem else {
             panic!("{errors:?}");
         };
         assert!(message.id.contains("Oktober 2025"), "{}", message.id);
@@ -1121,7 +1123,7 @@ mod tests {
         assert!(
             errors
                 .iter()
-                .any(|e| e.field == "form" && e.problem == FieldProblem::NotAllowed)
+                .any(|e| e.field == "form" && e.problem == FieldErrorKind::NotAllowed)
         );
     }
 

@@ -7,7 +7,7 @@ use kabar_shared::phone_sync::{
     Effect, Event, Failure, LONGEST_RETRY_MS, MAX_PUSHES_IN_FLIGHT, PHOTO_GRACE_MS, PhoneSync,
     QUICK_RETRIES, Summary, photos_still_needed, retry_delay_ms,
 };
-use kabar_shared::report::{Answers, FieldError, FieldProblem, ReviewStatus};
+use kabar_shared::report::{Answers, FieldError, FieldErrorKind, ReviewStatus};
 use kabar_shared::sync::{
     Delivery, IncompleteReport, PROTOCOL_VERSION, PullResponse, PushOutcome, PushRequest,
     PushResponse, PushResult, ReviewEvent,
@@ -87,7 +87,7 @@ impl MemoryServer {
                     PushOutcome::Rejected {
                         errors: vec![FieldError {
                             field: "title".into(),
-                            problem: FieldProblem::Required,
+                            problem: FieldErrorKind::Required,
                         }],
                     }
                 } else {

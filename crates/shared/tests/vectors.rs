@@ -59,7 +59,7 @@ fn vectors() -> Vectors {
 }
 
 /// The `path` and `problem` tag of each problem, as they travel in JSON.
-fn problem_tags(problems: &[kabar_shared::form::Problem]) -> Vec<(String, String)> {
+fn problem_tags(problems: &[kabar_shared::form::AnswerError]) -> Vec<(String, String)> {
     problems
         .iter()
         .map(|problem| {

@@ -197,12 +197,9 @@ pub async fn catalog_forms_are_validated_like_on_the_phone_and_unasked_answers_a
     let PushOutcome::Rejected { errors } = &response.results[0].outcome else {
         panic!("expected a rejection");
     };
-    assert!(
-        errors
-            .iter()
-            .any(|e| e.field == "form"
-                && e.problem == kabar_shared::report::FieldProblem::NotAllowed)
-    );
+    assert!(errors.iter().any(
+        |e| e.field == "form" && e.problem == kabar_shared::report::FieldErrorKind::NotAllowed
+    ));
     let _ = head;
 }
 

@@ -5,7 +5,7 @@ use super::support::{Backend, KOTOBANGUN, Session, TestApp, Who, report, spawn_a
 use kabar_shared::acceptance::decide_filing_in;
 use kabar_shared::account::{Access, Role, Scope};
 use kabar_shared::form::FormCatalog;
-use kabar_shared::report::{FieldProblem, FormRef};
+use kabar_shared::report::{FieldErrorKind, FormRef};
 use kabar_shared::sync::{PushItem, PushOutcome};
 use kabar_shared::{Report, ReportId, VillageCode};
 use serde_json::{Value, json};
@@ -59,7 +59,7 @@ pub async fn a_volunteers_edit_of_the_heads_report_is_refused_and_changes_nothin
         panic!("expected a refusal: {:?}", response.results[0]);
     };
     assert_eq!(errors[0].field, "id");
-    assert_eq!(errors[0].problem, FieldProblem::NotAllowed);
+    assert_eq!(errors[0].problem, FieldErrorKind::NotAllowed);
 
     let stored = current(&app, &reviewer, original.id).await;
     assert_eq!(stored["report"]["answers"]["body"], "Di dekat masjid");
@@ -381,7 +381,7 @@ fn is_period_taken(outcome: &PushOutcome) -> bool {
 
 fn is_hash_mismatch(outcome: &PushOutcome) -> bool {
     matches!(outcome, PushOutcome::Rejected { errors }
-        if errors.iter().any(|error| error.problem == FieldProblem::HashMismatch))
+        if errors.iter().any(|error| error.problem == FieldErrorKind::HashMismatch))
 }
 
 /// A push is stored in one transaction and judged at once, yet each item

@@ -2,7 +2,7 @@
 //! `data/forms/` and compiled in, and the catalog of every published version.
 
 use super::date::Date;
-use super::model::{DefinitionProblem, FormDefinition};
+use super::model::{DefinitionError, FormDefinition};
 use super::validate::{Validated, validate};
 use crate::report::{Answers, FormRef};
 use std::collections::BTreeMap;
@@ -79,7 +79,7 @@ pub enum CatalogError {
     /// The definition has mistakes; publishing it would break phones.
     Invalid {
         form: FormRef,
-        problems: Vec<DefinitionProblem>,
+        problems: Vec<DefinitionError>,
     },
     /// This id and version is already published with other content.
     /// Published versions are immutable: publish the next version instead.

@@ -59,12 +59,12 @@ pub use carry::{CarryMismatch, carried_answers, carry_mismatches, carry_over};
 pub use date::{Date, DateTime, Time, WITA_OFFSET_MINUTES, format_wita};
 pub use expr::{Context, Expr, ParseError, Value};
 pub use model::{
-    Choice, Constraint, DateBound, DefinitionProblem, Field, FieldKind, Filer, FormDefinition,
+    Choice, Constraint, DateBound, DefinitionError, Field, FieldKind, Filer, FormDefinition,
     Frequency, Lang, Text,
 };
-pub use nik::{Nik, NikProblem};
+pub use nik::{InvalidNik, Nik};
 pub use period::{InvalidPeriod, Period, PeriodRule};
 pub use phone::PhoneNumber;
 pub use public::public_answers;
 pub use url::{InvalidUrl, WebUrl};
-pub use validate::{Problem, ProblemKind, Validated, ValueKind, validate};
+pub use validate::{AnswerError, AnswerErrorKind, Validated, ValueKind, validate};

@@ -458,12 +458,12 @@ impl From<DateBound> for String {
 /// A mistake in a form definition, found before the form is published or
 /// used. Messages are in English, for form authors.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DefinitionProblem {
+pub struct DefinitionError {
     pub path: String,
     pub message: String,
 }
 
-impl fmt::Display for DefinitionProblem {
+impl fmt::Display for DefinitionError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.path, self.message)
     }
@@ -552,10 +552,10 @@ impl FormDefinition {
     /// Every mistake in the definition: malformed or repeated codes, bounds
     /// that exclude everything, choices without codes, references to fields
     /// that do not exist, and defaults the form itself would refuse.
-    pub fn check(&self) -> Vec<DefinitionProblem> {
+    pub fn check(&self) -> Vec<DefinitionError> {
         let mut problems = Vec::new();
         let mut push = |path: &str, message: String| {
-            problems.push(DefinitionProblem {
+            problems.push(DefinitionError {
                 path: path.to_owned(),
                 message,
             })

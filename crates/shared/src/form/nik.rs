@@ -26,7 +26,7 @@ pub enum Sex {
 /// What is structurally wrong with a NIK.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum NikProblem {
+pub enum InvalidNik {
     /// Not exactly 16 ASCII digits.
     NotSixteenDigits,
     /// The province is unknown or the regency or district is `00`.
@@ -37,18 +37,18 @@ pub enum NikProblem {
     InvalidSerial,
 }
 
-impl fmt::Display for NikProblem {
+impl fmt::Display for InvalidNik {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            NikProblem::NotSixteenDigits => "not 16 digits",
-            NikProblem::UnknownRegion => "unknown region code",
-            NikProblem::InvalidBirthDate => "impossible birth date",
-            NikProblem::InvalidSerial => "serial 0000",
+            InvalidNik::NotSixteenDigits => "not 16 digits",
+            InvalidNik::UnknownRegion => "unknown region code",
+            InvalidNik::InvalidBirthDate => "impossible birth date",
+            InvalidNik::InvalidSerial => "serial 0000",
         })
     }
 }
 
-impl std::error::Error for NikProblem {}
+impl std::error::Error for InvalidNik {}
 
 /// A structurally valid NIK.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -64,14 +64,14 @@ pub struct NikBirth {
 }
 
 impl Nik {
-    pub fn parse(text: &str) -> Result<Nik, NikProblem> {
+    pub fn parse(text: &str) -> Result<Nik, InvalidNik> {
         let bytes = text.as_bytes();
         if bytes.len() != 16 || !bytes.iter().all(u8::is_ascii_digit) {
-            return Err(NikProblem::NotSixteenDigits);
+            return Err(InvalidNik::NotSixteenDigits);
         }
         let pair = |at: usize| (bytes[at] - b'0') * 10 + (bytes[at + 1] - b'0');
         if !PROVINCE_CODES.contains(&pair(0)) || pair(2) == 0 || pair(4) == 0 {
-            return Err(NikProblem::UnknownRegion);
+            return Err(InvalidNik::UnknownRegion);
         }
         let day = match pair(6) {
             day @ 41..=71 => day - 40,
@@ -85,10 +85,10 @@ impl Nik {
         let longest = super::date::days_in_month(1900 + year, month)
             .max(super::date::days_in_month(2000 + year, month));
         if day == 0 || day > longest {
-            return Err(NikProblem::InvalidBirthDate);
+            return Err(InvalidNik::InvalidBirthDate);
         }
         if &text[12..] == "0000" {
-            return Err(NikProblem::InvalidSerial);
+            return Err(InvalidNik::InvalidSerial);
         }
         Ok(Nik(text.to_owned()))
     }
@@ -127,7 +127,7 @@ mod tests {
 
     #[test]
     fn nik_structure_is_checked_region_birth_date_and_serial() {
-        fn check(input: &str, expect: Result<(), NikProblem>) {
+        fn check(input: &str, expect: Result<(), InvalidNik>) {
             assert_eq!(Nik::parse(input).map(|_| ()), expect, "{input:?}");
         }
         // A man born 12 May 1990 registered in Kotamobagu Timur.
@@ -135,22 +135,22 @@ mod tests {
         // A woman born on the same day: the day is written as 52.
         check("7174025205900001", Ok(()));
         check("7174027105900001", Ok(()));
-        check("7174027205900001", Err(NikProblem::InvalidBirthDate));
-        check("7174023104900001", Err(NikProblem::InvalidBirthDate));
-        check("7174020013900001", Err(NikProblem::InvalidBirthDate));
-        check("7174024005900001", Err(NikProblem::InvalidBirthDate));
+        check("7174027205900001", Err(InvalidNik::InvalidBirthDate));
+        check("7174023104900001", Err(InvalidNik::InvalidBirthDate));
+        check("7174020013900001", Err(InvalidNik::InvalidBirthDate));
+        check("7174024005900001", Err(InvalidNik::InvalidBirthDate));
         check("7174022902000001", Ok(()));
-        check("7174022902010001", Err(NikProblem::InvalidBirthDate));
+        check("7174022902010001", Err(InvalidNik::InvalidBirthDate));
         check("7174023004900001", Ok(()));
-        check("7174021205900000", Err(NikProblem::InvalidSerial));
-        check("1074021205900001", Err(NikProblem::UnknownRegion));
-        check("7100021205900001", Err(NikProblem::UnknownRegion));
-        check("7174001205900001", Err(NikProblem::UnknownRegion));
-        check("717402120590000", Err(NikProblem::NotSixteenDigits));
-        check("71740212059000011", Err(NikProblem::NotSixteenDigits));
-        check("71740212059000a1", Err(NikProblem::NotSixteenDigits));
-        check("７１74021205900001", Err(NikProblem::NotSixteenDigits));
-        check("", Err(NikProblem::NotSixteenDigits));
+        check("7174021205900000", Err(InvalidNik::InvalidSerial));
+        check("1074021205900001", Err(InvalidNik::UnknownRegion));
+        check("7100021205900001", Err(InvalidNik::UnknownRegion));
+        check("7174001205900001", Err(InvalidNik::UnknownRegion));
+        check("717402120590000", Err(InvalidNik::NotSixteenDigits));
+        check("71740212059000011", Err(InvalidNik::NotSixteenDigits));
+        check("71740212059000a1", Err(InvalidNik::NotSixteenDigits));
+        check("７１74021205900001", Err(InvalidNik::NotSixteenDigits));
+        check("", Err(InvalidNik::NotSixteenDigits));
     }
 
     #[test]

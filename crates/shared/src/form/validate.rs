@@ -6,7 +6,7 @@ use super::date::{Date, DateTime, Time};
 use super::expr::{Context, Expr, Value};
 use super::model::{DEFAULT_LONG_TEXT_MAX, DEFAULT_SHORT_TEXT_MAX, DEFAULT_URL_MAX};
 use super::model::{DateBound, Field, FieldKind, FormDefinition, Lang, Text};
-use super::nik::{Nik, NikProblem};
+use super::nik::{InvalidNik, Nik};
 use super::number::decimal_text;
 use super::phone::PhoneNumber;
 use super::url::WebUrl;
@@ -25,7 +25,7 @@ pub struct Validated {
     /// typed until [`Validated::is_valid`].
     pub answers: Answers,
     /// Every problem, in form order; empty when the submission is valid.
-    pub problems: Vec<Problem>,
+    pub problems: Vec<AnswerError>,
 }
 
 impl Validated {
@@ -37,13 +37,13 @@ impl Validated {
 /// One problem with one answer. The path is the field code, or for a repeat
 /// `repeat[row].column` with rows counted from 0.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Problem {
+pub struct AnswerError {
     pub path: String,
     #[serde(flatten)]
-    pub kind: ProblemKind,
+    pub kind: AnswerErrorKind,
 }
 
-impl Problem {
+impl AnswerError {
     pub fn message(&self, lang: Lang) -> String {
         self.kind.message(lang)
     }
@@ -92,11 +92,11 @@ impl ValueKind {
     }
 }
 
-/// What is wrong with one answer, language-neutral; [`ProblemKind::message`]
+/// What is wrong with one answer, language-neutral; [`AnswerErrorKind::message`]
 /// says it in the user's language.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "problem", rename_all = "snake_case")]
-pub enum ProblemKind {
+pub enum AnswerErrorKind {
     Required,
     /// The form has no such field (or it is a note or section).
     UnexpectedField,
@@ -142,7 +142,7 @@ pub enum ProblemKind {
         max_accuracy_m: f64,
     },
     InvalidNik {
-        reason: NikProblem,
+        reason: InvalidNik,
     },
     InvalidPhone,
     /// Not an `http://` or `https://` address.
@@ -170,155 +170,157 @@ pub enum ProblemKind {
 }
 
 /// By hand, for the phone's download size (see `form::object`).
-impl<'de> Deserialize<'de> for ProblemKind {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<ProblemKind, D::Error> {
+impl<'de> Deserialize<'de> for AnswerErrorKind {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<AnswerErrorKind, D::Error> {
         let mut object = Object::read(deserializer)?;
         let tag = object.tag("problem")?;
         Ok(match tag.as_str() {
-            "required" => ProblemKind::Required,
-            "unexpected_field" => ProblemKind::UnexpectedField,
-            "wrong_type" => ProblemKind::WrongType {
+            "required" => AnswerErrorKind::Required,
+            "unexpected_field" => AnswerErrorKind::UnexpectedField,
+            "wrong_type" => AnswerErrorKind::WrongType {
                 expected: object.required("expected")?,
             },
-            "too_short" => ProblemKind::TooShort {
+            "too_short" => AnswerErrorKind::TooShort {
                 min_chars: object.required("min_chars")?,
             },
-            "too_long" => ProblemKind::TooLong {
+            "too_long" => AnswerErrorKind::TooLong {
                 max_chars: object.required("max_chars")?,
             },
-            "too_small" => ProblemKind::TooSmall {
+            "too_small" => AnswerErrorKind::TooSmall {
                 min: object.required("min")?,
             },
-            "too_large" => ProblemKind::TooLarge {
+            "too_large" => AnswerErrorKind::TooLarge {
                 max: object.required("max")?,
             },
-            "date_too_early" => ProblemKind::DateTooEarly {
+            "date_too_early" => AnswerErrorKind::DateTooEarly {
                 min: object.required("min")?,
             },
-            "date_too_late" => ProblemKind::DateTooLate {
+            "date_too_late" => AnswerErrorKind::DateTooLate {
                 max: object.required("max")?,
             },
-            "unknown_choice" => ProblemKind::UnknownChoice {
+            "unknown_choice" => AnswerErrorKind::UnknownChoice {
                 code: object.required("code")?,
             },
-            "repeated_choice" => ProblemKind::RepeatedChoice {
+            "repeated_choice" => AnswerErrorKind::RepeatedChoice {
                 code: object.required("code")?,
             },
-            "too_few_selected" => ProblemKind::TooFewSelected {
+            "too_few_selected" => AnswerErrorKind::TooFewSelected {
                 min: object.required("min")?,
             },
-            "too_many_selected" => ProblemKind::TooManySelected {
+            "too_many_selected" => AnswerErrorKind::TooManySelected {
                 max: object.required("max")?,
             },
-            "invalid_photo" => ProblemKind::InvalidPhoto,
-            "too_many_photos" => ProblemKind::TooManyPhotos {
+            "invalid_photo" => AnswerErrorKind::InvalidPhoto,
+            "too_many_photos" => AnswerErrorKind::TooManyPhotos {
                 max: object.required("max")?,
             },
-            "invalid_gps" => ProblemKind::InvalidGps,
-            "gps_too_inaccurate" => ProblemKind::GpsTooInaccurate {
+            "invalid_gps" => AnswerErrorKind::InvalidGps,
+            "gps_too_inaccurate" => AnswerErrorKind::GpsTooInaccurate {
                 max_accuracy_m: object.required("max_accuracy_m")?,
             },
-            "invalid_nik" => ProblemKind::InvalidNik {
+            "invalid_nik" => AnswerErrorKind::InvalidNik {
                 reason: object.required("reason")?,
             },
-            "invalid_phone" => ProblemKind::InvalidPhone,
-            "invalid_url" => ProblemKind::InvalidUrl,
-            "too_few_rows" => ProblemKind::TooFewRows {
+            "invalid_phone" => AnswerErrorKind::InvalidPhone,
+            "invalid_url" => AnswerErrorKind::InvalidUrl,
+            "too_few_rows" => AnswerErrorKind::TooFewRows {
                 min: object.required("min")?,
             },
-            "too_many_rows" => ProblemKind::TooManyRows {
+            "too_many_rows" => AnswerErrorKind::TooManyRows {
                 max: object.required("max")?,
             },
-            "constraint" => ProblemKind::Constraint {
+            "constraint" => AnswerErrorKind::Constraint {
                 message: object.required("message")?,
             },
-            "period_already_reported" => ProblemKind::PeriodAlreadyReported {
+            "period_already_reported" => AnswerErrorKind::PeriodAlreadyReported {
                 period: object.required("period")?,
             },
-            "unrecognized" => ProblemKind::Unrecognized,
+            "unrecognized" => AnswerErrorKind::Unrecognized,
             other => {
                 return Err(serde::de::Error::unknown_variant(
                     other,
-                    &["a problem kind of form::validate::ProblemKind"],
+                    &["a problem kind of form::validate::AnswerErrorKind"],
                 ));
             }
         })
     }
 }
 
-impl ProblemKind {
+impl AnswerErrorKind {
     pub fn message(&self, lang: Lang) -> String {
         let id = lang == Lang::Id;
         let pick = |id_text: String, en_text: String| if id { id_text } else { en_text };
         match self {
-            ProblemKind::Required => pick("Wajib diisi.".into(), "Required.".into()),
-            ProblemKind::UnexpectedField => pick(
+            AnswerErrorKind::Required => pick("Wajib diisi.".into(), "Required.".into()),
+            AnswerErrorKind::UnexpectedField => pick(
                 "Isian ini tidak ada di formulir.".into(),
                 "This form has no such field.".into(),
             ),
-            ProblemKind::WrongType { expected } => pick(
+            AnswerErrorKind::WrongType { expected } => pick(
                 format!("Harus berupa {}.", expected.name(Lang::Id)),
                 format!("Must be {}.", expected.name(Lang::En)),
             ),
-            ProblemKind::TooShort { min_chars } => pick(
+            AnswerErrorKind::TooShort { min_chars } => pick(
                 format!("Minimal {min_chars} karakter."),
                 format!("At least {min_chars} characters."),
             ),
-            ProblemKind::TooLong { max_chars } => pick(
+            AnswerErrorKind::TooLong { max_chars } => pick(
                 format!("Maksimal {max_chars} karakter."),
                 format!("At most {max_chars} characters."),
             ),
-            ProblemKind::TooSmall { min } => {
+            AnswerErrorKind::TooSmall { min } => {
                 let min = decimal_text(*min);
                 pick(
                     format!("Tidak boleh kurang dari {min}."),
                     format!("Must be at least {min}."),
                 )
             }
-            ProblemKind::TooLarge { max } => {
+            AnswerErrorKind::TooLarge { max } => {
                 let max = decimal_text(*max);
                 pick(
                     format!("Tidak boleh lebih dari {max}."),
                     format!("Must be at most {max}."),
                 )
             }
-            ProblemKind::DateTooEarly { min } => pick(
+            AnswerErrorKind::DateTooEarly { min } => pick(
                 format!("Tanggal tidak boleh sebelum {min}."),
                 format!("The date cannot be before {min}."),
             ),
-            ProblemKind::DateTooLate { max } => pick(
+            AnswerErrorKind::DateTooLate { max } => pick(
                 format!("Tanggal tidak boleh setelah {max}."),
                 format!("The date cannot be after {max}."),
             ),
-            ProblemKind::UnknownChoice { code } => pick(
+            AnswerErrorKind::UnknownChoice { code } => pick(
                 format!("Pilihan \"{code}\" tidak ada."),
                 format!("There is no choice \"{code}\"."),
             ),
-            ProblemKind::RepeatedChoice { code } => pick(
+            AnswerErrorKind::RepeatedChoice { code } => pick(
                 format!("Pilihan \"{code}\" dipilih dua kali."),
                 format!("The choice \"{code}\" is selected twice."),
             ),
-            ProblemKind::TooFewSelected { min } => pick(
+            AnswerErrorKind::TooFewSelected { min } => pick(
                 format!("Pilih paling sedikit {min}."),
                 format!("Select at least {min}."),
             ),
-            ProblemKind::TooManySelected { max } => pick(
+            AnswerErrorKind::TooManySelected { max } => pick(
                 format!("Pilih paling banyak {max}."),
                 format!("Select at most {max}."),
             ),
-            ProblemKind::InvalidPhoto => pick(
+            AnswerErrorKind::InvalidPhoto => pick(
                 "Foto tidak dikenali.".into(),
                 "The photo reference is not valid.".into(),
             ),
-            ProblemKind::TooManyPhotos { max } => pick(
+            AnswerErrorKind::TooManyPhotos { max } => pick(
                 format!("Paling banyak {max} foto."),
                 format!("At most {max} photos."),
             ),
-            ProblemKind::InvalidGps => pick(
+            AnswerErrorKind::InvalidGps => pick(
                 "Titik GPS tidak valid.".into(),
                 "The GPS point is not valid.".into(),
             ),
-            ProblemKind::GpsTooInaccurate { max_accuracy_m } => {
+            AnswerErrorKind::GpsTooInaccurate { max_accuracy_m } => {
                 let max_accuracy_m = decimal_text(*max_accuracy_m);
                 pick(
                 format!(
@@ -329,17 +331,17 @@ impl ProblemKind {
                 ),
                 )
             }
-            ProblemKind::InvalidNik { reason } => {
+            AnswerErrorKind::InvalidNik { reason } => {
                 let (id_reason, en_reason) = match reason {
-                    NikProblem::NotSixteenDigits => ("harus 16 angka", "it must be 16 digits"),
-                    NikProblem::UnknownRegion => {
+                    InvalidNik::NotSixteenDigits => ("harus 16 angka", "it must be 16 digits"),
+                    InvalidNik::UnknownRegion => {
                         ("kode wilayah tidak dikenal", "unknown region code")
                     }
-                    NikProblem::InvalidBirthDate => (
+                    InvalidNik::InvalidBirthDate => (
                         "tanggal lahir di dalam NIK tidak mungkin",
                         "the birth date in it is impossible",
                     ),
-                    NikProblem::InvalidSerial => {
+                    InvalidNik::InvalidSerial => {
                         ("nomor urut tidak boleh 0000", "the serial cannot be 0000")
                     }
                 };
@@ -348,24 +350,24 @@ impl ProblemKind {
                     format!("Invalid NIK: {en_reason}."),
                 )
             }
-            ProblemKind::InvalidPhone => pick(
+            AnswerErrorKind::InvalidPhone => pick(
                 "Nomor telepon tidak valid (contoh: 0812-3456-7890).".into(),
                 "Invalid phone number (e.g. 0812-3456-7890).".into(),
             ),
-            ProblemKind::InvalidUrl => pick(
+            AnswerErrorKind::InvalidUrl => pick(
                 "Tautan tidak valid: salin alamat lengkapnya, yang diawali https:// (contoh: https://kotamobagukota.go.id/berita).".into(),
                 "Invalid link: copy the full address, starting with https:// (e.g. https://kotamobagukota.go.id/berita).".into(),
             ),
-            ProblemKind::TooFewRows { min } => pick(
+            AnswerErrorKind::TooFewRows { min } => pick(
                 format!("Isi paling sedikit {min} baris."),
                 format!("Fill in at least {min} rows."),
             ),
-            ProblemKind::TooManyRows { max } => pick(
+            AnswerErrorKind::TooManyRows { max } => pick(
                 format!("Paling banyak {max} baris."),
                 format!("At most {max} rows."),
             ),
-            ProblemKind::Constraint { message } => message.get(lang).to_owned(),
-            ProblemKind::PeriodAlreadyReported { period } => pick(
+            AnswerErrorKind::Constraint { message } => message.get(lang).to_owned(),
+            AnswerErrorKind::PeriodAlreadyReported { period } => pick(
                 format!(
                     "Laporan {} untuk desa/kelurahan ini sudah dikirim. Buka laporan itu dan perbaiki, jangan membuat laporan baru.",
                     period.label(Lang::Id)
@@ -375,7 +377,7 @@ impl ProblemKind {
                     period.label(Lang::En)
                 ),
             ),
-            ProblemKind::Unrecognized => pick("Isian tidak valid.".into(), "Invalid entry.".into()),
+            AnswerErrorKind::Unrecognized => pick("Isian tidak valid.".into(), "Invalid entry.".into()),
         }
     }
 }
@@ -403,7 +405,7 @@ pub fn validate(form: &FormDefinition, answers: &Answers, today: Date) -> Valida
 
 struct Validator {
     today: Date,
-    problems: Vec<Problem>,
+    problems: Vec<AnswerError>,
 }
 
 /// Answer codes a list of fields takes, looking through sections.
@@ -427,8 +429,8 @@ fn is_blank(value: Option<&Json>) -> bool {
 }
 
 impl Validator {
-    fn push(&mut self, path: String, kind: ProblemKind) {
-        self.problems.push(Problem { path, kind });
+    fn push(&mut self, path: String, kind: AnswerErrorKind) {
+        self.problems.push(AnswerError { path, kind });
     }
 
     fn drop_unknown(&mut self, fields: &[Field], answers: &mut Answers, prefix: &str) {
@@ -441,7 +443,7 @@ impl Validator {
             .collect();
         for key in unknown {
             answers.remove(&key);
-            self.push(format!("{prefix}{key}"), ProblemKind::UnexpectedField);
+            self.push(format!("{prefix}{key}"), AnswerErrorKind::UnexpectedField);
         }
     }
 
@@ -485,8 +487,8 @@ impl Validator {
                     FieldKind::Repeat {
                         min_rows: Some(min),
                         ..
-                    } if *min > 0 => self.push(path, ProblemKind::TooFewRows { min: *min }),
-                    _ if field.required => self.push(path, ProblemKind::Required),
+                    } if *min > 0 => self.push(path, AnswerErrorKind::TooFewRows { min: *min }),
+                    _ if field.required => self.push(path, AnswerErrorKind::Required),
                     _ => {}
                 }
                 continue;
@@ -513,7 +515,7 @@ impl Validator {
                 if verdict != Value::Null && !verdict.is_truthy() {
                     self.push(
                         path,
-                        ProblemKind::Constraint {
+                        AnswerErrorKind::Constraint {
                             message: constraint.message.clone(),
                         },
                     );
@@ -540,7 +542,7 @@ impl Validator {
             let Some(object) = row.as_object() else {
                 self.push(
                     format!("{path}[{i}]"),
-                    ProblemKind::WrongType {
+                    AnswerErrorKind::WrongType {
                         expected: ValueKind::Row,
                     },
                 );
@@ -572,8 +574,8 @@ fn evaluate(
     expr.evaluate(&context)
 }
 
-fn wrong(expected: ValueKind) -> Vec<ProblemKind> {
-    vec![ProblemKind::WrongType { expected }]
+fn wrong(expected: ValueKind) -> Vec<AnswerErrorKind> {
+    vec![AnswerErrorKind::WrongType { expected }]
 }
 
 fn date_bounds(
@@ -581,25 +583,25 @@ fn date_bounds(
     min: &Option<DateBound>,
     max: &Option<DateBound>,
     today: Date,
-) -> Vec<ProblemKind> {
+) -> Vec<AnswerErrorKind> {
     let mut problems = Vec::new();
     if let Some(min) = min.and_then(|bound| bound.resolve(today))
         && date < min
     {
-        problems.push(ProblemKind::DateTooEarly { min });
+        problems.push(AnswerErrorKind::DateTooEarly { min });
     }
     if let Some(max) = max.and_then(|bound| bound.resolve(today))
         && date > max
     {
-        problems.push(ProblemKind::DateTooLate { max });
+        problems.push(AnswerErrorKind::DateTooLate { max });
     }
     problems
 }
 
-fn number_bounds(n: f64, min: Option<f64>, max: Option<f64>) -> Vec<ProblemKind> {
+fn number_bounds(n: f64, min: Option<f64>, max: Option<f64>) -> Vec<AnswerErrorKind> {
     match (min, max) {
-        (Some(min), _) if n < min => vec![ProblemKind::TooSmall { min }],
-        (_, Some(max)) if n > max => vec![ProblemKind::TooLarge { max }],
+        (Some(min), _) if n < min => vec![AnswerErrorKind::TooSmall { min }],
+        (_, Some(max)) if n > max => vec![AnswerErrorKind::TooLarge { max }],
         _ => Vec::new(),
     }
 }
@@ -612,7 +614,7 @@ fn is_photo_ref(text: &str) -> bool {
 
 /// The problems of one non-blank answer taken alone: its type and bounds.
 /// Repeat rows are checked by the caller; constraints need the whole form.
-pub(crate) fn value_problems(kind: &FieldKind, value: &Json, today: Date) -> Vec<ProblemKind> {
+pub(crate) fn value_problems(kind: &FieldKind, value: &Json, today: Date) -> Vec<AnswerErrorKind> {
     match kind {
         FieldKind::ShortText {
             min_length,
@@ -636,10 +638,10 @@ pub(crate) fn value_problems(kind: &FieldKind, value: &Json, today: Date) -> Vec
                 return wrong(ValueKind::Text);
             }
             match min_length {
-                Some(min_chars) if chars < *min_chars as usize => vec![ProblemKind::TooShort {
+                Some(min_chars) if chars < *min_chars as usize => vec![AnswerErrorKind::TooShort {
                     min_chars: *min_chars,
                 }],
-                _ if chars > max_chars as usize => vec![ProblemKind::TooLong { max_chars }],
+                _ if chars > max_chars as usize => vec![AnswerErrorKind::TooLong { max_chars }],
                 _ => Vec::new(),
             }
         }
@@ -672,7 +674,7 @@ pub(crate) fn value_problems(kind: &FieldKind, value: &Json, today: Date) -> Vec
         }
         FieldKind::SelectOne { choices } => match value.as_str() {
             Some(code) if choices.iter().any(|c| c.code == code) => Vec::new(),
-            Some(code) => vec![ProblemKind::UnknownChoice { code: code.into() }],
+            Some(code) => vec![AnswerErrorKind::UnknownChoice { code: code.into() }],
             None => wrong(ValueKind::Choice),
         },
         FieldKind::SelectMany {
@@ -689,21 +691,21 @@ pub(crate) fn value_problems(kind: &FieldKind, value: &Json, today: Date) -> Vec
             let mut problems = Vec::new();
             for (i, code) in codes.iter().enumerate() {
                 if !choices.iter().any(|c| c.code == *code) {
-                    problems.push(ProblemKind::UnknownChoice {
+                    problems.push(AnswerErrorKind::UnknownChoice {
                         code: (*code).into(),
                     });
                 } else if codes[..i].contains(code) {
-                    problems.push(ProblemKind::RepeatedChoice {
+                    problems.push(AnswerErrorKind::RepeatedChoice {
                         code: (*code).into(),
                     });
                 }
             }
             match (min_selected, max_selected) {
                 (Some(min), _) if codes.len() < *min as usize => {
-                    problems.push(ProblemKind::TooFewSelected { min: *min })
+                    problems.push(AnswerErrorKind::TooFewSelected { min: *min })
                 }
                 (_, Some(max)) if codes.len() > *max as usize => {
-                    problems.push(ProblemKind::TooManySelected { max: *max })
+                    problems.push(AnswerErrorKind::TooManySelected { max: *max })
                 }
                 _ => {}
             }
@@ -718,10 +720,10 @@ pub(crate) fn value_problems(kind: &FieldKind, value: &Json, today: Date) -> Vec
                 .iter()
                 .all(|item| item.as_str().is_some_and(is_photo_ref))
             {
-                problems.push(ProblemKind::InvalidPhoto);
+                problems.push(AnswerErrorKind::InvalidPhoto);
             }
             if items.len() > *max_count as usize {
-                problems.push(ProblemKind::TooManyPhotos { max: *max_count });
+                problems.push(AnswerErrorKind::TooManyPhotos { max: *max_count });
             }
             problems
         }
@@ -735,11 +737,11 @@ pub(crate) fn value_problems(kind: &FieldKind, value: &Json, today: Date) -> Vec
                 && number("lon").is_some_and(|lon| (-180.0..=180.0).contains(&lon))
                 && number("accuracy_m").is_some_and(|acc| acc >= 0.0);
             if !well_formed {
-                return vec![ProblemKind::InvalidGps];
+                return vec![AnswerErrorKind::InvalidGps];
             }
             match (number("accuracy_m"), max_accuracy_m) {
                 (Some(accuracy), Some(max)) if accuracy > *max => {
-                    vec![ProblemKind::GpsTooInaccurate {
+                    vec![AnswerErrorKind::GpsTooInaccurate {
                         max_accuracy_m: *max,
                     }]
                 }
@@ -748,12 +750,12 @@ pub(crate) fn value_problems(kind: &FieldKind, value: &Json, today: Date) -> Vec
         }
         FieldKind::Nik => match value.as_str().map(Nik::parse) {
             Some(Ok(_)) => Vec::new(),
-            Some(Err(reason)) => vec![ProblemKind::InvalidNik { reason }],
+            Some(Err(reason)) => vec![AnswerErrorKind::InvalidNik { reason }],
             None => wrong(ValueKind::Text),
         },
         FieldKind::Phone => match value.as_str().map(PhoneNumber::parse) {
             Some(Ok(_)) => Vec::new(),
-            Some(Err(_)) => vec![ProblemKind::InvalidPhone],
+            Some(Err(_)) => vec![AnswerErrorKind::InvalidPhone],
             None => wrong(ValueKind::Text),
         },
         FieldKind::Url { max_length } => {
@@ -762,9 +764,9 @@ pub(crate) fn value_problems(kind: &FieldKind, value: &Json, today: Date) -> Vec
             };
             let max_chars = max_length.unwrap_or(DEFAULT_URL_MAX);
             if text.trim().chars().count() > max_chars as usize {
-                vec![ProblemKind::TooLong { max_chars }]
+                vec![AnswerErrorKind::TooLong { max_chars }]
             } else if WebUrl::parse(text).is_err() {
-                vec![ProblemKind::InvalidUrl]
+                vec![AnswerErrorKind::InvalidUrl]
             } else {
                 Vec::new()
             }
@@ -777,15 +779,15 @@ pub(crate) fn value_problems(kind: &FieldKind, value: &Json, today: Date) -> Vec
             };
             match (min_rows, max_rows) {
                 (Some(min), _) if rows.len() < *min as usize => {
-                    vec![ProblemKind::TooFewRows { min: *min }]
+                    vec![AnswerErrorKind::TooFewRows { min: *min }]
                 }
                 (_, Some(max)) if rows.len() > *max as usize => {
-                    vec![ProblemKind::TooManyRows { max: *max }]
+                    vec![AnswerErrorKind::TooManyRows { max: *max }]
                 }
                 _ => Vec::new(),
             }
         }
-        FieldKind::Note | FieldKind::Section { .. } => vec![ProblemKind::UnexpectedField],
+        FieldKind::Note | FieldKind::Section { .. } => vec![AnswerErrorKind::UnexpectedField],
     }
 }
 
@@ -796,48 +798,48 @@ mod tests {
     #[test]
     fn every_problem_has_a_sentence_in_both_languages() {
         let kinds = vec![
-            ProblemKind::Required,
-            ProblemKind::UnexpectedField,
-            ProblemKind::WrongType {
+            AnswerErrorKind::Required,
+            AnswerErrorKind::UnexpectedField,
+            AnswerErrorKind::WrongType {
                 expected: ValueKind::Date,
             },
-            ProblemKind::TooShort { min_chars: 10 },
-            ProblemKind::TooLong { max_chars: 255 },
-            ProblemKind::TooSmall { min: 0.0 },
-            ProblemKind::TooLarge { max: 100.0 },
-            ProblemKind::DateTooEarly {
+            AnswerErrorKind::TooShort { min_chars: 10 },
+            AnswerErrorKind::TooLong { max_chars: 255 },
+            AnswerErrorKind::TooSmall { min: 0.0 },
+            AnswerErrorKind::TooLarge { max: 100.0 },
+            AnswerErrorKind::DateTooEarly {
                 min: Date::parse("2025-01-01").unwrap(),
             },
-            ProblemKind::DateTooLate {
+            AnswerErrorKind::DateTooLate {
                 max: Date::parse("2025-06-15").unwrap(),
             },
-            ProblemKind::UnknownChoice { code: "x".into() },
-            ProblemKind::RepeatedChoice { code: "x".into() },
-            ProblemKind::TooFewSelected { min: 1 },
-            ProblemKind::TooManySelected { max: 2 },
-            ProblemKind::InvalidPhoto,
-            ProblemKind::TooManyPhotos { max: 5 },
-            ProblemKind::InvalidGps,
-            ProblemKind::GpsTooInaccurate {
+            AnswerErrorKind::UnknownChoice { code: "x".into() },
+            AnswerErrorKind::RepeatedChoice { code: "x".into() },
+            AnswerErrorKind::TooFewSelected { min: 1 },
+            AnswerErrorKind::TooManySelected { max: 2 },
+            AnswerErrorKind::InvalidPhoto,
+            AnswerErrorKind::TooManyPhotos { max: 5 },
+            AnswerErrorKind::InvalidGps,
+            AnswerErrorKind::GpsTooInaccurate {
                 max_accuracy_m: 20.0,
             },
-            ProblemKind::InvalidNik {
-                reason: NikProblem::UnknownRegion,
+            AnswerErrorKind::InvalidNik {
+                reason: InvalidNik::UnknownRegion,
             },
-            ProblemKind::InvalidPhone,
-            ProblemKind::InvalidUrl,
-            ProblemKind::TooFewRows { min: 1 },
-            ProblemKind::TooManyRows { max: 2 },
-            ProblemKind::Constraint {
+            AnswerErrorKind::InvalidPhone,
+            AnswerErrorKind::InvalidUrl,
+            AnswerErrorKind::TooFewRows { min: 1 },
+            AnswerErrorKind::TooManyRows { max: 2 },
+            AnswerErrorKind::Constraint {
                 message: Text {
                     id: "Harus genap.".into(),
                     en: "Must be even.".into(),
                 },
             },
-            ProblemKind::PeriodAlreadyReported {
+            AnswerErrorKind::PeriodAlreadyReported {
                 period: super::super::Period::new(2026, 10).unwrap(),
             },
-            ProblemKind::Unrecognized,
+            AnswerErrorKind::Unrecognized,
         ];
         for kind in kinds {
             let (id, en) = (kind.message(Lang::Id), kind.message(Lang::En));
@@ -847,7 +849,7 @@ mod tests {
             // writes, from text as the phone gets it.
             let json = serde_json::to_string(&kind).unwrap();
             assert_eq!(
-                serde_json::from_str::<ProblemKind>(&json).unwrap(),
+                serde_json::from_str::<AnswerErrorKind>(&json).unwrap(),
                 kind,
                 "{json}"
             );
@@ -860,13 +862,13 @@ mod tests {
             r#"["too_short", 10]"#,
         ] {
             assert!(
-                serde_json::from_str::<ProblemKind>(refused).is_err(),
+                serde_json::from_str::<AnswerErrorKind>(refused).is_err(),
                 "{refused}"
             );
         }
         // Whole-number bounds read as whole numbers, not `100.0`.
         assert_eq!(
-            ProblemKind::TooLarge { max: 100.0 }.message(Lang::Id),
+            AnswerErrorKind::TooLarge { max: 100.0 }.message(Lang::Id),
             "Tidak boleh lebih dari 100."
         );
     }
