@@ -3,14 +3,14 @@
 //! 12-megapixel camera photo of 4–6 MB becomes roughly 200–400 kB, which a
 //! prepaid plan and a 2G link can carry. The browser does the decoding and
 //! encoding (`createImageBitmap` and a canvas), so no image crate is shipped.
-//! Only one decoded bitmap exists at a time, and only at the kept size.
+//! The photo is never decoded at full size: only at the size it is kept.
 
 use js_sys::{Promise, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     Blob, CanvasRenderingContext2d, File, HtmlCanvasElement, HtmlImageElement, ImageBitmap,
-    ImageBitmapOptions, ImageBitmapRenderingContext, ResizeQuality, Url,
+    ImageBitmapOptions, ResizeQuality, Url,
 };
 
 pub const MAX_SIDE_PX: u32 = 1600;
@@ -36,17 +36,15 @@ pub fn scaled_size(width: u32, height: u32, max_side: u32) -> (u32, u32) {
     (side(width), side(height))
 }
 
-/// Downscales `file` holding one decoded bitmap at a time, and only at the
-/// size it is kept: a 12-megapixel photo decoded whole is 48 MB, which a
-/// 1 GB phone may not have to spare while the form is open.
+/// Downscales `file` without ever holding the photo decoded at full size: a
+/// 12-megapixel photo decoded whole is 48 MB, which a 1 GB phone may not
+/// have to spare while the form is open.
 ///
 /// The picture's size comes from an `<img>` that is loaded but never drawn
 /// (Chrome reads the size, EXIF orientation applied, without decoding the
-/// pixels). `createImageBitmap` then decodes straight to the kept size, and
-/// a JPEG, which has no transparency, goes to the encoder through a
-/// `bitmaprenderer` canvas that takes the bitmap over instead of copying
-/// it. Other pictures are drawn on white, so transparency does not turn
-/// black in the JPEG.
+/// pixels). `createImageBitmap` then decodes straight to the kept size; the
+/// bitmap is drawn on a canvas of that size and closed, and the canvas is
+/// emptied once the JPEG is encoded.
 pub async fn downscale_to_jpeg(file: &File) -> Result<Downscaled, String> {
     let window = web_sys::window().ok_or("no window")?;
     let document = window.document().ok_or("no document")?;
@@ -72,27 +70,22 @@ pub async fn downscale_to_jpeg(file: &File) -> Result<Downscaled, String> {
         .map_err(|_| "no canvas".to_owned())?;
     canvas.set_width(width);
     canvas.set_height(height);
-    if file.type_() == JPEG_MIME {
-        let context: ImageBitmapRenderingContext = canvas
-            .get_context("bitmaprenderer")
-            .map_err(describe)?
-            .ok_or("no bitmap canvas")?
-            .dyn_into()
-            .map_err(|_| "no bitmap canvas".to_owned())?;
-        context.transfer_from_image_bitmap(&bitmap);
-    } else {
-        let context: CanvasRenderingContext2d = canvas
-            .get_context("2d")
-            .map_err(describe)?
-            .ok_or("no 2d canvas")?
-            .dyn_into()
-            .map_err(|_| "no 2d canvas".to_owned())?;
-        context.set_fill_style_str("#fff");
-        context.fill_rect(0.0, 0.0, f64::from(width), f64::from(height));
-        let drawn = context.draw_image_with_image_bitmap(&bitmap, 0.0, 0.0);
-        bitmap.close();
-        drawn.map_err(describe)?;
-    }
+    // Not a `bitmaprenderer` canvas, which would take the bitmap over
+    // without a copy: Chrome then encodes an EXIF-rotated photo on its
+    // side. JPEG has no transparency; a transparent PNG would turn black
+    // without a white background.
+    let context: CanvasRenderingContext2d = canvas
+        .get_context("2d")
+        .map_err(describe)?
+        .ok_or("no 2d canvas")?
+        .dyn_into()
+        .map_err(|_| "no 2d canvas".to_owned())?;
+    context.set_fill_style_str("#fff");
+    context.fill_rect(0.0, 0.0, f64::from(width), f64::from(height));
+    let drawn = context.draw_image_with_image_bitmap(&bitmap, 0.0, 0.0);
+    // The decoded bitmap goes as soon as the canvas holds its pixels.
+    bitmap.close();
+    drawn.map_err(describe)?;
 
     let encoded = Promise::new(&mut |resolve, reject| {
         let started = canvas.to_blob_with_type_and_encoder_options(
