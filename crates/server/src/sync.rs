@@ -215,36 +215,22 @@ async fn judge_batch(
         if let Some(key) = &key {
             touched_periods.insert(key.clone());
         }
-        if stale {
-            write_held_back(
-                batch,
-                user,
-                submitter,
-                items,
-                accepted,
-                photos,
-                &mut held_back,
-                &mut outcomes,
+        // A stale read is judged again inside `store_one`, against what the
+        // batch itself wrote; so is an edit, after which a period may have
+        // changed hands.
+        let judgement = (!stale).then(|| {
+            judge_push(
+                &user.access,
+                item,
+                report,
+                stored.get(&report.report.id).map(|current| &current.stored),
+                key.as_ref().and_then(|key| holders.get(key)).copied(),
             )
-            .await?;
-            let outcome =
-                store_one(batch, user, submitter, item, report, &photos[position]).await?;
-            edited |= outcome.1;
-            outcomes[position] = Some(outcome.0);
-            continue;
-        }
-        let current = stored.get(&report.report.id);
-        let holder = key.as_ref().and_then(|key| holders.get(key)).copied();
-        match judge_push(
-            &user.access,
-            item,
-            report,
-            current.map(|current| &current.stored),
-            holder,
-        ) {
-            Judgement::Answer(outcome) => outcomes[position] = Some(outcome),
-            Judgement::Store => held_back.push(position),
-            Judgement::Replace { .. } => {
+        });
+        match judgement {
+            Some(Judgement::Answer(outcome)) => outcomes[position] = Some(outcome),
+            Some(Judgement::Store) => held_back.push(position),
+            None | Some(Judgement::Replace { .. }) => {
                 write_held_back(
                     batch,
                     user,
