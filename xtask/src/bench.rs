@@ -74,14 +74,13 @@ fn ingest() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// What the first load may weigh, brotli, in bytes: the first load after
-/// the 2026-11-30 size cuts (302,617 B, see BENCHMARKS.md) rounded up, so any growth
-/// fails `cargo xtask test` and has to be paid for by a cut elsewhere, or
-/// the budget raised on purpose in a reviewed commit. The phone sync of
-/// issue #13 (batches on the air together, the outbox indexes, the paged
-/// report list) added 9.7 KB on its own branch; the budget below is the
-/// merged tree's first load rounded up.
-pub const FIRST_LOAD_BUDGET_BROTLI: usize = 340_000;
+/// What the first load may weigh, brotli, in bytes: the first load of the
+/// 2026-11-30 session's merged tree (318,458 B: 302,617 B after the size
+/// cuts, plus 9.7 KB for the phone sync of issue #13 and about 5 KB for the
+/// carried figures, the required legend and the photo decode of issue #9)
+/// rounded up, so any growth fails `cargo xtask test` and has to be paid for
+/// by a cut elsewhere, or the budget raised on purpose in a reviewed commit.
+pub const FIRST_LOAD_BUDGET_BROTLI: usize = 319_000;
 
 /// Where the first load should get to (issue #13): 160 KB brotli.
 const FIRST_LOAD_GOAL_BROTLI: usize = 160_000;
