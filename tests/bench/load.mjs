@@ -38,11 +38,20 @@ async function coldStart(browser, server, network) {
   await page.goto(link.url);
   await page.locator(usable).waitFor({ timeout: 120_000 });
   const usableMs = Date.now() - started;
-  // A first visit ends when the service worker has the whole shell: every
-  // byte it fetched crossed the same link as the page's.
-  await page.waitForFunction(async () => !!(await (await caches.open("kabar-desa-shell-v1")).match("/index.html")), null, {
-    timeout: 120_000,
-  });
+  // A first visit ends when the service worker has the whole shell and
+  // controls the page, so a reload offline is answered by it; every byte it
+  // fetched crossed the same link as the page's.
+  await page.waitForFunction(
+    async () => {
+      const registration = await navigator.serviceWorker.ready;
+      if (!registration.active || !navigator.serviceWorker.controller) return false;
+      const cache = await caches.open("kabar-desa-shell-v1");
+      const keys = (await cache.keys()).map((request) => new URL(request.url).pathname);
+      return keys.includes("/index.html") && keys.some((p) => p.endsWith(".wasm"));
+    },
+    null,
+    { timeout: 120_000, polling: 100 },
+  );
   const firstVisitMs = Date.now() - started;
   const bytes = link.bytes.down;
   // The warm start: service worker and HTTP cache filled, network gone.
