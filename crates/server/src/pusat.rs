@@ -744,13 +744,14 @@ async fn detail(
         Some(form) => carry_flags(&state, form, report).await?,
         None => Vec::new(),
     };
+    let period = report_period(form.as_ref(), report);
     Ok(Json(Detail {
         public,
         carry_mismatches,
         form,
         village_name: village_name(&report.village),
         district_name,
-        period: report_period(state.catalog.current().get(&report.form), report),
+        period,
         device_id,
         submitter_name,
         reviews,
