@@ -658,7 +658,7 @@ impl PhoneDb {
                 saved_at_ms: time_property(record, "saved_at_ms"),
             });
         }
-        drafts.sort_by_key(|draft| std::cmp::Reverse(draft.saved_at_ms));
+        drafts.sort_unstable_by_key(|draft| std::cmp::Reverse(draft.saved_at_ms));
         Ok(drafts)
     }
 

@@ -7,7 +7,6 @@ use super::form_state::{FormState, Slot};
 use crate::i18n::{self, Lang, Text};
 use kabar_shared::form::Field;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use serde_json::{Value as Json, json};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
@@ -36,13 +35,6 @@ impl GpsFailure {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Status {
-    Idle,
-    Searching,
-    Failed(GpsFailure),
-}
-
 #[component]
 pub fn GpsInput(state: FormState, field: &'static Field, at: Slot) -> impl IntoView {
     // `slot` is a reserved attribute name in `view!`, hence `at`.
@@ -51,25 +43,24 @@ pub fn GpsInput(state: FormState, field: &'static Field, at: Slot) -> impl IntoV
     let code = field.code.as_str();
     let id = slot.dom_id(code);
     let value = Memo::new(move |_| state.value(slot, code));
-    let status = RwSignal::new(Status::Idle);
-    let capture = move |_| {
-        if status.get_untracked() == Status::Searching {
-            return;
-        }
-        status.set(Status::Searching);
-        spawn_local(async move {
+    let failure = RwSignal::new(None::<GpsFailure>);
+    let locate = Action::new_local(move |_: &()| {
+        failure.set(None);
+        async move {
             match current_position().await {
-                Ok(point) => {
-                    state.set(slot, code, Some(point));
-                    status.try_set(Status::Idle);
-                }
-                Err(failure) => {
-                    status.try_set(Status::Failed(failure));
+                Ok(point) => state.set(slot, code, Some(point)),
+                Err(error) => {
+                    failure.try_set(Some(error));
                 }
             }
-        });
+        }
+    });
+    let searching = locate.pending();
+    let capture = move |_| {
+        if !searching.get_untracked() {
+            locate.dispatch_local(());
+        }
     };
-    let searching = move || status.get() == Status::Searching;
     view! {
         <div class="gps" id=id tabindex="-1">
             {move || value.get().and_then(|point| describe(&point, lang.get())).map(|text| view! { <p class="gps-point">{text}</p> })}
@@ -87,10 +78,10 @@ pub fn GpsInput(state: FormState, field: &'static Field, at: Slot) -> impl IntoV
                     })
                 }}
             </div>
-            {move || match status.get() {
-                Status::Searching => Some(view! { <p class="notice wait" role="status">{i18n::GPS_SEARCHING.get(lang.get())}</p> }.into_any()),
-                Status::Failed(failure) => Some(view! { <p class="notice bad" role="alert">{failure.text().get(lang.get())}</p> }.into_any()),
-                Status::Idle => None,
+            {move || match (searching.get(), failure.get()) {
+                (true, _) => Some(view! { <p class="notice wait" role="status">{i18n::GPS_SEARCHING.get(lang.get())}</p> }.into_any()),
+                (false, Some(failure)) => Some(view! { <p class="notice bad" role="alert">{failure.text().get(lang.get())}</p> }.into_any()),
+                (false, None) => None,
             }}
         </div>
     }

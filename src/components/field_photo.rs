@@ -29,16 +29,33 @@ pub(crate) fn PhotoInput(state: FormState, field: &'static Field, at: Slot) -> i
     };
     let code = field.code.as_str();
     let references = photo_references(state, at, code);
+    let urls = thumbnail_urls(references);
+    let failure = RwSignal::new(None);
+    let picked = StoredValue::new_local(Vec::<File>::new());
+    let keeping = Action::new_local(move |_: &()| {
+        let files = picked.try_update_value(std::mem::take).unwrap_or_default();
+        async move {
+            for file in files {
+                match keep_photo(&file).await {
+                    Ok((reference, url)) => add_reference(state, at, code, urls, reference, url),
+                    Err(error) => {
+                        failure.try_set(Some(error));
+                    }
+                }
+            }
+        }
+    });
     let photos = PhotoAnswer {
         state,
         slot: at,
         code,
         max_count: max_count as usize,
         references,
-        urls: thumbnail_urls(references),
-        failure: RwSignal::new(None),
+        urls,
+        failure,
         over_limit: RwSignal::new(false),
-        busy: RwSignal::new(false),
+        picked,
+        keeping,
     };
     let id = at.dom_id(code);
     let remove = Callback::new(move |reference: String| photos.remove(&reference));
@@ -46,7 +63,7 @@ pub(crate) fn PhotoInput(state: FormState, field: &'static Field, at: Slot) -> i
         <div class="photos" id=id.clone() tabindex="-1" aria-labelledby=format!("{id}-label")>
             <Thumbnails references urls=photos.urls remove />
             <PhotoAddButton photos input_id=format!("{id}-file") />
-            <PhotoNotices busy=photos.busy over_limit=photos.over_limit failure=photos.failure />
+            <PhotoNotices busy=photos.keeping.pending() over_limit=photos.over_limit failure=photos.failure />
         </div>
     }
     .into_any()
@@ -57,7 +74,7 @@ pub(crate) fn PhotoInput(state: FormState, field: &'static Field, at: Slot) -> i
 fn PhotoAddButton(photos: PhotoAnswer, input_id: String) -> impl IntoView {
     let lang = photos.state.lang;
     let max_count = photos.max_count;
-    let unavailable = move || photos.is_full() || photos.busy.get();
+    let unavailable = move || photos.is_full() || photos.keeping.pending().get();
     view! {
         <label class="button secondary" class:disabled=unavailable for=input_id.clone()>
             {move || i18n::PHOTO_ADD.get(lang.get())}
@@ -106,7 +123,13 @@ struct PhotoAnswer {
     urls: RwSignal<BTreeMap<String, String>>,
     failure: RwSignal<Option<String>>,
     over_limit: RwSignal<bool>,
-    busy: RwSignal<bool>,
+    /// The pictures picked last, until `keeping` takes them.
+    picked: StoredValue<Vec<File>, LocalStorage>,
+    /// Shrinking and storing the picked pictures, one after the other; each
+    /// is added to the answer once it is in IndexedDB. Every action of the
+    /// app takes and gives `()`, which keeps one copy of Leptos's action
+    /// code in the wasm.
+    keeping: Action<(), ()>,
 }
 
 impl PhotoAnswer {
@@ -114,8 +137,7 @@ impl PhotoAnswer {
         self.references.with(|r| r.len() >= self.max_count)
     }
 
-    /// Shrinks and stores the picked pictures, one after the other, and
-    /// adds each to the answer once it is in IndexedDB.
+    /// Takes the picked pictures, as many as there is room for.
     fn pick(self, ev: leptos::ev::Event) {
         let input: HtmlInputElement = event_target(&ev);
         let mut files: Vec<File> = match input.files() {
@@ -132,21 +154,9 @@ impl PhotoAnswer {
         if files.is_empty() {
             return;
         }
-        self.busy.set(true);
         self.failure.set(None);
-        spawn_local(async move {
-            for file in files {
-                match keep_photo(&file).await {
-                    Ok((reference, url)) => {
-                        add_reference(self.state, self.slot, self.code, self.urls, reference, url)
-                    }
-                    Err(error) => {
-                        self.failure.try_set(Some(error));
-                    }
-                }
-            }
-            self.busy.try_set(false);
-        });
+        self.picked.set_value(files);
+        self.keeping.dispatch_local(());
     }
 
     fn remove(self, reference: &str) {

@@ -9,7 +9,6 @@ use crate::i18n::{self, Lang};
 use kabar_shared::account::LoginRequest;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 #[component]
 pub fn LoginView() -> impl IntoView {
@@ -18,13 +17,14 @@ pub fn LoginView() -> impl IntoView {
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<RequestError>);
-    // Not a Leptos `Action`: one costs about 10 kB of wasm for what a
-    // signal and a task do here.
-    let busy = RwSignal::new(false);
-
+    let log_in = log_in_action(state, username, password, error);
+    let busy = log_in.pending();
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
-        log_in(state, username, password, error, busy);
+        // A second tap while the login is on its way does nothing.
+        if !busy.get_untracked() {
+            log_in.dispatch_local(());
+        }
     };
 
     view! {
@@ -107,35 +107,30 @@ fn device_name() -> String {
         .unwrap_or_default()
 }
 
-/// Sends the login once (a second tap while it is on its way does nothing)
-/// and, when the server knows the user, signs the phone in.
-fn log_in(
+/// Sends the login as typed and, when the server knows the user, signs
+/// the phone in; a refusal is kept in `error` for the screen.
+fn log_in_action(
     state: PhoneState,
     username: RwSignal<String>,
     password: RwSignal<String>,
     error: RwSignal<Option<RequestError>>,
-    busy: RwSignal<bool>,
-) {
-    if busy.get_untracked() {
-        return;
-    }
-    error.set(None);
-    busy.set(true);
-    let request = LoginRequest {
-        username: username.get_untracked().trim().to_owned(),
-        password: password.get_untracked(),
-        device_id: device_id(),
-        device_name: device_name(),
-    };
-    spawn_local(async move {
-        let result = api::login(&request).await;
-        busy.set(false);
-        match result {
-            Ok(me) => {
-                password.set(String::new());
-                state.signed_in(me);
+) -> Action<(), ()> {
+    Action::new_local(move |_: &()| {
+        error.set(None);
+        let request = LoginRequest {
+            username: username.get_untracked().trim().to_owned(),
+            password: password.get_untracked(),
+            device_id: device_id(),
+            device_name: device_name(),
+        };
+        async move {
+            match api::login(&request).await {
+                Ok(me) => {
+                    password.set(String::new());
+                    state.signed_in(me);
+                }
+                Err(failure) => error.set(Some(failure)),
             }
-            Err(failure) => error.set(Some(failure)),
         }
-    });
+    })
 }

@@ -9,7 +9,6 @@ use crate::i18n;
 use kabar_shared::account::{ChangePasswordRequest, NewPassword};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 #[component]
 pub(crate) fn PasswordChange() -> impl IntoView {
@@ -19,7 +18,28 @@ pub(crate) fn PasswordChange() -> impl IntoView {
     let new = RwSignal::new(String::new());
     let repeated = RwSignal::new(String::new());
     let outcome = RwSignal::new(None::<Result<(), String>>);
-    let busy = RwSignal::new(false);
+    let send = Action::new_local(move |_: &()| {
+        let request = ChangePasswordRequest {
+            current_password: current.get_untracked(),
+            new_password: new.get_untracked(),
+        };
+        async move {
+            let result = api::change_password(&request).await;
+            match result {
+                Ok(()) => {
+                    for field in [current, new, repeated] {
+                        field.set(String::new());
+                    }
+                    outcome.set(Some(Ok(())));
+                }
+                Err(error) => outcome.set(Some(Err(describe_request_error(
+                    &error,
+                    lang.get_untracked(),
+                )))),
+            }
+        }
+    });
+    let busy = send.pending();
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
         if busy.get_untracked() {
@@ -34,28 +54,8 @@ pub(crate) fn PasswordChange() -> impl IntoView {
             outcome.set(Some(Err(i18n::PASSWORD_TOO_SHORT.get(lang_now).to_owned())));
             return;
         }
-        let request = ChangePasswordRequest {
-            current_password: current.get_untracked(),
-            new_password: new.get_untracked(),
-        };
-        busy.set(true);
         outcome.set(None);
-        spawn_local(async move {
-            let result = api::change_password(&request).await;
-            busy.set(false);
-            match result {
-                Ok(()) => {
-                    for field in [current, new, repeated] {
-                        field.set(String::new());
-                    }
-                    outcome.set(Some(Ok(())));
-                }
-                Err(error) => outcome.set(Some(Err(describe_request_error(
-                    &error,
-                    lang.get_untracked(),
-                )))),
-            }
-        });
+        send.dispatch_local(());
     };
     view! {
         <section class="card">

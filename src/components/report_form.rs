@@ -23,7 +23,6 @@ use kabar_shared::village::Gazetteer;
 use kabar_shared::{Report, ReportId, VillageCode};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
 /// The last village chosen, a preference kept in localStorage.
@@ -58,16 +57,20 @@ pub(crate) fn ReportForm() -> impl IntoView {
         problems,
         village,
         village_missing,
-        saving,
         notice,
         drafts,
         ..
     } = filing;
     let may_pick = offered.clone();
     let pick_form = Callback::new(move |id: String| filing.pick(&id, &may_pick));
+    let save = Action::new_local(move |_: &()| filing.submit());
+    let saving = save.pending();
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
-        filing.submit();
+        // A second tap while saving does nothing.
+        if !saving.get_untracked() {
+            save.dispatch_local(());
+        }
     };
 
     // The villages' last approved periodic reports, for carried figures: as
@@ -112,7 +115,6 @@ struct NewReport {
     village: RwSignal<String>,
     village_missing: RwSignal<bool>,
     notice: RwSignal<Option<Notice>>,
-    saving: RwSignal<bool>,
     drafts: DraftKeeper,
 }
 
@@ -132,7 +134,6 @@ impl NewReport {
             village,
             village_missing: RwSignal::new(false),
             notice: RwSignal::new(None),
-            saving: RwSignal::new(false),
             // What is typed is kept as a draft per form, so switching
             // forms, a reload or a killed tab does not throw work away.
             drafts: DraftKeeper::start(
@@ -159,11 +160,8 @@ impl NewReport {
     }
 
     /// Checks the report as the server will and, when it may be filed,
-    /// saves it; a second tap while saving does nothing.
-    fn submit(self) {
-        if self.saving.get_untracked() {
-            return;
-        }
+    /// saves it. The check is done at once; the saving is the future.
+    fn submit(self) -> impl Future<Output = ()> + 'static {
         // A notice of the previous save must not pass for this one's.
         self.notice.set(None);
         let village_code = VillageCode::parse(&self.village.get_untracked())
@@ -179,16 +177,15 @@ impl NewReport {
                 self.problems,
             )
         });
-        let Some(report) = filed else {
-            self.notice.set(Some(Notice::FixProblems));
-            return;
-        };
-        self.drafts.cancel_pending();
-        self.saving.set(true);
-        spawn_local(async move {
-            save(report, self.state, self.drafts, self.problems, self.notice).await;
-            self.saving.set(false);
-        });
+        match &filed {
+            Some(_) => self.drafts.cancel_pending(),
+            None => self.notice.set(Some(Notice::FixProblems)),
+        }
+        async move {
+            if let Some(report) = filed {
+                save(report, self.state, self.drafts, self.problems, self.notice).await;
+            }
+        }
     }
 }
 

@@ -95,7 +95,6 @@ fn RevisionForm(
     let lang = state.lang;
     let answers = RwSignal::new(entry.report.answers.clone());
     let problems = RwSignal::new(Vec::<AnswerError>::new());
-    let saving = RwSignal::new(false);
     let failed = RwSignal::new(false);
     let today = wita_today(entry.report.created_at_ms);
     let mut form_state = FormState::new(form, answers, problems, lang, today);
@@ -103,24 +102,19 @@ fn RevisionForm(
         form_state = form_state.with_reviewer_note(note);
     }
     let entry = StoredValue::new(entry);
-    let submit = move |event: SubmitEvent| {
-        event.prevent_default();
-        if saving.get_untracked() {
-            return;
-        }
+    let save = Action::new_local(move |_: &()| {
         failed.set(false);
-        let Some(fixed) = entry.with_value(|entry| checked_fix(entry, form, answers, problems))
-        else {
-            return;
-        };
+        let fixed = entry.with_value(|entry| checked_fix(entry, form, answers, problems));
         let (owner, replaces) =
             entry.with_value(|entry| (entry.owner.clone(), entry.report.content_hash()));
         let revision = Revision {
             replaces,
             answers_review_at_ms: review_at_ms,
         };
-        saving.set(true);
-        spawn_local(async move {
+        async move {
+            let Some(fixed) = fixed else {
+                return;
+            };
             match storage::save_revision(&fixed, revision, now_ms(), &owner).await {
                 Ok(()) => {
                     state.reload_entries().await;
@@ -130,8 +124,15 @@ fn RevisionForm(
                 }
                 Err(_) => failed.set(true),
             }
-            saving.set(false);
-        });
+        }
+    });
+    let saving = save.pending();
+    let submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        // A second tap while saving does nothing.
+        if !saving.get_untracked() {
+            save.dispatch_local(());
+        }
     };
     view! {
         <p class="hint">{move || i18n::FIX_HINT.get(lang.get())}</p>

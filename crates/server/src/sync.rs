@@ -111,14 +111,15 @@ async fn push(
         .store
         .begin_push(user.user_id, &periodic_villages, now_ms())
         .await?;
-    let judged = judge_batch(
-        &mut batch,
-        &user,
-        &submitter,
-        &request.items,
-        &accepted,
-        &photos,
-    )
+    let judged = BatchJudge {
+        batch: &mut batch,
+        user: &user,
+        submitter: &submitter,
+        items: &request.items,
+        accepted: &accepted,
+        photos: &photos,
+    }
+    .judge()
     .await?;
     for ((index, _), outcome) in accepted.iter().zip(judged) {
         outcomes[*index] = Some(outcome);
@@ -166,9 +167,8 @@ async fn push(
     }))
 }
 
-/// Judges the admitted items of one push in order and stores those to be
-/// stored, within the push's transaction; the outcomes are in the order of
-/// `accepted`. What is stored under every id and which report holds every
+/// One push's admitted items, judged in order and stored within the push's
+/// transaction. What is stored under every id and which report holds every
 /// period the batch names are read at once; the new reports are held back
 /// and written together. An item whose id or period an earlier item of the
 /// batch wrote, or any periodic item after an edit (an edit can free or
@@ -176,139 +176,125 @@ async fn push(
 /// back reports are written: reads in the transaction see its own writes,
 /// so a batch naming one id twice is judged as two pushes one after the
 /// other would be.
-async fn judge_batch(
-    batch: &mut PushTx<'_>,
-    user: &CurrentUser,
-    submitter: &Submitter<'_>,
-    items: &[PushItem],
-    accepted: &[(usize, AcceptedReport)],
-    photos: &[Vec<ContentHash>],
-) -> Result<Vec<PushOutcome>, ApiError> {
-    let ids: Vec<ReportId> = accepted
-        .iter()
-        .map(|(_, accepted)| accepted.report.id)
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let keys: Vec<PeriodKey> = accepted
-        .iter()
-        .filter_map(|(_, accepted)| PeriodKey::of(accepted))
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let stored = batch.versions(&ids).await?;
-    let holders = batch.period_holders(&keys).await?;
-
-    let mut outcomes: Vec<Option<PushOutcome>> = vec![None; accepted.len()];
-    let mut held_back: Vec<usize> = Vec::new();
-    let mut touched_ids = HashSet::new();
-    let mut touched_periods = HashSet::new();
-    let mut edited = false;
-    for (position, (index, report)) in accepted.iter().enumerate() {
-        let item = &items[*index];
-        let key = PeriodKey::of(report);
-        let stale = touched_ids.contains(&report.report.id)
-            || key
-                .as_ref()
-                .is_some_and(|key| edited || touched_periods.contains(key));
-        touched_ids.insert(report.report.id);
-        if let Some(key) = &key {
-            touched_periods.insert(key.clone());
-        }
-        // A stale read is judged again inside `store_one`, against what the
-        // batch itself wrote; so is an edit, after which a period may have
-        // changed hands.
-        let judgement = (!stale).then(|| {
-            judge_push(
-                &user.access,
-                item,
-                report,
-                stored.get(&report.report.id).map(|current| &current.stored),
-                key.as_ref().and_then(|key| holders.get(key)).copied(),
-            )
-        });
-        match judgement {
-            Some(Judgement::Answer(outcome)) => outcomes[position] = Some(outcome),
-            Some(Judgement::Store) => held_back.push(position),
-            None | Some(Judgement::Replace { .. }) => {
-                write_held_back(
-                    batch,
-                    user,
-                    submitter,
-                    items,
-                    accepted,
-                    photos,
-                    &mut held_back,
-                    &mut outcomes,
-                )
-                .await?;
-                let outcome =
-                    store_one(batch, user, submitter, item, report, &photos[position]).await?;
-                edited |= outcome.1;
-                outcomes[position] = Some(outcome.0);
-            }
-        }
-    }
-    write_held_back(
-        batch,
-        user,
-        submitter,
-        items,
-        accepted,
-        photos,
-        &mut held_back,
-        &mut outcomes,
-    )
-    .await?;
-    Ok(outcomes
-        .into_iter()
-        .map(|outcome| outcome.expect("every admitted item is judged"))
-        .collect())
+struct BatchJudge<'a, 's> {
+    batch: &'a mut PushTx<'s>,
+    user: &'a CurrentUser,
+    submitter: &'a Submitter<'a>,
+    items: &'a [PushItem],
+    /// The admitted items: their index in `items` and the accepted report.
+    accepted: &'a [(usize, AcceptedReport)],
+    /// The photos each admitted item announces, in the order of `accepted`.
+    photos: &'a [Vec<ContentHash>],
 }
 
-/// Writes the held-back new reports in one go. One that could not be
-/// written (another request stored its id or took its period a moment
-/// ago, on PostgreSQL) is judged again against what is there now.
-#[allow(clippy::too_many_arguments)]
-async fn write_held_back(
-    batch: &mut PushTx<'_>,
-    user: &CurrentUser,
-    submitter: &Submitter<'_>,
-    items: &[PushItem],
-    accepted: &[(usize, AcceptedReport)],
-    photos: &[Vec<ContentHash>],
-    held_back: &mut Vec<usize>,
-    outcomes: &mut [Option<PushOutcome>],
-) -> Result<(), ApiError> {
-    if held_back.is_empty() {
-        return Ok(());
+impl BatchJudge<'_, '_> {
+    /// The outcomes, in the order of `accepted`.
+    async fn judge(mut self) -> Result<Vec<PushOutcome>, ApiError> {
+        let accepted = self.accepted;
+        let ids: Vec<ReportId> = accepted
+            .iter()
+            .map(|(_, accepted)| accepted.report.id)
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let keys: Vec<PeriodKey> = accepted
+            .iter()
+            .filter_map(|(_, accepted)| PeriodKey::of(accepted))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let stored = self.batch.versions(&ids).await?;
+        let holders = self.batch.period_holders(&keys).await?;
+
+        let mut outcomes: Vec<Option<PushOutcome>> = vec![None; accepted.len()];
+        let mut held_back: Vec<usize> = Vec::new();
+        let mut touched_ids = HashSet::new();
+        let mut touched_periods = HashSet::new();
+        let mut edited = false;
+        for (position, (index, report)) in accepted.iter().enumerate() {
+            let item = &self.items[*index];
+            let key = PeriodKey::of(report);
+            let stale = touched_ids.contains(&report.report.id)
+                || key
+                    .as_ref()
+                    .is_some_and(|key| edited || touched_periods.contains(key));
+            touched_ids.insert(report.report.id);
+            if let Some(key) = &key {
+                touched_periods.insert(key.clone());
+            }
+            // A stale read is judged again inside `store_one`, against what
+            // the batch itself wrote; so is an edit, after which a period may
+            // have changed hands.
+            let judgement = (!stale).then(|| {
+                judge_push(
+                    &self.user.access,
+                    item,
+                    report,
+                    stored.get(&report.report.id).map(|current| &current.stored),
+                    key.as_ref().and_then(|key| holders.get(key)).copied(),
+                )
+            });
+            match judgement {
+                Some(Judgement::Answer(outcome)) => outcomes[position] = Some(outcome),
+                Some(Judgement::Store) => held_back.push(position),
+                None | Some(Judgement::Replace { .. }) => {
+                    self.write_held_back(&mut held_back, &mut outcomes).await?;
+                    let (outcome, was_edit) = self.store_one(position).await?;
+                    edited |= was_edit;
+                    outcomes[position] = Some(outcome);
+                }
+            }
+        }
+        self.write_held_back(&mut held_back, &mut outcomes).await?;
+        Ok(outcomes
+            .into_iter()
+            .map(|outcome| outcome.expect("every admitted item is judged"))
+            .collect())
     }
-    let new: Vec<NewReport> = held_back
-        .iter()
-        .map(|&position| NewReport {
-            accepted: &accepted[position].1,
-            photos: &photos[position],
-        })
-        .collect();
-    let written = batch.insert_new(&new, submitter).await?;
-    for position in held_back.drain(..) {
-        let (index, report) = &accepted[position];
-        outcomes[position] = Some(if written.contains(&report.report.id) {
-            PushOutcome::Accepted
-        } else {
-            store_one(
-                batch,
-                user,
-                submitter,
-                &items[*index],
-                report,
-                &photos[position],
-            )
-            .await?
-            .0
-        });
+
+    /// Writes the held-back new reports in one go. One that could not be
+    /// written (another request stored its id or took its period a moment
+    /// ago, on PostgreSQL) is judged again against what is there now.
+    async fn write_held_back(
+        &mut self,
+        held_back: &mut Vec<usize>,
+        outcomes: &mut [Option<PushOutcome>],
+    ) -> Result<(), ApiError> {
+        if held_back.is_empty() {
+            return Ok(());
+        }
+        let new: Vec<NewReport> = held_back
+            .iter()
+            .map(|&position| NewReport {
+                accepted: &self.accepted[position].1,
+                photos: &self.photos[position],
+            })
+            .collect();
+        let written = self.batch.insert_new(&new, self.submitter).await?;
+        for position in held_back.drain(..) {
+            let id = self.accepted[position].1.report.id;
+            outcomes[position] = Some(if written.contains(&id) {
+                PushOutcome::Accepted
+            } else {
+                self.store_one(position).await?.0
+            });
+        }
+        Ok(())
     }
-    Ok(())
+
+    /// [`store_one`] for the admitted item at `position`.
+    async fn store_one(&mut self, position: usize) -> Result<(PushOutcome, bool), ApiError> {
+        let (index, report) = &self.accepted[position];
+        store_one(
+            self.batch,
+            self.user,
+            self.submitter,
+            &self.items[*index],
+            report,
+            &self.photos[position],
+        )
+        .await
+    }
 }
 
 /// Judges one admitted item against fresh reads in the push's transaction
