@@ -94,10 +94,12 @@ pub fn App() -> impl IntoView {
     };
     view! {
         <TopBar />
-        // Nothing but the top bar until what the phone remembers is read.
+        // A signed-in user sees nothing but the top bar until what the phone
+        // remembers is read, so the login never flashes; a signed-out one
+        // gets the login at once, without waiting for IndexedDB to open.
         <Show
             when=move || state.remembered.get() && signed_in()
-            fallback=move || state.remembered.get().then(|| view! { <LoginView /> })
+            fallback=move || (state.remembered.get() || !signed_in()).then(|| view! { <LoginView /> })
         >
             <main>
                 <InstallAndUpdate />
