@@ -97,7 +97,11 @@ fn RevisionForm(
     let problems = RwSignal::new(Vec::<AnswerError>::new());
     let failed = RwSignal::new(false);
     let today = wita_today(entry.report.created_at_ms);
-    let mut form_state = FormState::new(form, answers, problems, lang, today);
+    // A fixed start figure is checked against the approved month before,
+    // as when the report was first filled.
+    let village = RwSignal::new(entry.report.village.as_str().to_owned());
+    let mut form_state =
+        FormState::new(form, answers, problems, lang, today).with_approved(state.approved, village);
     if let Some(note) = &note {
         form_state = form_state.with_reviewer_note(note);
     }

@@ -1,8 +1,9 @@
 // Start-of-month figures from the previous month's end: a sangadi whose
 // previous month's report was approved opens the next month's report with
 // its start figures prefilled; a changed one is warned about next to the
-// field, the report still saves, and the reviewer sees the flag in the
-// Command Center. Report titles carry their month; the form explains its
+// field, the report still saves, the reviewer sees the flag in the
+// Command Center, and a report sent back shows the warning again where it
+// is fixed. Report titles carry their month; the form explains its
 // required mark.
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
@@ -133,7 +134,6 @@ test("the next month starts from the approved month's end, and a changed figure 
   assert.ok(filed, JSON.stringify(reports));
   assert.match(await page.locator("ul.reports").textContent(), new RegExp(`Laporan Bulanan Kependudukan · ${label(duty)}`));
   await screenAround(page, "carry-list", "ul.reports");
-  await context.close();
 
   // The reviewer sees the flag on the report in the Command Center.
   const detail = await asReviewer(`/api/v1/pusat/reports/${filed.report.id}`);
@@ -157,4 +157,30 @@ test("the next month starts from the approved month's end, and a changed figure 
   assert.match(await flag.textContent(), new RegExp(`Berbeda dari akhir bulan ${label(previous)} \\(813\\)`));
   await screenAround(desk, "pusat-carry-flag", ".answer.flagged");
   await desk.context().close();
+
+  // Sent back, the report opens to be fixed with the same warning next to
+  // the figure; fixed, the warning goes and the fix saves.
+  await asReviewer(`/api/v1/reports/${filed.report.id}/review`, {
+    method: "POST",
+    body: JSON.stringify({ status: "needs_revision", comment: "Jumlah awal bulan tidak sama dengan akhir bulan lalu." }),
+  });
+  await page.reload();
+  await page.locator("ul.reports li [data-review=needs_revision]").waitFor({ timeout: 30_000 });
+  await page.getByRole("button", { name: new RegExp(label(duty)) }).click();
+  await page.locator(".reviewer-note").waitFor();
+  const fixWarning = page.locator(".field[data-field=awal_wni_l] .field-warning");
+  await fixWarning.waitFor();
+  assert.equal(
+    (await fixWarning.textContent()).trim(),
+    `Berbeda dari akhir bulan ${label(previous)} (813) yang sudah disetujui`,
+  );
+  await screenAround(page, "carry-warning-fix", ".field[data-field=awal_wni_l]");
+  await page.fill("#awal_wni_l", "813");
+  await fixWarning.waitFor({ state: "detached" });
+  await page.getByRole("button", { name: "Simpan perbaikan" }).click();
+  await page.getByText("Perbaikan tersimpan di ponsel").waitFor();
+  await page.locator(`ul.reports li[data-report-id="${filed.report.id}"][data-status=sent]`).waitFor({ timeout: 30_000 });
+  const { versions } = await asReviewer(`/api/v1/reports/${filed.report.id}/versions`);
+  assert.equal(versions.length, 2, JSON.stringify(versions));
+  await context.close();
 });
