@@ -30,48 +30,7 @@ pub fn App() -> impl IntoView {
     let state = PhoneState::new();
     provide_context(state);
 
-    Effect::new(move |_| {
-        state.set_language(state.lang.get_untracked());
-        spawn_local(async move {
-            // The forms pulled earlier are in IndexedDB; the first screen
-            // waits for them (a few ms), so a form never changes under a
-            // user who is filling it.
-            match storage::remembered().await {
-                Ok(remembered) => {
-                    super::form_catalog::adopt(remembered.forms);
-                    state.forms_ready.set(super::form_catalog::any_known());
-                    state.reviews.set(remembered.reviews);
-                    state.approved.set(remembered.approved);
-                }
-                Err(error) => state.storage_error.set(Some(error)),
-            }
-            state.remembered.set(true);
-            state.reload_entries().await;
-            request_sync(state);
-            loop {
-                TimeoutFuture::new(SYNC_INTERVAL_MS).await;
-                request_sync(state);
-            }
-        });
-    });
-    // The listeners live as long as the page, like the app itself.
-    let online = window_event_listener(ev::online, move |_| request_sync(state));
-    let offline = window_event_listener(ev::offline, move |_| {
-        state.connection.set(Connection::Offline)
-    });
-    let visible = window_event_listener(ev::visibilitychange, move |_| {
-        let hidden = web_sys::window()
-            .and_then(|w| w.document())
-            .is_none_or(|d| d.hidden());
-        if !hidden {
-            request_sync(state);
-        }
-    });
-    on_cleanup(move || {
-        online.remove();
-        offline.remove();
-        visible.remove();
-    });
+    start_background_work(state);
 
     // The report opened from the list, while it is still on the phone.
     let opened_entry = move || {
@@ -116,6 +75,54 @@ pub fn App() -> impl IntoView {
             </main>
         </Show>
     }
+}
+
+/// Reads what the phone remembers, then syncs: at start, every
+/// [`SYNC_INTERVAL_MS`], when the phone comes online and when the app comes
+/// back to the foreground.
+fn start_background_work(state: PhoneState) {
+    Effect::new(move |_| {
+        state.set_language(state.lang.get_untracked());
+        spawn_local(async move {
+            // The forms pulled earlier are in IndexedDB; the first screen
+            // waits for them (a few ms), so a form never changes under a
+            // user who is filling it.
+            match storage::remembered().await {
+                Ok(remembered) => {
+                    super::form_catalog::adopt(remembered.forms);
+                    state.forms_ready.set(super::form_catalog::any_known());
+                    state.reviews.set(remembered.reviews);
+                    state.approved.set(remembered.approved);
+                }
+                Err(error) => state.storage_error.set(Some(error)),
+            }
+            state.remembered.set(true);
+            state.reload_entries().await;
+            request_sync(state);
+            loop {
+                TimeoutFuture::new(SYNC_INTERVAL_MS).await;
+                request_sync(state);
+            }
+        });
+    });
+    // The listeners live as long as the page, like the app itself.
+    let online = window_event_listener(ev::online, move |_| request_sync(state));
+    let offline = window_event_listener(ev::offline, move |_| {
+        state.connection.set(Connection::Offline)
+    });
+    let visible = window_event_listener(ev::visibilitychange, move |_| {
+        let hidden = web_sys::window()
+            .and_then(|w| w.document())
+            .is_none_or(|d| d.hidden());
+        if !hidden {
+            request_sync(state);
+        }
+    });
+    on_cleanup(move || {
+        online.remove();
+        offline.remove();
+        visible.remove();
+    });
 }
 
 /// What a reviewer or admin who signs in on a phone sees: one sentence and
