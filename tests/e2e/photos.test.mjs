@@ -11,15 +11,20 @@ let server;
 let browser;
 withServerAndBrowser((started) => ({ server, browser } = started));
 
-/** A 2400×1200 JPEG whose EXIF orientation is 6 ("rotate 90° clockwise to
- * show"), as a phone camera writes a portrait photo: the pixels lie on
- * their side and the tag says how to stand them up. */
+/** A 2400×1200 JPEG, marked red in its top-right corner, whose EXIF
+ * orientation is 6 ("rotate 90° clockwise to show"), as a phone camera
+ * writes a portrait photo: the pixels lie on their side and the tag says
+ * how to stand them up. */
 async function portraitCameraJpeg(page) {
   const base64 = await page.evaluate(async () => {
     const canvas = new OffscreenCanvas(2400, 1200);
     const context = canvas.getContext("2d");
     context.fillStyle = "#0f766e";
     context.fillRect(0, 0, 2400, 1200);
+    // A red mark in the sensor's top-right corner: stood up (90° clockwise)
+    // it is the photo's bottom-right corner.
+    context.fillStyle = "#ff0000";
+    context.fillRect(2100, 0, 300, 300);
     const jpeg = new Uint8Array(await (await canvas.convertToBlob({ type: "image/jpeg", quality: 0.9 })).arrayBuffer());
     // APP1 "Exif": a big-endian TIFF header and one IFD entry, tag 0x0112
     // (Orientation), type SHORT, count 1, value 6.
@@ -96,6 +101,8 @@ test("a portrait camera photo is kept upright and small, and transparency is kep
   let photos = await keptPhotos(page);
   assert.equal(photos.length, 1);
   assert.deepEqual([photos[0].type, photos[0].width, photos[0].height], ["image/jpeg", 800, 1600], "upright, long side 1600 px");
+  const [red, green, blue] = photos[0].corner;
+  assert.ok(red > 200 && green < 80 && blue < 80, `turned, not squeezed: the sensor's top-right is the bottom-right, ${photos[0].corner}`);
 
   await page.setInputFiles("#foto-file", { name: "tangkapan.png", mimeType: "image/png", buffer: await transparentPng(page) });
   await page.locator("#foto li[data-photo] img[src^='blob:']").nth(1).waitFor();
