@@ -104,7 +104,7 @@ fn StatusCounts(
             </button>
         }
     });
-    view! { <div class="counts" role="group">{buttons.to_vec()}</div> }
+    view! { <div class="counts" role="group">{Vec::from(buttons)}</div> }
 }
 
 #[component]

@@ -69,7 +69,7 @@ pub fn ReviewPanel(id: String, on_done: Callback<()>) -> impl IntoView {
             <textarea id="review-comment" rows="3" maxlength="2000" prop:value=move || comment.get()
                 on:input=move |ev| comment.set(event_target_value(&ev))></textarea>
             <Show when=move || missing_comment.get()><p class="error" role="alert">{move || i18n::COMMENT_REQUIRED.get(lang.get())}</p></Show>
-            <div class="review-actions">{buttons.to_vec()}</div>
+            <div class="review-actions">{Vec::from(buttons)}</div>
             <p class="hint">{move || i18n::SHORTCUTS.get(lang.get())}</p>
             {move || message.get().map(|result| match result {
                 Ok(()) => view! { <p class="ok" role="status">{i18n::SAVED.get(lang.get())}</p> }.into_any(),
