@@ -37,6 +37,13 @@ pub(crate) enum SyncError {
 /// saved meanwhile waits for the next timer tick. Signed out, it only
 /// checks whether the server answers, for the connection pill.
 pub(crate) fn request_sync(state: PhoneState) {
+    // Not before what the phone remembers is read: a pull finished earlier
+    // would have its forms and news overwritten by the older copies being
+    // read. The first sync follows that read (`app::start_background_work`),
+    // also for a user who logged in while it was still going on.
+    if !state.remembered.get_untracked() {
+        return;
+    }
     spawn_local(async move {
         let Some(username) = state.username_untracked() else {
             let reachable = api::server_reachable().await.is_ok();
