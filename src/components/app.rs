@@ -51,14 +51,17 @@ pub fn App() -> impl IntoView {
             .session
             .with(|session| matches!(session, Session::SignedIn(_)))
     };
+    // A signed-in user sees nothing but the top bar until what the phone
+    // remembers is read, so the login never flashes; a signed-out one gets
+    // the login at once, without waiting for IndexedDB to open. A memo, so
+    // the read finishing does not build the login anew under the user's
+    // typing.
+    let login_shown = Memo::new(move |_| state.remembered.get() || !signed_in());
     view! {
         <TopBar />
-        // A signed-in user sees nothing but the top bar until what the phone
-        // remembers is read, so the login never flashes; a signed-out one
-        // gets the login at once, without waiting for IndexedDB to open.
         <Show
             when=move || state.remembered.get() && signed_in()
-            fallback=move || (state.remembered.get() || !signed_in()).then(|| view! { <LoginView /> })
+            fallback=move || login_shown.get().then(|| view! { <LoginView /> })
         >
             <main>
                 <InstallAndUpdate />

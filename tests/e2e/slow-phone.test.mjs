@@ -100,3 +100,17 @@ test("filing offline, reloading offline, syncing once and fixing a returned repo
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("a login typed while a very slow phone still reads its storage is kept and signs in", async () => {
+  // Eight times slower: the login shows before IndexedDB has been read,
+  // and the read finishing must not build the form anew under the typing.
+  const context = await newPhone(browser);
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("Emulation.setCPUThrottlingRate", { rate: 8 });
+  const logins = [];
+  page.on("response", (response) => response.url().endsWith("/api/v1/auth/login") && logins.push(response.status()));
+  await openAndLogIn(page, server);
+  assert.deepEqual(logins, [200], "one login, accepted");
+  await context.close();
+});
