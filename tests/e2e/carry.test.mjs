@@ -166,7 +166,7 @@ test("the next month starts from the approved month's end, and a changed figure 
   });
   await page.reload();
   await page.locator("ul.reports li [data-review=needs_revision]").waitFor({ timeout: 30_000 });
-  await page.getByRole("button", { name: new RegExp(label(duty)) }).click();
+  await page.locator(`ul.reports li[data-report-id="${filed.report.id}"] button.report-open`).click();
   await page.locator(".reviewer-note").waitFor();
   const fixWarning = page.locator(".field[data-field=awal_wni_l] .field-warning");
   await fixWarning.waitFor();
