@@ -75,12 +75,12 @@ fn ingest() -> anyhow::Result<()> {
 }
 
 /// What the first load may weigh, brotli, in bytes: the first load of the
-/// 2026-11-30 session's merged tree (318,458 B: 302,617 B after the size
-/// cuts, plus 9.7 KB for the phone sync of issue #13 and about 5 KB for the
-/// carried figures, the required legend and the photo decode of issue #9)
-/// rounded up, so any growth fails `cargo xtask test` and has to be paid for
-/// by a cut elsewhere, or the budget raised on purpose in a reviewed commit.
-pub const FIRST_LOAD_BUDGET_BROTLI: usize = 319_000;
+/// 2026-11-30 afternoon tree (304,881 B: 318,458 B in the morning, less
+/// 19 kB for `--cfg erase_components`, plus 4.4 kB for the Leptos actions of
+/// issue #8 and 0.6 kB of glue for the photo decoder) rounded up, so any
+/// growth fails `cargo xtask test` and has to be paid for by a cut
+/// elsewhere, or the budget raised on purpose in a reviewed commit.
+pub const FIRST_LOAD_BUDGET_BROTLI: usize = 305_000;
 
 /// Where the first load should get to (issue #13): 160 KB brotli.
 const FIRST_LOAD_GOAL_BROTLI: usize = 160_000;
