@@ -15,5 +15,12 @@ pub mod time;
 
 /// Mounts the app on the page's body.
 pub fn start() {
+    // The release build aborts on a panic, which the browser reports only
+    // as "unreachable"; the hook runs first and puts the panic's message
+    // and place in the console, where support and the end-to-end tests
+    // can read it. The Command Center's size is not the phone's concern.
+    std::panic::set_hook(Box::new(|panic| {
+        leptos::logging::error!("Command Center stopped: {panic}");
+    }));
     leptos::mount::mount_to_body(components::app::App);
 }
