@@ -74,7 +74,9 @@ pub(crate) fn PhotoInput(state: FormState, field: &'static Field, at: Slot) -> i
 fn PhotoAddButton(photos: PhotoAnswer, input_id: String) -> impl IntoView {
     let lang = photos.state.lang;
     let max_count = photos.max_count;
-    let unavailable = move || photos.is_full() || photos.keeping.pending().get();
+    // Made once: `pending()` makes a new memo on every call.
+    let keeping = photos.keeping.pending();
+    let unavailable = move || photos.is_full() || keeping.get();
     view! {
         <label class="button secondary" class:disabled=unavailable for=input_id.clone()>
             {move || i18n::PHOTO_ADD.get(lang.get())}

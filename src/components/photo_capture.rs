@@ -5,7 +5,7 @@
 //! encoding (`createImageBitmap` and a canvas), so no image crate is shipped.
 //! The photo is never decoded at full size: only at the size it is kept.
 
-use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
+use js_sys::{Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -70,7 +70,7 @@ pub async fn downscale_to_jpeg(file: &File) -> Result<Downscaled, String> {
         .map_err(|_| "no 2d canvas".to_owned())?;
     context.set_fill_style_str("#fff");
     context.fill_rect(0.0, 0.0, f64::from(width), f64::from(height));
-    if !draw_with_image_decoder(file, &context, natural, (width, height)).await {
+    if !draw_with_image_decoder(&window, file, &context, natural, (width, height)).await {
         draw_with_image_bitmap(&window, file, &context, (width, height)).await?;
     }
 
@@ -101,8 +101,8 @@ pub async fn downscale_to_jpeg(file: &File) -> Result<Downscaled, String> {
 
 #[wasm_bindgen]
 extern "C" {
-    /// WebCodecs' `ImageDecoder` (Chrome 94 and later), bound here because
-    /// web-sys has it only behind its unstable APIs.
+    /// WebCodecs' `ImageDecoder` (Chrome 94 and later) and what it gives,
+    /// bound here because web-sys has them only behind its unstable APIs.
     type ImageDecoder;
 
     #[wasm_bindgen(constructor, catch)]
@@ -114,6 +114,31 @@ extern "C" {
     #[wasm_bindgen(method)]
     fn close(this: &ImageDecoder);
 
+    /// What `ImageDecoder.decode()` resolves to.
+    type ImageDecodeResult;
+
+    #[wasm_bindgen(method, getter)]
+    fn image(this: &ImageDecodeResult) -> VideoFrame;
+
+    type VideoFrame;
+
+    #[wasm_bindgen(method, catch, js_name = close)]
+    fn close_frame(this: &VideoFrame) -> Result<(), JsValue>;
+
+    /// The 2d context again, for the `drawImage` overload that takes a
+    /// `VideoFrame`.
+    #[wasm_bindgen(js_name = CanvasRenderingContext2D)]
+    type FrameContext;
+
+    #[wasm_bindgen(method, catch, js_name = drawImage)]
+    fn draw_frame(
+        this: &FrameContext,
+        frame: &VideoFrame,
+        x: f64,
+        y: f64,
+        width: f64,
+        height: f64,
+    ) -> Result<(), JsValue>;
 }
 
 /// Draws `file` scaled to `kept` with an `ImageDecoder` that decodes a JPEG
@@ -124,15 +149,13 @@ extern "C" {
 /// drawn, where the browser has no `ImageDecoder` or it cannot read the
 /// file; the caller then decodes another way.
 async fn draw_with_image_decoder(
+    window: &web_sys::Window,
     file: &File,
     context: &CanvasRenderingContext2d,
     natural: (u32, u32),
     kept: (u32, u32),
 ) -> bool {
-    let Some(window) = web_sys::window() else {
-        return false;
-    };
-    if !Reflect::has(&window, &"ImageDecoder".into()).unwrap_or(false) || file.type_().is_empty() {
+    if !Reflect::has(window, &"ImageDecoder".into()).unwrap_or(false) || file.type_().is_empty() {
         return false;
     }
     let init = Object::new();
@@ -148,33 +171,20 @@ async fn draw_with_image_decoder(
         return false;
     };
     let drawn = match JsFuture::from(decoder.decode()).await {
-        Ok(result) => match Reflect::get(&result, &"image".into()) {
-            Ok(frame) => {
-                let drawn = draw_frame(context, &frame, kept);
-                // The decoded picture goes as soon as the canvas holds it.
-                if let Ok(close) = Reflect::get(&frame, &"close".into()) {
-                    let _ = close.unchecked_into::<Function>().call0(&frame);
-                }
-                drawn
-            }
-            Err(_) => false,
-        },
+        Ok(result) => {
+            let frame = result.unchecked_into::<ImageDecodeResult>().image();
+            let drawn = context
+                .unchecked_ref::<FrameContext>()
+                .draw_frame(&frame, 0.0, 0.0, f64::from(kept.0), f64::from(kept.1))
+                .is_ok();
+            // The decoded picture goes as soon as the canvas holds it.
+            let _ = frame.close_frame();
+            drawn
+        }
         Err(_) => false,
     };
     decoder.close();
     drawn
-}
-
-/// `drawImage` with a `VideoFrame` scaled to `kept`, called by name: web-sys
-/// keeps that overload among its unstable APIs.
-fn draw_frame(context: &CanvasRenderingContext2d, frame: &JsValue, kept: (u32, u32)) -> bool {
-    let Ok(draw) = Reflect::get(context, &"drawImage".into()) else {
-        return false;
-    };
-    let arguments = Array::of5(frame, &0.into(), &0.into(), &kept.0.into(), &kept.1.into());
-    draw.unchecked_into::<Function>()
-        .apply(context, &arguments)
-        .is_ok()
 }
 
 /// The size to ask `ImageDecoder` for so that it decodes a `natural`-sized

@@ -52,6 +52,18 @@ async function sign(page) {
   await page.check("#jabatan_penandatangan-lurah");
 }
 
+/** Waits for the warning next to the men's start figure, which says it
+ * differs from the approved end of `previous` (813), and returns it. */
+async function startFigureWarned(page, previous) {
+  const warning = page.locator(".field[data-field=awal_wni_l] .field-warning");
+  await warning.waitFor();
+  assert.equal(
+    (await warning.textContent()).trim(),
+    `Berbeda dari akhir bulan ${label(previous)} (813) yang sudah disetujui`,
+  );
+  return warning;
+}
+
 async function asReviewer(path, init = {}) {
   const response = await fetch(`${server.url}${path}`, {
     ...init,
@@ -117,12 +129,7 @@ test("the next month starts from the approved month's end, and a changed figure 
 
   // The sangadi changes one: a warning next to it, in words.
   await page.fill("#awal_wni_l", "815");
-  const warning = page.locator(".field[data-field=awal_wni_l] .field-warning");
-  await warning.waitFor();
-  assert.equal(
-    (await warning.textContent()).trim(),
-    `Berbeda dari akhir bulan ${label(previous)} (813) yang sudah disetujui`,
-  );
+  await startFigureWarned(page, previous);
   await screenAround(page, "carry-warning", ".field[data-field=awal_wni_l]");
   assert.deepEqual(await seriousAccessibilityProblems(page), [], "form with a warning");
   // Flagged, not refused: the report saves and is sent.
@@ -168,12 +175,7 @@ test("the next month starts from the approved month's end, and a changed figure 
   await page.locator("ul.reports li [data-review=needs_revision]").waitFor({ timeout: 30_000 });
   await page.locator(`ul.reports li[data-report-id="${filed.report.id}"] button.report-open`).click();
   await page.locator(".reviewer-note").waitFor();
-  const fixWarning = page.locator(".field[data-field=awal_wni_l] .field-warning");
-  await fixWarning.waitFor();
-  assert.equal(
-    (await fixWarning.textContent()).trim(),
-    `Berbeda dari akhir bulan ${label(previous)} (813) yang sudah disetujui`,
-  );
+  const fixWarning = await startFigureWarned(page, previous);
   await screenAround(page, "carry-warning-fix", ".field[data-field=awal_wni_l]");
   await page.fill("#awal_wni_l", "813");
   await fixWarning.waitFor({ state: "detached" });
