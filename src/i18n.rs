@@ -201,7 +201,8 @@ texts! {
         / "This browser cannot read the location. Use a recent Chrome.";
     PHOTO_ADD = "Ambil atau pilih foto" / "Take or choose a photo";
     PHOTO_PROCESSING = "Memproses foto…" / "Processing the photo…";
-    PHOTO_FAILED = "Foto gagal diproses" / "The photo could not be processed";
+    PHOTO_FAILED = "Foto gagal diproses. Ambil ulang, atau pilih foto lain (JPG atau PNG)."
+        / "The photo could not be processed. Take it again, or choose another photo (JPG or PNG).";
     PHOTO_REMOVE = "Hapus foto" / "Remove photo";
     PHOTO_OF = "foto" / "photos";
     PHOTO_LIMIT_REACHED = "Jumlah foto sudah maksimal; foto lainnya tidak ditambahkan."

@@ -30,7 +30,7 @@ pub(crate) fn PhotoInput(state: FormState, field: &'static Field, at: Slot) -> i
     let code = field.code.as_str();
     let references = photo_references(state, at, code);
     let urls = thumbnail_urls(references);
-    let failure = RwSignal::new(None);
+    let failed = RwSignal::new(false);
     let picked = StoredValue::new_local(Vec::<File>::new());
     let keeping = Action::new_local(move |_: &()| {
         let files = picked.try_update_value(std::mem::take).unwrap_or_default();
@@ -39,7 +39,10 @@ pub(crate) fn PhotoInput(state: FormState, field: &'static Field, at: Slot) -> i
                 match keep_photo(&file).await {
                     Ok((reference, url)) => add_reference(state, at, code, urls, reference, url),
                     Err(error) => {
-                        failure.try_set(Some(error));
+                        // The browser's words are for the console; the
+                        // notice says what to do.
+                        leptos::logging::warn!("photo: {error}");
+                        failed.try_set(true);
                     }
                 }
             }
@@ -52,7 +55,7 @@ pub(crate) fn PhotoInput(state: FormState, field: &'static Field, at: Slot) -> i
         max_count: max_count as usize,
         references,
         urls,
-        failure,
+        failed,
         over_limit: RwSignal::new(false),
         picked,
         keeping,
@@ -63,7 +66,7 @@ pub(crate) fn PhotoInput(state: FormState, field: &'static Field, at: Slot) -> i
         <div class="photos" id=id.clone() tabindex="-1" aria-labelledby=format!("{id}-label")>
             <Thumbnails references urls=photos.urls remove />
             <PhotoAddButton photos input_id=format!("{id}-file") />
-            <PhotoNotices busy=photos.keeping.pending() over_limit=photos.over_limit failure=photos.failure />
+            <PhotoNotices busy=photos.keeping.pending() over_limit=photos.over_limit failed=photos.failed />
         </div>
     }
     .into_any()
@@ -123,7 +126,7 @@ struct PhotoAnswer {
     max_count: usize,
     references: Memo<Vec<String>>,
     urls: RwSignal<BTreeMap<String, String>>,
-    failure: RwSignal<Option<String>>,
+    failed: RwSignal<bool>,
     over_limit: RwSignal<bool>,
     /// The pictures picked last, until `keeping` takes them.
     picked: StoredValue<Vec<File>, LocalStorage>,
@@ -156,7 +159,7 @@ impl PhotoAnswer {
         if files.is_empty() {
             return;
         }
-        self.failure.set(None);
+        self.failed.set(false);
         self.picked.set_value(files);
         self.keeping.dispatch_local(());
     }
@@ -265,15 +268,15 @@ fn Thumbnails(
 fn PhotoNotices(
     #[prop(into)] busy: Signal<bool>,
     over_limit: RwSignal<bool>,
-    failure: RwSignal<Option<String>>,
+    failed: RwSignal<bool>,
 ) -> impl IntoView {
     let lang = expect_context::<PhoneState>().lang;
     view! {
         {move || busy.get().then(|| view! { <p class="notice wait" role="status">{i18n::PHOTO_PROCESSING.get(lang.get())}</p> })}
         {move || over_limit.get().then(|| view! { <p class="notice wait" role="status">{i18n::PHOTO_LIMIT_REACHED.get(lang.get())}</p> })}
         {move || {
-            failure.get().map(|error| {
-                view! { <p class="notice bad" role="alert">{format!("{} ({error})", i18n::PHOTO_FAILED.get(lang.get()))}</p> }
+            failed.get().then(|| {
+                view! { <p class="notice bad" role="alert">{i18n::PHOTO_FAILED.get(lang.get())}</p> }
             })
         }}
     }
