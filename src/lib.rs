@@ -16,7 +16,19 @@ pub mod storage;
 mod sync_engine;
 mod time;
 
-/// Mounts the app on the page's body.
+/// Mounts the app on the page's body, taking over the page's own login form
+/// if the user already typed in it (see `index.html`).
 pub fn start() {
-    leptos::mount::mount_to_body(components::app::App);
+    use leptos::prelude::*;
+    let shell_login = components::login_view::ShellLogin::take_from_page();
+    let focus = shell_login.clone();
+    leptos::mount::mount_to_body(move || {
+        provide_context(StoredValue::new(shell_login));
+        view! { <components::app::App /> }
+    });
+    // The app's form is on the page now (a signed-out phone's first screen
+    // is built at once).
+    if let Some(shell) = focus {
+        shell.restore_focus();
+    }
 }

@@ -9,16 +9,80 @@ use crate::i18n::{self, Lang};
 use kabar_shared::account::LoginRequest;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// What the user did on the page's own login form (`#shell` in
+/// `index.html`) while the app was still downloading: the app takes it over
+/// when it starts, so nothing typed is lost and a tap on "Masuk" is not
+/// needed twice.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ShellLogin {
+    username: String,
+    password: String,
+    /// "Masuk" was tapped before the app could send it.
+    submitted: bool,
+    /// The field the user was typing in, to keep the keyboard where it was.
+    focused: Option<String>,
+}
+
+impl ShellLogin {
+    /// Reads the page's login form and removes it; `None` when the page has
+    /// none (an installed phone, a remembered user).
+    pub fn take_from_page() -> Option<ShellLogin> {
+        let document = web_sys::window()?.document()?;
+        let shell = document.get_element_by_id("shell")?;
+        let value = |id: &str| {
+            document
+                .get_element_by_id(id)
+                .and_then(|element| element.dyn_into::<web_sys::HtmlInputElement>().ok())
+                .map(|input| input.value())
+                .unwrap_or_default()
+        };
+        let taken = ShellLogin {
+            username: value("username"),
+            password: value("password"),
+            submitted: document
+                .get_element_by_id("shell-login")
+                .is_some_and(|form| form.get_attribute("data-waiting").is_some()),
+            focused: document
+                .active_element()
+                .map(|element| element.id())
+                .filter(|id| id == "username" || id == "password"),
+        };
+        shell.remove();
+        Some(taken)
+    }
+
+    /// Puts the keyboard back into the field the user was typing in, now
+    /// that the app's own form is on the page.
+    pub fn restore_focus(&self) {
+        let Some(id) = &self.focused else { return };
+        let input = web_sys::window()
+            .and_then(|window| window.document())
+            .and_then(|document| document.get_element_by_id(id))
+            .and_then(|element| element.dyn_into::<web_sys::HtmlInputElement>().ok());
+        if let Some(input) = input {
+            let _ = input.focus();
+        }
+    }
+}
 
 #[component]
 pub fn LoginView() -> impl IntoView {
     let state = expect_context::<PhoneState>();
     let lang = state.lang;
-    let username = RwSignal::new(String::new());
-    let password = RwSignal::new(String::new());
+    // The page's own form is taken over once, by the first login screen.
+    let shell = use_context::<StoredValue<Option<ShellLogin>>>()
+        .and_then(|slot| slot.try_update_value(Option::take).flatten())
+        .unwrap_or_default();
+    let username = RwSignal::new(shell.username);
+    let password = RwSignal::new(shell.password);
     let error = RwSignal::new(None::<RequestError>);
     let log_in = log_in_action(state, username, password, error);
     let busy = log_in.pending();
+    if shell.submitted {
+        log_in.dispatch_local(());
+    }
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
         // A second tap while the login is on its way does nothing.

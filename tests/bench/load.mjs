@@ -30,14 +30,23 @@ async function coldStart(browser, server, network) {
   const link = await startShapedLink({ target: server.url, ...network });
   const context = await newPhone(browser);
   const page = await context.newPage();
-  // The login screen is the first thing a new phone can use.
+  // The login form is the first thing a new phone can use: the page's own
+  // (index.html's #shell) on a first visit, which the app takes over with
+  // what was typed when it starts; the app's own on a warm start.
   const usable = "#username";
+  // The app itself has started when its top bar, with the language switch,
+  // is on the screen.
+  const appRunning = "header.topbar button.lang";
   const session = await context.newCDPSession(page);
   await session.send("Emulation.setCPUThrottlingRate", { rate: CPU_SLOWDOWN });
   const started = Date.now();
-  await page.goto(link.url);
+  // Not until the load event (which waits for the script): the form is
+  // usable as soon as it is on the screen.
+  await page.goto(link.url, { waitUntil: "commit" });
   await page.locator(usable).waitFor({ timeout: 120_000 });
   const usableMs = Date.now() - started;
+  await page.locator(appRunning).waitFor({ timeout: 120_000 });
+  const appMs = Date.now() - started;
   // A first visit ends when the service worker has the whole shell and
   // controls the page, so a reload offline is answered by it; every byte it
   // fetched crossed the same link as the page's.
@@ -58,11 +67,11 @@ async function coldStart(browser, server, network) {
   await context.setOffline(true);
   const warmStarted = Date.now();
   await page.reload();
-  await page.locator(usable).waitFor({ timeout: 60_000 });
+  await page.locator(appRunning).waitFor({ timeout: 60_000 });
   const warmMs = Date.now() - warmStarted;
   await context.close();
   await link.close();
-  return { usableMs, firstVisitMs, warmMs, bytes };
+  return { usableMs, appMs, firstVisitMs, warmMs, bytes };
 }
 
 const server = await TestServer.create();
@@ -74,6 +83,7 @@ try {
     for (let i = 0; i < RUNS; i++) runs.push(await coldStart(browser, server, network));
     results.load[name] = {
       coldUsableMs: median(runs.map((r) => r.usableMs)),
+      coldAppRunningMs: median(runs.map((r) => r.appMs)),
       firstVisitMs: median(runs.map((r) => r.firstVisitMs)),
       warmOfflineUsableMs: median(runs.map((r) => r.warmMs)),
       transferredBytes: median(runs.map((r) => r.bytes)),
@@ -94,6 +104,8 @@ const rows = [
   ["first load, brotli (B)", firstLoad, 160_000, "lower"],
   ["cold start usable, 300 ms / 700 kbps, 4x CPU (ms)", results.load["300ms-700kbps"].coldUsableMs, 3_000, "lower"],
   ["cold start usable, EDGE 840 ms / 240 kbps, 4x CPU (ms)", results.load.edge.coldUsableMs, 3_000, "lower"],
+  ["cold start, app running, 300 ms / 700 kbps (ms)", results.load["300ms-700kbps"].coldAppRunningMs, Number.NaN, "lower"],
+  ["cold start, app running, EDGE (ms)", results.load.edge.coldAppRunningMs, Number.NaN, "lower"],
   ["warm start offline, 4x CPU (ms)", results.load["300ms-700kbps"].warmOfflineUsableMs, 500, "lower"],
   ["bytes of a first visit, page + worker (B)", results.load["300ms-700kbps"].transferredBytes, 1.05 * firstLoad, "lower"],
   ...ingestRows(results.ingest),

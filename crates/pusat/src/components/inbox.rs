@@ -43,7 +43,9 @@ pub fn InboxScreen() -> impl IntoView {
         let this = asked.get_value();
         spawn_local(async move {
             let result = api::inbox(&query).await;
-            if asked.get_value() == this {
+            // The inbox may be gone by the time the answer comes (the user
+            // went on to the map): then nothing is left to show it in.
+            if asked.try_get_value() == Some(this) {
                 page.set(Some(result));
             }
         });
