@@ -224,7 +224,30 @@ pub fn unmapped_files(map: &str, crate_dir: &str, heading: &str, files: &[String
         .collect()
 }
 
-/// Runs both checks and prints what fails. Returns (checks passed, failed):
+/// The names of browser storage that `index.html`'s inline scripts use
+/// before the app has loaded (`localStorage.getItem("…")` keys and the
+/// database of `indexedDB.open("…")`) but that no Rust source of the app
+/// names as a string: a renamed key in `storage` would silently leave the
+/// page looking for the old one.
+pub fn page_storage_names_unknown_to_app(page: &str, app_sources: &[String]) -> Vec<String> {
+    let mut unknown = Vec::new();
+    for call in ["localStorage.getItem(\"", "indexedDB.open(\""] {
+        for (at, _) in page.match_indices(call) {
+            let rest = &page[at + call.len()..];
+            let Some(end) = rest.find('"') else { continue };
+            let name = &rest[..end];
+            let quoted = format!("\"{name}\"");
+            if !app_sources.iter().any(|source| source.contains(&quoted))
+                && !unknown.iter().any(|known| known == name)
+            {
+                unknown.push(name.to_owned());
+            }
+        }
+    }
+    unknown
+}
+
+/// Runs the checks and prints what fails. Returns (checks passed, failed):
 /// each rule and each mapped crate counts as one check.
 pub fn run(root: &Path) -> (usize, usize) {
     let mut passed = 0;
@@ -260,6 +283,21 @@ pub fn run(root: &Path) -> (usize, usize) {
                 missing.join(", ")
             );
         }
+    }
+    let page = std::fs::read_to_string(root.join("index.html")).unwrap_or_default();
+    let app_sources: Vec<String> = rust_files(root, "src")
+        .iter()
+        .map(|file| std::fs::read_to_string(root.join(file)).unwrap_or_default())
+        .collect();
+    let unknown = page_storage_names_unknown_to_app(&page, &app_sources);
+    if unknown.is_empty() {
+        passed += 1;
+    } else {
+        failed += 1;
+        eprintln!(
+            "architecture: index.html uses browser storage the app does not name: {}",
+            unknown.join(", ")
+        );
     }
     println!("architecture: {passed} checks passed, {failed} failed");
     (passed, failed)
@@ -348,6 +386,27 @@ mod tests {
             "gloo_net::http::Request::get(url)",
             &[],
         );
+    }
+
+    #[test]
+    fn the_page_may_read_only_storage_the_app_names() {
+        fn check(page: &str, sources: &[&str], expect: &[&str]) {
+            let sources: Vec<String> = sources.iter().map(|s| (*s).to_owned()).collect();
+            assert_eq!(page_storage_names_unknown_to_app(page, &sources), expect);
+        }
+        let storage = r#"const KEY: &str = "kabar-desa.session"; const DB: &str = "kabar-desa";"#;
+        check(
+            r#"localStorage.getItem("kabar-desa.session"); indexedDB.open("kabar-desa")"#,
+            &[storage],
+            &[],
+        );
+        check(
+            r#"localStorage.getItem("kabar-desa.user"); localStorage.getItem("kabar-desa.user")"#,
+            &[storage],
+            &["kabar-desa.user"],
+        );
+        check(r#"indexedDB.open("kabar")"#, &[storage], &["kabar"]);
+        check("no storage at all", &[], &[]);
     }
 
     #[test]
