@@ -20,7 +20,6 @@ mod time;
 /// if the user already typed in it (see `index.html`).
 pub fn start() {
     use leptos::prelude::*;
-    storage::open_early();
     let shell_login = components::login_view::ShellLogin::take_from_page();
     let focus = shell_login.clone();
     leptos::mount::mount_to_body(move || {

@@ -35,7 +35,7 @@ use kabar_shared::sync::{ApprovedReport, Delivery, ReviewEvent};
 use kabar_shared::village::Village;
 use kabar_shared::{Report, ReportId};
 use rexie::{Direction, Index, KeyRange, ObjectStore, Rexie, TransactionMode};
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::rc::Rc;
@@ -235,18 +235,6 @@ impl PhoneDb {
     /// owner; they get the empty owner, which every user of the phone sees
     /// (see [`OutboxEntry::belongs_to`]). Later opens cost one read.
     async fn index_every_report(&self) -> Result<(), StorageError> {
-        // The usual case, already done, needs only a read: a read-write
-        // transaction costs a commit on every start.
-        let reading = self.rexie.transaction(&[META], TransactionMode::ReadOnly)?;
-        let done = reading
-            .store(META)?
-            .get(JsValue::from_str(INDEXED_KEY))
-            .await?
-            .is_some();
-        reading.done().await?;
-        if done {
-            return Ok(());
-        }
         let transaction = self
             .rexie
             .transaction(&[OUTBOX, META], TransactionMode::ReadWrite)?;
@@ -886,38 +874,16 @@ fn parse_json<T: serde::de::DeserializeOwned>(
 
 thread_local! {
     static DATABASE: RefCell<Option<Rc<PhoneDb>>> = const { RefCell::new(None) };
-    /// A task is opening the database: others wait for its connection
-    /// instead of opening a second one.
-    static OPENING: Cell<bool> = const { Cell::new(false) };
 }
 
 /// The app's one IndexedDB connection, opened on first use.
 pub async fn database() -> Result<Rc<PhoneDb>, StorageError> {
-    loop {
-        if let Some(db) = DATABASE.with_borrow(|db| db.clone()) {
-            return Ok(db);
-        }
-        if !OPENING.replace(true) {
-            break;
-        }
-        gloo_timers::future::TimeoutFuture::new(4).await;
+    if let Some(db) = DATABASE.with_borrow(|db| db.clone()) {
+        return Ok(db);
     }
-    let opened = PhoneDb::open(DATABASE_NAME).await;
-    OPENING.set(false);
-    let db = Rc::new(opened?);
-    DATABASE.with_borrow_mut(|slot| *slot = Some(db.clone()));
-    Ok(db)
-}
-
-/// Starts opening the database at once, so the first screen's reads do not
-/// wait for the first open (tens of milliseconds on a slow phone) after the
-/// app has drawn its top bar.
-pub fn open_early() {
-    // A failure is not reported here: the first screen's own read opens
-    // again, fails the same way and tells the user.
-    wasm_bindgen_futures::spawn_local(async {
-        let _ = database().await;
-    });
+    let db = Rc::new(PhoneDb::open(DATABASE_NAME).await?);
+    // Another task may have opened it meanwhile; keep the first.
+    Ok(DATABASE.with_borrow_mut(|slot| slot.get_or_insert(db).clone()))
 }
 
 /// What the app needs before its first screen: the reviewers' news, the
