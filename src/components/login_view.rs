@@ -56,13 +56,8 @@ impl ShellLogin {
     /// Puts the keyboard back into the field the user was typing in, now
     /// that the app's own form is on the page.
     pub fn restore_focus(&self) {
-        let Some(id) = &self.focused else { return };
-        let input = web_sys::window()
-            .and_then(|window| window.document())
-            .and_then(|document| document.get_element_by_id(id))
-            .and_then(|element| element.dyn_into::<web_sys::HtmlInputElement>().ok());
-        if let Some(input) = input {
-            let _ = input.focus();
+        if let Some(id) = &self.focused {
+            super::report_form::focus(id);
         }
     }
 }

@@ -248,24 +248,31 @@ pub fn page_storage_names_unknown_to_app(page: &str, app_sources: &[String]) -> 
 }
 
 /// Runs the checks and prints what fails. Returns (checks passed, failed):
-/// each rule and each mapped crate counts as one check.
+/// each rule, each mapped crate and the page's storage names count as one
+/// check.
 pub fn run(root: &Path) -> (usize, usize) {
     let mut passed = 0;
     let mut failed = 0;
-    let violations = check_rules(root);
-    for rule in RULES {
-        let mine: Vec<&Violation> = violations
-            .iter()
-            .filter(|violation| violation.statement == rule.statement)
-            .collect();
-        if mine.is_empty() {
+    // One check's problems, each a line to print; none means it passed.
+    let mut tally = |problems: Vec<String>| {
+        if problems.is_empty() {
             passed += 1;
         } else {
             failed += 1;
-            for violation in mine {
-                eprintln!("architecture: {violation}");
+            for problem in problems {
+                eprintln!("architecture: {problem}");
             }
         }
+    };
+    let violations = check_rules(root);
+    for rule in RULES {
+        tally(
+            violations
+                .iter()
+                .filter(|violation| violation.statement == rule.statement)
+                .map(ToString::to_string)
+                .collect(),
+        );
     }
     let map = std::fs::read_to_string(root.join("ARCHITECTURE.md")).unwrap_or_default();
     for (crate_dir, heading) in MAPPED_CRATES {
@@ -274,15 +281,14 @@ pub fn run(root: &Path) -> (usize, usize) {
             continue;
         }
         let missing = unmapped_files(&map, crate_dir, heading, &files);
-        if missing.is_empty() {
-            passed += 1;
+        tally(if missing.is_empty() {
+            Vec::new()
         } else {
-            failed += 1;
-            eprintln!(
-                "architecture: ARCHITECTURE.md's section {heading} does not name {}",
+            vec![format!(
+                "ARCHITECTURE.md's section {heading} does not name {}",
                 missing.join(", ")
-            );
-        }
+            )]
+        });
     }
     let page = std::fs::read_to_string(root.join("index.html")).unwrap_or_default();
     let app_sources: Vec<String> = rust_files(root, "src")
@@ -290,15 +296,14 @@ pub fn run(root: &Path) -> (usize, usize) {
         .map(|file| std::fs::read_to_string(root.join(file)).unwrap_or_default())
         .collect();
     let unknown = page_storage_names_unknown_to_app(&page, &app_sources);
-    if unknown.is_empty() {
-        passed += 1;
+    tally(if unknown.is_empty() {
+        Vec::new()
     } else {
-        failed += 1;
-        eprintln!(
-            "architecture: index.html uses browser storage the app does not name: {}",
+        vec![format!(
+            "index.html uses browser storage the app does not name: {}",
             unknown.join(", ")
-        );
-    }
+        )]
+    });
     println!("architecture: {passed} checks passed, {failed} failed");
     (passed, failed)
 }
