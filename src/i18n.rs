@@ -165,6 +165,9 @@ texts! {
     INSTALL_IOS_HINT = "Di iPhone: ketuk Bagikan, lalu Tambah ke Layar Utama." / "On an iPhone: tap Share, then Add to Home Screen.";
     NEW_VERSION = "Versi baru tersedia." / "A new version is available.";
     RELOAD = "Muat ulang" / "Reload";
+    TRY_AGAIN = "Coba lagi" / "Try again";
+    PART_MISSING = "Bagian aplikasi ini belum tersimpan di ponsel. Sambungkan ke internet, lalu ketuk Coba lagi. Laporan yang sudah disimpan tetap aman."
+        / "This part of the app is not on the phone yet. Connect to the internet, then tap Try again. Saved reports are safe.";
     SIGNED_IN_AS = "Masuk sebagai" / "Signed in as";
     WHOLE_CITY = "seluruh Kota Kotamobagu" / "all of Kotamobagu";
     STAFF_ACCOUNT = "Akun ini untuk petugas Command Center dan admin. Laporan mereka ditinjau di Command Center, bukan di aplikasi ini:"

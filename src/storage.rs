@@ -29,7 +29,7 @@
 //! identity.
 
 use kabar_shared::account::Me;
-use kabar_shared::form::FormDefinition;
+use kabar_shared::form::{FormDefinition, FormSummary};
 use kabar_shared::report::{Answers, ContentHash, ReviewStatus};
 use kabar_shared::sync::{ApprovedReport, Delivery, ReviewEvent};
 use kabar_shared::village::Village;
@@ -243,12 +243,25 @@ impl PhoneDb {
         if meta.get(mark.clone()).await?.is_none() {
             let store = transaction.store(OUTBOX)?;
             for record in store.get_all(None, None).await? {
-                if text_property(&record, "owner").is_none()
-                    || text_property(&record, "state").is_none()
-                {
-                    let entry = from_record(&record)?;
-                    store.put(&to_record(&entry)?, None).await?;
+                // Only the two properties are set: the report itself is
+                // not read, so opening the database (on the first screen)
+                // needs no code to read reports.
+                let has_owner = text_property(&record, "owner").is_some();
+                let has_state = text_property(&record, "state").is_some();
+                if has_owner && has_state {
+                    continue;
                 }
+                if !has_owner {
+                    set_property(&record, "owner", &JsValue::from_str(""))?;
+                }
+                if !has_state {
+                    let delivery = text_property(&record, "delivery").unwrap_or_default();
+                    let delivery: Delivery = serde_json::from_str(&delivery).map_err(|error| {
+                        StorageError(format!("a stored delivery does not parse: {error}"))
+                    })?;
+                    set_property(&record, "state", &JsValue::from_str(delivery.name()))?;
+                }
+                store.put(&record, None).await?;
             }
             meta.put(&js_record(&[("id", mark)])?, None).await?;
         }
@@ -764,8 +777,12 @@ impl PhoneDb {
         Ok(reviews)
     }
 
-    /// The form versions the server published, as last pulled.
-    pub async fn pulled_forms(&self) -> Result<Vec<FormDefinition>, StorageError> {
+    /// The form versions the server published, as last pulled: whole
+    /// [`FormDefinition`]s, or only their [`FormSummary`]s (the first
+    /// screen's, see `form_catalog`).
+    pub async fn pulled_forms<T: serde::de::DeserializeOwned>(
+        &self,
+    ) -> Result<Vec<T>, StorageError> {
         self.whole_set(FORMS, "the stored forms").await
     }
 
@@ -886,8 +903,9 @@ pub async fn database() -> Result<Rc<PhoneDb>, StorageError> {
     Ok(DATABASE.with_borrow_mut(|slot| slot.get_or_insert(db).clone()))
 }
 
-/// What the app needs before its first screen: the reviewers' news, the
-/// form versions and the last approved periodic reports pulled earlier.
+/// What the second module (`later`) reads when it starts: the reviewers'
+/// news, the form versions and the last approved periodic reports pulled
+/// earlier.
 #[derive(Debug, Default)]
 pub struct Remembered {
     pub reviews: BTreeMap<ReportId, Vec<ReviewEvent>>,
@@ -896,10 +914,21 @@ pub struct Remembered {
     pub approved: Vec<ApprovedReport>,
 }
 
-/// Reads what the phone remembers of its pulls. Copies an older version of
-/// the app kept in localStorage are dropped: with no cursor in IndexedDB the
-/// next pull starts from the beginning and brings them anew.
+/// Reads what the phone remembers of its pulls.
 pub async fn remembered() -> Result<Remembered, StorageError> {
+    let db = database().await?;
+    Ok(Remembered {
+        reviews: db.reviews().await?,
+        forms: db.pulled_forms().await?,
+        approved: db.last_approved().await?,
+    })
+}
+
+/// What the first screen needs of the pulled forms: their summaries, for
+/// the form picker. Copies an older version of the app kept in localStorage
+/// are dropped: with no cursor in IndexedDB the next pull starts from the
+/// beginning and brings them anew.
+pub async fn remembered_form_summaries() -> Result<Vec<FormSummary>, StorageError> {
     for key in [
         "kabar-desa.pull-cursor",
         "kabar-desa.reviews",
@@ -908,12 +937,7 @@ pub async fn remembered() -> Result<Remembered, StorageError> {
     ] {
         remove_preference(key);
     }
-    let db = database().await?;
-    Ok(Remembered {
-        reviews: db.reviews().await?,
-        forms: db.pulled_forms().await?,
-        approved: db.last_approved().await?,
-    })
+    database().await?.pulled_forms().await
 }
 
 /// The user saved a report: it waits in the outbox and its draft ends.
@@ -1175,6 +1199,12 @@ fn js_record(properties: &[(&str, JsValue)]) -> Result<JsValue, StorageError> {
             .map_err(|_| StorageError(format!("cannot set {key} on a record")))?;
     }
     Ok(object.into())
+}
+
+fn set_property(record: &JsValue, key: &str, value: &JsValue) -> Result<(), StorageError> {
+    js_sys::Reflect::set(record, &JsValue::from_str(key), value)
+        .map(|_| ())
+        .map_err(|_| StorageError(format!("cannot set {key} on a record")))
 }
 
 fn property(record: &JsValue, key: &str) -> Option<JsValue> {

@@ -44,14 +44,26 @@ pub(crate) fn request_sync(state: PhoneState) {
     if !state.remembered.get_untracked() {
         return;
     }
-    spawn_local(async move {
-        let Some(username) = state.username_untracked() else {
+    if state.username_untracked().is_none() {
+        spawn_local(async move {
             let reachable = api::server_reachable().await.is_ok();
             state.connection.set(if reachable {
                 Connection::Online
             } else {
                 Connection::Offline
             });
+        });
+        return;
+    }
+    // The cycle is in the second module (`components::later`).
+    crate::components::later::load(state, move |later| (later.sync_cycle)(state));
+}
+
+/// The signed-in user's sync: starts a cycle unless one runs, in which
+/// case the machine makes another follow it.
+pub(crate) fn sync_cycle(state: PhoneState) {
+    spawn_local(async move {
+        let Some(username) = state.username_untracked() else {
             return;
         };
         let cursor = match storage::database().await {
@@ -75,6 +87,14 @@ pub(crate) fn request_sync(state: PhoneState) {
             start_ready(state);
         }
     });
+}
+
+/// The user signed out: a cycle under way ends without telling the server
+/// anything more for them.
+pub(crate) fn signed_out(state: PhoneState) {
+    state
+        .sync
+        .update_value(|sync| sync.receive(Event::SignedOut));
 }
 
 /// Starts every effect the machine has ready, and handles those that end a

@@ -2,15 +2,10 @@
 //! work (loading the outbox, syncing on start, on `online`, when the app comes
 //! back to the foreground, and on a timer).
 
-use super::duties::Duties;
-use super::install_update::InstallAndUpdate;
+use super::form_picker::NewReport;
+use super::later::{Missing, later_view};
 use super::login_view::LoginView;
-use super::password_change::PasswordChange;
-use super::report_form::ReportForm;
-use super::report_list::ReportList;
-use super::report_view::ReportView;
 use super::state::{Connection, PhoneState, Session};
-use super::sync_status::SyncStatus;
 use super::top_bar::TopBar;
 use crate::i18n;
 use crate::storage;
@@ -57,6 +52,13 @@ pub fn App() -> impl IntoView {
     // the read finishing does not build the login anew under the user's
     // typing.
     let login_shown = Memo::new(move |_| state.remembered.get() || !signed_in());
+    // The second module is fetched as soon as someone is signed in, so the
+    // form's fields are there by the time a form is picked.
+    Effect::new(move |_| {
+        if signed_in() {
+            super::later::load(state, |_| ());
+        }
+    });
     view! {
         <TopBar />
         <Show
@@ -64,16 +66,27 @@ pub fn App() -> impl IntoView {
             fallback=move || login_shown.get().then(|| view! { <LoginView /> })
         >
             <main>
-                <InstallAndUpdate />
-                <SyncStatus />
+                {later_view(state, |later| (later.install_and_update)())}
+                {later_view(state, |later| (later.sync_status)())}
+                <Missing />
                 {move || match (state.changing_password.get(), files_reports(), opened_entry()) {
-                    (true, _, _) => view! { <PasswordChange /> }.into_any(),
+                    (true, _, _) => later_view(state, |later| (later.password_change)()).into_any(),
                     (false, false, _) => view! { <StaffNotice /> }.into_any(),
-                    (false, true, Some(entry)) => view! { <ReportView entry /> }.into_any(),
-                    (false, true, None) if state.forms_ready.get() => {
-                        view! { <Duties /> <ReportForm /> <ReportList /> }.into_any()
+                    (false, true, Some(entry)) => {
+                        later_view(state, move |later| (later.report_view)(entry.clone())).into_any()
                     }
-                    (false, true, None) => view! { <FormsComing /> <ReportList /> }.into_any(),
+                    (false, true, None) if state.forms_ready.get() => {
+                        view! {
+                            {later_view(state, |later| (later.duties)())}
+                            <NewReport />
+                            {later_view(state, |later| (later.report_list)())}
+                        }
+                        .into_any()
+                    }
+                    (false, true, None) => {
+                        view! { <FormsComing /> {later_view(state, |later| (later.report_list)())} }
+                            .into_any()
+                    }
                 }}
             </main>
         </Show>
@@ -90,18 +103,15 @@ fn start_background_work(state: PhoneState) {
             // The forms pulled earlier are in IndexedDB; the first screen
             // waits for them (a few ms), so a form never changes under a
             // user who is filling it.
-            match storage::remembered().await {
-                Ok(remembered) => {
-                    super::form_catalog::adopt(remembered.forms);
+            match storage::remembered_form_summaries().await {
+                Ok(summaries) => {
+                    super::form_catalog::adopt_summaries(summaries);
                     state.forms_ready.set(super::form_catalog::any_known());
-                    state.reviews.set(remembered.reviews);
-                    state.approved.set(remembered.approved);
                 }
                 Err(error) => state.storage_error.set(Some(error)),
             }
             state.remembered.set(true);
-            state.reload_entries().await;
-            request_sync(state);
+            refresh(state);
             loop {
                 TimeoutFuture::new(SYNC_INTERVAL_MS).await;
                 request_sync(state);
@@ -126,6 +136,18 @@ fn start_background_work(state: PhoneState) {
         offline.remove();
         visible.remove();
     });
+}
+
+/// Rereads the signed-in user's reports and syncs: the list and the
+/// outbox's count are the second module's (`later`), so the first screen
+/// never waits for reading them. Signed out, only the server is asked
+/// whether it answers.
+pub(super) fn refresh(state: PhoneState) {
+    if state.username_untracked().is_some() {
+        super::later::load(state, move |later| (later.reload_and_sync)(state));
+    } else {
+        request_sync(state);
+    }
 }
 
 /// What a reviewer or admin who signs in on a phone sees: one sentence and

@@ -10,9 +10,14 @@
 //! A version, once known, stays (a published version never changes), so a
 //! form never changes under a user who is filling it; new versions join
 //! the list as they arrive.
+//!
+//! The catalog is kept twice: as [`FormSummary`]s, all the first screen's
+//! form picker reads, and as whole definitions, read by the second wasm
+//! module (`later`) when it starts, so the first module carries no code to
+//! read a form's fields and expressions.
 
 use kabar_shared::account::Access;
-use kabar_shared::form::{FieldKind, FormDefinition};
+use kabar_shared::form::{FieldKind, FormDefinition, FormSummary};
 use kabar_shared::report::{FormRef, Report, SHORT_REPORT_FORM};
 use std::cell::RefCell;
 
@@ -20,11 +25,29 @@ thread_local! {
     /// Leaked once per version: a phone knows a few dozen at most, and
     /// `&'static` definitions let every component hold one without cloning.
     static FORMS: RefCell<Vec<&'static FormDefinition>> = const { RefCell::new(Vec::new()) };
+    /// The same versions (and, before the second module read the
+    /// definitions, the ones the phone kept), summarized.
+    static SUMMARIES: RefCell<Vec<FormSummary>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Adds the summaries of form versions the phone does not know yet.
+pub(crate) fn adopt_summaries(summaries: Vec<FormSummary>) {
+    SUMMARIES.with_borrow_mut(|known| {
+        for summary in summaries {
+            if !known
+                .iter()
+                .any(|other| other.id == summary.id && other.version == summary.version)
+            {
+                known.push(summary);
+            }
+        }
+    });
 }
 
 /// Adds the form versions the phone does not know yet; returns whether any
 /// was new.
 pub(crate) fn adopt(forms: Vec<FormDefinition>) -> bool {
+    adopt_summaries(forms.iter().map(FormDefinition::summary).collect());
     FORMS.with(|known| {
         let mut known = known.borrow_mut();
         let before = known.len();
@@ -44,7 +67,7 @@ pub(crate) fn adopt(forms: Vec<FormDefinition>) -> bool {
 
 /// Whether any form is known yet (none before the first pull).
 pub(crate) fn any_known() -> bool {
-    FORMS.with(|known| !known.borrow().is_empty())
+    SUMMARIES.with_borrow(|known| !known.is_empty())
 }
 
 fn forms() -> Vec<&'static FormDefinition> {
@@ -69,33 +92,50 @@ pub fn latest(id: &str) -> Option<&'static FormDefinition> {
 /// What the form picker offers: the latest version of each form, the short
 /// report first because it is what most reports are, then the others by id
 /// (the order `FormCatalog::latest_forms` gives).
-pub fn offered_forms() -> Vec<&'static FormDefinition> {
-    // Kept in order as they come (a handful of ids): a sort here would put
-    // another copy of the standard library's stable sort into the wasm.
-    let mut ids: Vec<(bool, &str)> = Vec::new();
-    for form in forms() {
-        let key = (form.id != SHORT_REPORT_FORM, form.id.as_str());
-        if let Err(at) = ids.binary_search(&key) {
-            ids.insert(at, key);
+pub fn offered_summaries() -> Vec<FormSummary> {
+    SUMMARIES.with_borrow(|known| {
+        // Kept in order as they come (a handful of ids): a sort here would
+        // put another copy of the standard library's stable sort into the
+        // wasm.
+        let mut offered: Vec<((bool, &str), &FormSummary)> = Vec::new();
+        for summary in known {
+            let key = (summary.id != SHORT_REPORT_FORM, summary.id.as_str());
+            match offered.binary_search_by(|(other, _)| other.cmp(&key)) {
+                Ok(at) if offered[at].1.version < summary.version => offered[at].1 = summary,
+                Ok(_) => {}
+                Err(at) => offered.insert(at, (key, summary)),
+            }
         }
-    }
-    ids.into_iter().filter_map(|(_, id)| latest(id)).collect()
+        offered
+            .into_iter()
+            .map(|(_, summary)| summary.clone())
+            .collect()
+    })
 }
 
 /// What the picker offers a user: only the forms their role may file, as
 /// the shared rules say (the server refuses the others, and a report saved
 /// offline would be lost days later to a rule the phone knew).
-pub(crate) fn forms_for(access: Option<&Access>) -> Vec<&'static FormDefinition> {
-    offered_forms()
+pub(crate) fn summaries_for(access: Option<&Access>) -> Vec<FormSummary> {
+    offered_summaries()
         .into_iter()
-        .filter(|form| access.is_some_and(|access| access.may_file_form(form)))
+        .filter(|form| access.is_some_and(|access| access.may_file(&form.filed_by)))
+        .collect()
+}
+
+/// The whole definitions of what [`summaries_for`] offers, for the second
+/// module's report form (only what the phone has read in whole).
+pub(crate) fn forms_for(access: Option<&Access>) -> Vec<&'static FormDefinition> {
+    summaries_for(access)
+        .iter()
+        .filter_map(|summary| latest(&summary.id))
         .collect()
 }
 
 /// The form a user's new report starts with: the short report when they may
 /// file it, else the first form they may file; none before the forms came.
-pub(crate) fn default_form_for(access: Option<&Access>) -> Option<&'static FormDefinition> {
-    forms_for(access).first().copied()
+pub(crate) fn default_form_for(access: Option<&Access>) -> Option<FormSummary> {
+    summaries_for(access).into_iter().next()
 }
 
 /// A one-line title for a saved report in the list: the short report's own
@@ -156,7 +196,7 @@ mod tests {
     #[test]
     fn nothing_is_offered_before_the_first_pull() {
         assert!(!any_known());
-        assert!(offered_forms().is_empty());
+        assert!(offered_summaries().is_empty());
         assert!(default_form_for(None).is_none());
     }
 
@@ -171,13 +211,16 @@ mod tests {
             .filter(|id| *id != SHORT_REPORT_FORM)
             .collect();
         expected.insert(0, SHORT_REPORT_FORM);
-        let offered: Vec<&str> = offered_forms()
+        let offered: Vec<&str> = offered_summaries()
             .iter()
             .map(|form| form.id.as_str())
             .collect();
         assert_eq!(offered, expected);
-        for offered in offered_forms() {
-            assert_eq!(Some(offered), catalog.latest(&offered.id));
+        for offered in offered_summaries() {
+            assert_eq!(
+                Some(offered),
+                catalog.latest(&offered.id).map(|form| form.summary())
+            );
         }
     }
 
@@ -196,7 +239,7 @@ mod tests {
                 .iter()
                 .map(|form| form.id.as_str())
                 .collect();
-            let expected: Vec<&str> = offered_forms()
+            let expected: Vec<&str> = offered_summaries()
                 .iter()
                 .filter(|form| form.filed_by.contains(&form_role))
                 .map(|form| form.id.as_str())

@@ -13,6 +13,7 @@ pub(crate) mod form_picker;
 pub(crate) mod form_state;
 pub(crate) mod form_view;
 pub(crate) mod install_update;
+pub(crate) mod later;
 pub(crate) mod login_view;
 pub(crate) mod password_change;
 pub(crate) mod photo_capture;

@@ -1,13 +1,13 @@
-//! A new report: the form picker, the village, and the chosen form rendered
-//! from its definition. Saving runs the shared validator with today's date
+//! A new report under the form picker: the village, and the chosen form
+//! rendered from its definition. Saving runs the shared validator with today's date
 //! in Kotamobagu; problems appear next to their fields and nothing else
 //! changes. A valid report is written to IndexedDB first and the form is
 //! cleared only after the write completed, so a failed save loses nothing.
 
 use super::draft_keeper::DraftKeeper;
 use super::duties::PeriodTaken;
-use super::form_catalog::{default_form_for, forms_for, latest};
-use super::form_picker::FormPicker;
+use super::form_catalog::{forms_for, latest};
+use super::form_picker::PickedForm;
 use super::form_state::{FormState, coerce, dom_id_of_path};
 use super::form_view::FormView;
 use super::state::{PhoneState, Session};
@@ -35,8 +35,11 @@ enum Notice {
     SaveFailed,
 }
 
+/// The new report under the form picker: the village, the chosen form's
+/// fields and saving. In the second wasm module (`later`); the picker above
+/// it is on the first screen, and `picked` is what the two share.
 #[component]
-pub(crate) fn ReportForm() -> impl IntoView {
+pub(crate) fn ReportForm(picked: PickedForm) -> impl IntoView {
     let state = expect_context::<PhoneState>();
     let lang = state.lang;
     let access = state.session.with_untracked(|session| match session {
@@ -44,12 +47,15 @@ pub(crate) fn ReportForm() -> impl IntoView {
         Session::SignedOut => None,
     });
     let offered = forms_for(access.as_ref());
-    let Some(first_form) = default_form_for(access.as_ref()) else {
+    let Some(first_form) = latest(&picked.form_id.get_untracked())
+        .filter(|form| offered.iter().any(|o| o.id == form.id))
+        .or_else(|| forms_for(access.as_ref()).first().copied())
+    else {
         // The app shows this form only once the forms came; a role that may
         // file none is told where to go instead.
         return ().into_any();
     };
-    let filing = NewReport::start(state, access, first_form);
+    let filing = NewReport::start(state, access, first_form, picked.form_id);
     let NewReport {
         gazetteer,
         form_id,
@@ -61,10 +67,16 @@ pub(crate) fn ReportForm() -> impl IntoView {
         drafts,
         ..
     } = filing;
-    let may_pick = offered.clone();
-    let pick_form = Callback::new(move |id: String| filing.pick(&id, &may_pick));
+    // A pick made on the picker, also one made before this module was
+    // here, switches the form here, where its draft is kept.
+    Effect::new(move |_| {
+        if let Some(id) = picked.requested.get() {
+            filing.pick(&id, &offered);
+        }
+    });
     let save = Action::new_local(move |_: &()| filing.submit());
     let saving = save.pending();
+    Effect::new(move |_| picked.saving.set(saving.get()));
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
         // A second tap while saving does nothing.
@@ -85,20 +97,16 @@ pub(crate) fn ReportForm() -> impl IntoView {
     };
 
     view! {
-        <section class="card">
-            <h2>{move || i18n::NEW_REPORT.get(lang.get())}</h2>
-            <form on:submit=submit novalidate>
-                <FormPicker forms=offered.clone() selected=form_id on_pick=pick_form disabled=saving />
-                {drafts.notice(lang)}
-                <VillagePicker gazetteer village missing=village_missing />
-                {form_view}
-                <PeriodTaken form_id answers />
-                <button class="primary" type="submit" disabled=move || saving.get()>
-                    {move || if saving.get() { i18n::SAVING.get(lang.get()) } else { i18n::SAVE.get(lang.get()) }}
-                </button>
-                {move || notice.get().map(|notice| notice_view(notice, lang.get()))}
-            </form>
-        </section>
+        <form on:submit=submit novalidate>
+            {drafts.notice(lang)}
+            <VillagePicker gazetteer village missing=village_missing />
+            {form_view}
+            <PeriodTaken form_id answers />
+            <button class="primary" type="submit" disabled=move || saving.get()>
+                {move || if saving.get() { i18n::SAVING.get(lang.get()) } else { i18n::SAVE.get(lang.get()) }}
+            </button>
+            {move || notice.get().map(|notice| notice_view(notice, lang.get()))}
+        </form>
     }
     .into_any()
 }
@@ -119,9 +127,14 @@ struct NewReport {
 }
 
 impl NewReport {
-    fn start(state: PhoneState, access: Option<Access>, first_form: &FormDefinition) -> Self {
+    fn start(
+        state: PhoneState,
+        access: Option<Access>,
+        first_form: &FormDefinition,
+        form_id: RwSignal<String>,
+    ) -> Self {
         let gazetteer = StoredValue::new(villages_for(access.as_ref()));
-        let form_id = RwSignal::new(first_form.id.clone());
+        form_id.set(first_form.id.clone());
         let answers = RwSignal::new(first_form.initial_answers());
         let village = RwSignal::new(first_village(gazetteer));
         NewReport {

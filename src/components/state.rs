@@ -6,7 +6,7 @@ use crate::storage::{self, OutboxEntry, StorageError, StorageHealth, secure_stor
 use crate::sync_engine::SyncError;
 use kabar_shared::ReportId;
 use kabar_shared::account::Me;
-use kabar_shared::phone_sync::{Event, PhoneSync};
+use kabar_shared::phone_sync::PhoneSync;
 use kabar_shared::sync::{ApprovedReport, ReviewEvent};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -79,6 +79,9 @@ pub(crate) struct PhoneState {
     /// The villages' last approved periodic reports, as last pulled: a new
     /// report's carried figures start from them.
     pub approved: RwSignal<Vec<ApprovedReport>>,
+    /// The second wasm module (`later`): what a signed-in user needs after
+    /// the first screen.
+    pub later: RwSignal<super::later::LaterState>,
 }
 
 const LANGUAGE_KEY: &str = "kabar-desa.language";
@@ -116,6 +119,7 @@ impl PhoneState {
             changing_password: RwSignal::new(false),
             forms_ready: RwSignal::new(false),
             approved: RwSignal::new(Vec::new()),
+            later: RwSignal::new(super::later::LaterState::NotLoaded),
         }
     }
 
@@ -142,18 +146,16 @@ impl PhoneState {
     pub fn signed_in(self, me: Me) {
         storage::remember_sign_in(&me);
         self.session.set(Session::SignedIn(me));
-        spawn_local(async move {
-            self.reload_entries().await;
-            crate::sync_engine::request_sync(self);
-        });
+        super::app::refresh(self);
     }
 
     /// Forgets the identity and what was pulled for it (logout, or the
     /// server ended the session). The outbox stays: waiting reports go out
     /// after the next login.
     pub fn signed_out(self) {
-        self.sync
-            .update_value(|sync| sync.receive(Event::SignedOut));
+        if let super::later::LaterState::Ready(later) = self.later.get_untracked() {
+            (later.sync_signed_out)(self);
+        }
         self.reviews.set(BTreeMap::new());
         self.entries.set(Vec::new());
         self.approved.set(Vec::new());

@@ -2,11 +2,10 @@
 //! under it, on every screen, who is signed in and for which village, since
 //! phones are shared, with changing the password and signing out.
 
+use super::later::LaterState;
 use super::state::{Connection, PhoneState, Session};
 use crate::api;
 use crate::i18n;
-use kabar_shared::account::Scope;
-use kabar_shared::village::Gazetteer;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -59,22 +58,16 @@ fn SignedInAs() -> impl IntoView {
             return None;
         };
         let lang = lang.get();
-        let place = match me.access.scope() {
-            Scope::Village(code) => Gazetteer::kotamobagu()
-                .village(code)
-                .map_or_else(|| code.to_string(), |village| village.name.clone()),
-            Scope::District(code) => Gazetteer::kotamobagu()
-                .districts
-                .iter()
-                .find(|district| district.code == code.as_str())
-                .map_or_else(
-                    || code.to_string(),
-                    |district| format!("Kec. {}", district.name),
-                ),
-            Scope::All => i18n::WHOLE_CITY.get(lang).to_owned(),
+        // The place's name comes from the gazetteer, which is read by the
+        // second module (`later`): it joins the line once that is here.
+        let place = match state.later.get() {
+            LaterState::Ready(later) => {
+                format!(" · {}", (later.place_name)(me.access.scope(), lang))
+            }
+            _ => String::new(),
         };
         let text = format!(
-            "{} {} · {place}",
+            "{} {}{place}",
             i18n::SIGNED_IN_AS.get(lang),
             me.display_name
         );

@@ -84,6 +84,12 @@ pub const RULES: &[Rule] = &[
         forbidden: &["gloo_net", "fetch_with_request", "fetch_with_str"],
     },
     Rule {
+        statement: "Only `components/later.rs` splits the field app's wasm, and only it may allow unsafe code",
+        scope: &["src"],
+        owners: &["src/components/later.rs"],
+        forbidden: &["wasm_split", "allow(unsafe_code)"],
+    },
+    Rule {
         statement: "The field app never depends on the Command Center",
         scope: &["src"],
         owners: &[],

@@ -52,10 +52,17 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
 /// `trunk build --release` into `dist/`, then `.br` and `.gz` next to every
 /// text and wasm file so the server can send them precompressed.
 pub fn build_app() -> anyhow::Result<()> {
+    // build/bin's wasm-bindgen cuts the wasm into its two modules before
+    // the real one runs (Trunk has no step of its own between the two).
+    let path = format!(
+        "{}:{}",
+        project_root().join("build/bin").display(),
+        tool_path()
+    );
     run_command(
         Command::new("trunk")
             .args(["build", "--release"])
-            .env("PATH", tool_path()),
+            .env("PATH", path),
     )?;
     precompress(&project_root().join(APP_DIR))
 }

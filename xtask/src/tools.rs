@@ -15,6 +15,9 @@ const TRUNK_VERSION: &str = "0.21.14";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// npm binaryen 132 prints this; Debian's binaryen 108 corrupts the wasm.
 const WASM_OPT_VERSION: &str = "version_132";
+/// wasm-split-cli, at the version that reads what Leptos 0.8's
+/// `wasm_split_helpers` 0.2 writes.
+const WASM_SPLIT_VERSION: &str = "0.2.4";
 const PLAYWRIGHT_VERSION: &str = "1.65.1";
 const POSTGRES_ADDRESS: &str = "127.0.0.1:5432";
 /// The S3-compatible server the photo-store tests run against.
@@ -31,6 +34,7 @@ pub fn ensure_build_tools() -> anyhow::Result<()> {
     ensure_wasm_target()?;
     ensure_npm_packages()?;
     ensure_wasm_bindgen()?;
+    ensure_wasm_split()?;
     ensure_trunk()?;
     // Trunk builds with --offline, so every crate must be here first.
     run(Command::new("cargo").arg("fetch"))
@@ -80,6 +84,25 @@ fn ensure_wasm_bindgen() -> anyhow::Result<()> {
         "--force",
         "--version",
         &version,
+    ]))
+}
+
+/// Cuts the field app's wasm into the first screen's module and the rest
+/// (build/bin/wasm-bindgen). It prints no version, so cargo's list of
+/// installed crates tells.
+fn ensure_wasm_split() -> anyhow::Result<()> {
+    let installed = output_of("cargo", &["install", "--list"]).unwrap_or_default();
+    if installed.contains(&format!("wasm_split_cli_support v{WASM_SPLIT_VERSION}:")) {
+        return Ok(());
+    }
+    run(Command::new("cargo").args([
+        "install",
+        "wasm_split_cli_support",
+        "--locked",
+        "--features",
+        "build-binary",
+        "--version",
+        WASM_SPLIT_VERSION,
     ]))
 }
 

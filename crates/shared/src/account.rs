@@ -303,9 +303,14 @@ impl Access {
 
     /// Whether this user's role may file `form` at all.
     pub fn may_file_form(&self, form: &form::FormDefinition) -> bool {
+        self.may_file(&form.filed_by)
+    }
+
+    /// Whether this user's role is among a form's `filed_by`.
+    pub fn may_file(&self, filed_by: &[form::Filer]) -> bool {
         self.role
             .form_role()
-            .is_some_and(|role| form.filed_by.contains(&role))
+            .is_some_and(|role| filed_by.contains(&role))
     }
 }
 

@@ -60,7 +60,7 @@ pub use date::{Date, DateTime, Time, WITA_OFFSET_MINUTES, format_wita};
 pub use expr::{Context, Expr, ParseError, Value};
 pub use model::{
     Choice, Constraint, DateBound, DefinitionError, Field, FieldKind, Filer, FormDefinition,
-    Frequency, Lang, Text,
+    FormSummary, Frequency, Lang, Text,
 };
 pub use nik::{InvalidNik, Nik};
 pub use period::{InvalidPeriod, Period, PeriodRule};

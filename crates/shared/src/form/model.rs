@@ -494,7 +494,30 @@ enum Scope<'a> {
     Row(&'a str),
 }
 
+/// What a list of forms needs of each: which form and version it is, its
+/// title and who files it. Read from the same JSON as the definition,
+/// without its fields: the field app's first screen (the form picker) reads
+/// only this, so the code that reads whole definitions waits for the app's
+/// second module.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct FormSummary {
+    pub id: String,
+    pub version: u32,
+    pub title: Text,
+    pub filed_by: Vec<Filer>,
+}
+
 impl FormDefinition {
+    /// This form's [`FormSummary`].
+    pub fn summary(&self) -> FormSummary {
+        FormSummary {
+            id: self.id.clone(),
+            version: self.version,
+            title: self.title.clone(),
+            filed_by: self.filed_by.clone(),
+        }
+    }
+
     pub fn form_ref(&self) -> FormRef {
         FormRef {
             id: self.id.clone(),
