@@ -211,17 +211,42 @@ mod tests {
             .filter(|id| *id != SHORT_REPORT_FORM)
             .collect();
         expected.insert(0, SHORT_REPORT_FORM);
-        let offered: Vec<&str> = offered_summaries()
-            .iter()
-            .map(|form| form.id.as_str())
-            .collect();
+        let summaries = offered_summaries();
+        let offered: Vec<&str> = summaries.iter().map(|form| form.id.as_str()).collect();
         assert_eq!(offered, expected);
-        for offered in offered_summaries() {
-            assert_eq!(
-                Some(offered),
-                catalog.latest(&offered.id).map(|form| form.summary())
-            );
+        for offered in summaries {
+            let latest = catalog.latest(&offered.id).map(|form| form.summary());
+            assert_eq!(Some(offered), latest);
         }
+    }
+
+    #[test]
+    fn the_picker_offers_the_kept_forms_before_the_second_module_reads_them_whole() {
+        use kabar_shared::account::{Access, Role, Scope};
+        let village = kabar_shared::VillageCode::parse("71.74.02.2001").unwrap();
+        let head = Access::new(Role::VillageHead, Scope::Village(village)).unwrap();
+        adopt_summaries(
+            builtin_forms()
+                .iter()
+                .map(FormDefinition::summary)
+                .collect(),
+        );
+        assert!(any_known());
+        assert_eq!(default_form_for(Some(&head)).unwrap().id, SHORT_REPORT_FORM);
+        assert!(
+            forms_for(Some(&head)).is_empty(),
+            "no definition was read yet"
+        );
+        adopt(builtin_forms());
+        let offered: Vec<String> = summaries_for(Some(&head))
+            .into_iter()
+            .map(|f| f.id)
+            .collect();
+        let whole: Vec<String> = forms_for(Some(&head))
+            .iter()
+            .map(|f| f.id.clone())
+            .collect();
+        assert_eq!(offered, whole);
     }
 
     #[test]
@@ -239,7 +264,8 @@ mod tests {
                 .iter()
                 .map(|form| form.id.as_str())
                 .collect();
-            let expected: Vec<&str> = offered_summaries()
+            let summaries = offered_summaries();
+            let expected: Vec<&str> = summaries
                 .iter()
                 .filter(|form| form.filed_by.contains(&form_role))
                 .map(|form| form.id.as_str())

@@ -133,16 +133,18 @@ pub(crate) fn load(state: PhoneState, then: impl FnOnce(Later) + 'static) {
             WAITING.with_borrow_mut(|waiting| waiting.push(Box::new(then)));
             state.later.set(LaterState::Loading);
             spawn_local(async move {
-                let loaded = entry_points().await;
-                let waiting = WAITING.take();
-                match loaded {
+                match entry_points().await {
                     Ok(later) => {
                         (later.prepare)(state).await;
                         state.later.set(LaterState::Ready(later));
-                        waiting.into_iter().for_each(|then| then(later));
+                        // Taken only now: whatever asked while `prepare`
+                        // read IndexedDB waits here too.
+                        WAITING.take().into_iter().for_each(|then| then(later));
                     }
                     Err(error) => {
                         leptos::logging::warn!("second module: {error}");
+                        // A retry (`Missing`'s button) asks anew.
+                        WAITING.take();
                         state.later.set(LaterState::Missing);
                     }
                 }

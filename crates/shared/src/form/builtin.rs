@@ -214,7 +214,21 @@ impl FormCatalog {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::form::model::{Filer, Frequency, Text};
+    use crate::form::model::{Filer, FormSummary, Frequency, Text};
+
+    #[test]
+    fn a_form_list_reads_each_definition_as_its_summary() {
+        // What the phone keeps is the server's JSON of whole definitions;
+        // its first screen reads the same JSON as summaries.
+        let stored = serde_json::to_string(&builtin_forms()).unwrap();
+        let summaries: Vec<FormSummary> = serde_json::from_str(&stored).unwrap();
+        let expected: Vec<FormSummary> = builtin_forms()
+            .iter()
+            .map(FormDefinition::summary)
+            .collect();
+        assert_eq!(summaries, expected);
+        assert!(summaries.iter().all(|summary| !summary.filed_by.is_empty()));
+    }
 
     #[test]
     fn every_builtin_form_file_is_a_valid_definition_named_after_its_id_and_version() {
