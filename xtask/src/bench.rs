@@ -84,16 +84,16 @@ fn ingest() -> anyhow::Result<()> {
 }
 
 /// What the first load may weigh, brotli, in bytes: the first load once
-/// the app became two wasm modules (153,342 B, see `src/components/later.rs`
+/// the app became two wasm modules (153,442 B, see `src/components/later.rs`
 /// and BENCHMARKS.md, fourth round), rounded up, so any growth fails
 /// `cargo xtask test` and has to be paid for by a cut elsewhere, or the
 /// budget raised on purpose in a reviewed commit.
 pub const FIRST_LOAD_BUDGET_BROTLI: usize = 154_000;
 
 /// What the whole field app may weigh, brotli: the first load and the
-/// second module that follows sign-in (330,817 B), rounded up. Without it,
+/// second module that follows sign-in (331,162 B), rounded up. Without it,
 /// code moved from the first module to the second could grow unnoticed.
-pub const WHOLE_APP_BUDGET_BROTLI: usize = 331_500;
+pub const WHOLE_APP_BUDGET_BROTLI: usize = 332_000;
 
 /// Where the first load should get to (issue #13): 160 KB brotli.
 const FIRST_LOAD_GOAL_BROTLI: usize = 160_000;
