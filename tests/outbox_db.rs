@@ -641,7 +641,11 @@ async fn upgrading_a_version_3_database_keeps_reports_drafts_and_photos_and_they
     );
     assert_eq!(upgraded.villages().await.unwrap(), villages);
     assert_eq!(
-        upgraded.pulled_forms().await.unwrap().len(),
+        upgraded
+            .pulled_forms::<kabar_shared::form::FormDefinition>()
+            .await
+            .unwrap()
+            .len(),
         kabar_shared::form::builtin_forms().len()
     );
     upgraded.close();

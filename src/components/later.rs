@@ -20,7 +20,9 @@ use kabar_shared::account::Scope;
 use kabar_shared::village::Gazetteer;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos::wasm_split::{SplitLoaderError, wasm_split};
+use leptos::wasm_split::SplitLoaderError;
+#[cfg(feature = "split")]
+use leptos::wasm_split::wasm_split;
 use std::cell::RefCell;
 use std::pin::Pin;
 
@@ -61,12 +63,27 @@ pub(crate) enum LaterState {
     Missing,
 }
 
+/// The split point: with the `split` feature (the app's Trunk build), a
+/// call fetches the second module first. Without it (the browser tests,
+/// whose wasm is not cut) everything is one module: the macro's unmangled
+/// export would keep the whole app in every test's wasm, importing a loader
+/// that is not there.
+#[cfg(feature = "split")]
 #[wasm_split(signed_in, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn entry_points() -> Result<Later, SplitLoaderError> {
+    Ok(entry_table())
+}
+
+#[cfg(not(feature = "split"))]
+async fn entry_points() -> Result<Later, SplitLoaderError> {
+    Ok(entry_table())
+}
+
+fn entry_table() -> Later {
     use super::{
         duties, install_update, password_change, report_form, report_list, report_view, sync_status,
     };
-    Ok(Later {
+    Later {
         prepare: |state| Box::pin(prepare(state)),
         report_form: |picked| view! { <report_form::ReportForm picked /> }.into_any(),
         report_list: || view! { <report_list::ReportList /> }.into_any(),
@@ -84,7 +101,7 @@ fn entry_points() -> Result<Later, SplitLoaderError> {
             })
         },
         sync_signed_out: crate::sync_engine::signed_out,
-    })
+    }
 }
 
 /// Something to do once the second module is here.

@@ -93,6 +93,9 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
             "--package",
             "kabar-pusat",
             "--all-targets",
+            // The split point as the app's build compiles it.
+            "--features",
+            "kabar-desa/split",
             "--",
             "-D",
             "warnings",
