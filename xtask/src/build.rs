@@ -52,17 +52,10 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
 /// `trunk build --release` into `dist/`, then `.br` and `.gz` next to every
 /// text and wasm file so the server can send them precompressed.
 pub fn build_app() -> anyhow::Result<()> {
-    // build/bin's wasm-bindgen cuts the wasm into its two modules before
-    // the real one runs (Trunk has no step of its own between the two).
-    let path = format!(
-        "{}:{}",
-        project_root().join("build/bin").display(),
-        tool_path()
-    );
     run_command(
         Command::new("trunk")
             .args(["build", "--release"])
-            .env("PATH", path),
+            .env("PATH", trunk_path()),
     )?;
     precompress(&project_root().join(APP_DIR))
 }
@@ -75,9 +68,22 @@ pub fn build_pusat() -> anyhow::Result<()> {
         Command::new("trunk")
             .args(["build", "--release"])
             .current_dir(project_root().join("crates/pusat"))
-            .env("PATH", tool_path()),
+            .env("PATH", trunk_path()),
     )?;
     precompress(&project_root().join(PUSAT_DIR))
+}
+
+/// PATH for Trunk: build/bin's wasm-bindgen first. It cuts the field app's
+/// wasm into its two modules before the real one runs (Trunk has no step of
+/// its own between the two), and for the Command Center, whose Trunk shares
+/// wasm-bindgen's output directory, it removes the field app's chunks from
+/// there, which Trunk would otherwise copy into the Command Center's build.
+fn trunk_path() -> String {
+    format!(
+        "{}:{}",
+        project_root().join("build/bin").display(),
+        tool_path()
+    )
 }
 
 /// Builds the server with `profile` ("dev" or "server") and returns its path.
