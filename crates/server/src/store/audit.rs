@@ -2,7 +2,7 @@
 //! exports and user changes. The database refuses updates and deletions of
 //! its rows (see the migrations).
 
-use super::{Store, Tx};
+use super::{Store, Tx, placeholders};
 use serde::Serialize;
 use sqlx::Row;
 
@@ -142,28 +142,15 @@ impl Store {
         if entries.is_empty() {
             return Ok(());
         }
-        let rows = (0..entries.len())
-            .map(|e| {
-                let n = 6 * e;
-                format!(
-                    "($1, ${}, ${}, ${}, ${}, ${}, ${})",
-                    n + 2,
-                    n + 3,
-                    n + 4,
-                    n + 5,
-                    n + 6,
-                    n + 7
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
         let sql = format!(
             "INSERT INTO audit_log (at_ms, actor_id, actor, action, target, client, detail)
-             VALUES {rows}"
+             VALUES {}",
+            placeholders(self.backend, entries.len(), 7)
         );
-        let mut query = sqlx::query(&sql).bind(now_ms);
+        let mut query = sqlx::query(&sql);
         for entry in entries {
             query = query
+                .bind(now_ms)
                 .bind(entry.actor_id)
                 .bind(entry.actor.clone())
                 .bind(entry.action)

@@ -16,15 +16,15 @@
 //! reports it holds back before such a read.
 
 use super::reports::{CurrentVersion, Submitter, current_version};
-use super::{Backend, Store, Tx};
+use super::{Store, Tx, placeholders};
 use crate::store::audit::AuditEntry;
 use kabar_shared::acceptance::AcceptedReport;
 use kabar_shared::report::ReviewStatus;
 use kabar_shared::review;
+use kabar_shared::sync::MAX_PUSH_BATCH;
 use kabar_shared::{ContentHash, ReportId};
 use sqlx::Row;
 use std::collections::{HashMap, HashSet};
-use std::fmt::Write as _;
 
 /// Which report may hold a period: one report per form (any version),
 /// village and period.
@@ -60,26 +60,6 @@ pub struct PushTx<'s> {
     store: &'s Store,
     submitter_id: i64,
     now_ms: i64,
-}
-
-/// Placeholders `($n, …), (…)` for `rows` rows of `columns` values, the
-/// first numbered `first`.
-fn placeholders(rows: usize, columns: usize, first: usize) -> String {
-    let mut sql = String::with_capacity(rows * columns * 5);
-    for row in 0..rows {
-        if row > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
-        for column in 0..columns {
-            if column > 0 {
-                sql.push_str(", ");
-            }
-            let _ = write!(sql, "${}", first + row * columns + column);
-        }
-        sql.push(')');
-    }
-    sql
 }
 
 impl Store {
@@ -201,7 +181,7 @@ impl PushTx<'_> {
         let mut sorted: Vec<&NewReport> = reports.iter().collect();
         sorted.sort_by_key(|new| new.accepted.report.id);
         let mut stored = HashSet::with_capacity(sorted.len());
-        for chunk in sorted.chunks(self.rows_per_statement()) {
+        for chunk in sorted.chunks(MAX_PUSH_BATCH) {
             stored.extend(self.insert_reports(chunk, submitter).await?);
         }
         let written: Vec<&NewReport> = sorted
@@ -210,7 +190,7 @@ impl PushTx<'_> {
             .collect();
         let versions: Vec<(&AcceptedReport, i64)> =
             written.iter().map(|new| (new.accepted, 1)).collect();
-        for chunk in versions.chunks(self.rows_per_statement()) {
+        for chunk in versions.chunks(MAX_PUSH_BATCH) {
             self.insert_versions(chunk, submitter).await?;
         }
         let links: Vec<(ReportId, &ContentHash)> = written
@@ -221,14 +201,14 @@ impl PushTx<'_> {
                     .map(|photo| (new.accepted.report.id, photo))
             })
             .collect();
-        for chunk in links.chunks(self.rows_per_statement()) {
+        for chunk in links.chunks(MAX_PUSH_BATCH) {
             self.insert_photo_links(chunk).await?;
         }
         let audit: Vec<AuditEntry> = written
             .iter()
             .map(|new| submission_audit("submission", new.accepted, 1, submitter))
             .collect();
-        for chunk in audit.chunks(self.rows_per_statement()) {
+        for chunk in audit.chunks(MAX_PUSH_BATCH) {
             self.store
                 .audit_many_in(&mut self.tx, chunk, self.now_ms)
                 .await?;
@@ -325,19 +305,12 @@ impl PushTx<'_> {
         let mut sorted = reports.to_vec();
         sorted.sort_by_key(|(id, _)| *id);
         sorted.dedup_by_key(|(id, _)| *id);
-        for chunk in sorted.chunks(self.rows_per_statement()) {
+        for chunk in sorted.chunks(MAX_PUSH_BATCH) {
             self.store
                 .enqueue_urgent_mails_in(&mut self.tx, chunk, self.now_ms)
                 .await?;
         }
         Ok(())
-    }
-
-    fn rows_per_statement(&self) -> usize {
-        match self.store.backend {
-            Backend::Sqlite => SQLITE_ROWS_PER_STATEMENT,
-            Backend::Postgres => kabar_shared::sync::MAX_PUSH_BATCH,
-        }
     }
 
     /// Makes the batch durable. Only after this may the phone be answered.
@@ -370,7 +343,7 @@ impl PushTx<'_> {
                    AND other.village_code = v.column4 AND other.period = v.column11)
              ON CONFLICT (id) DO NOTHING
              RETURNING id",
-            placeholders(chunk.len(), COLUMNS, 1)
+            placeholders(self.store.backend, chunk.len(), COLUMNS)
         );
         let mut query = sqlx::query(&sql);
         for new in chunk {
@@ -409,7 +382,7 @@ impl PushTx<'_> {
                 (report_id, version, content_hash, report_json, submitted_by, device_id,
                  received_at_ms)
              VALUES {}",
-            placeholders(versions.len(), 7, 1)
+            placeholders(self.store.backend, versions.len(), 7)
         );
         let mut query = sqlx::query(&sql);
         for (accepted, version) in versions {
@@ -436,7 +409,7 @@ impl PushTx<'_> {
         let sql = format!(
             "INSERT INTO report_photos (report_id, sha256) VALUES {}
              ON CONFLICT (report_id, sha256) DO NOTHING",
-            placeholders(links.len(), 2, 1)
+            placeholders(self.store.backend, links.len(), 2)
         );
         let mut query = sqlx::query(&sql);
         for (report, photo) in links {
@@ -446,17 +419,6 @@ impl PushTx<'_> {
         Ok(())
     }
 }
-
-/// How many rows one multi-row statement writes on SQLite. sqlx's SQLite
-/// driver looks up every parameter's name when it binds, and SQLite finds a
-/// name by walking the statement's list of names, so binding costs the
-/// square of the parameter count: a statement of 100 reports (1,100
-/// parameters) spent more time there than in everything else of a push. 8
-/// rows keep that small and still cut the statements of a batch of 100
-/// from about 500 to about 45. PostgreSQL has no such cost, and every
-/// statement is a round trip to the database server there, so it takes a
-/// whole batch per statement (1,100 parameters of its 65,535).
-const SQLITE_ROWS_PER_STATEMENT: usize = 8;
 
 fn submission_audit(
     action: &'static str,
