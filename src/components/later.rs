@@ -51,9 +51,8 @@ pub(crate) struct Later {
 }
 
 /// Where the second module stands.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy)]
 pub(crate) enum LaterState {
-    #[default]
     NotLoaded,
     Loading,
     Ready(Later),
@@ -143,31 +142,33 @@ async fn prepare(state: PhoneState) {
 /// Fetches the second module unless it is here or on its way; `then` runs
 /// once it is here (and not at all when it cannot be had).
 pub(crate) fn load(state: PhoneState, then: impl FnOnce(Later) + 'static) {
-    match state.later.get_untracked() {
-        LaterState::Ready(later) => then(later),
-        LaterState::Loading => WAITING.with_borrow_mut(|waiting| waiting.push(Box::new(then))),
-        LaterState::NotLoaded | LaterState::Missing => {
-            WAITING.with_borrow_mut(|waiting| waiting.push(Box::new(then)));
-            state.later.set(LaterState::Loading);
-            spawn_local(async move {
-                match entry_points().await {
-                    Ok(later) => {
-                        (later.prepare)(state).await;
-                        state.later.set(LaterState::Ready(later));
-                        // Taken only now: whatever asked while `prepare`
-                        // read IndexedDB waits here too.
-                        WAITING.take().into_iter().for_each(|then| then(later));
-                    }
-                    Err(error) => {
-                        leptos::logging::warn!("second module: {error}");
-                        // A retry (`Missing`'s button) asks anew.
-                        WAITING.take();
-                        state.later.set(LaterState::Missing);
-                    }
-                }
-            });
-        }
+    let loading = match state.later.get_untracked() {
+        LaterState::Ready(later) => return then(later),
+        LaterState::Loading => true,
+        LaterState::NotLoaded | LaterState::Missing => false,
+    };
+    WAITING.with_borrow_mut(|waiting| waiting.push(Box::new(then)));
+    if loading {
+        return;
     }
+    state.later.set(LaterState::Loading);
+    spawn_local(async move {
+        match entry_points().await {
+            Ok(later) => {
+                (later.prepare)(state).await;
+                state.later.set(LaterState::Ready(later));
+                // Taken only now: whatever asked while `prepare` read
+                // IndexedDB waits here too.
+                WAITING.take().into_iter().for_each(|then| then(later));
+            }
+            Err(error) => {
+                leptos::logging::warn!("second module: {error}");
+                // A retry (`Missing`'s button) asks anew.
+                WAITING.take();
+                state.later.set(LaterState::Missing);
+            }
+        }
+    });
 }
 
 /// A view from the second module, or nothing while it loads (a few hundred
