@@ -237,7 +237,6 @@ impl Store {
     }
 }
 
-/// The wall clock in Unix milliseconds.
 /// The placeholders `(…), (…)` of a multi-row `VALUES` list: `rows` rows
 /// of `columns` values, bound in the order they appear.
 ///
@@ -273,6 +272,7 @@ pub(super) fn placeholders(backend: Backend, rows: usize, columns: usize) -> Str
     sql
 }
 
+/// The wall clock in Unix milliseconds.
 pub fn now_ms() -> i64 {
     let since_epoch = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
